@@ -1,0 +1,76 @@
+"""Split a cleaned article into sentences, then into overlapping passages with character offsets."""
+
+import hashlib
+import re
+from dataclasses import dataclass
+
+# A sentence ends at . ! ? … (possibly followed by closing quotes/brackets) when whitespace and the
+# start of a new sentence follow. "2,65%", "24/10" and "1.9" never end one: no whitespace follows.
+_END = re.compile(r"[.!?…]+[\"”’»)\]]*(?=\s+[\"“‘«(\[]?[A-ZÀ-ỸĐ0-9])")
+_ABBREVIATIONS = {"tp", "ts", "ths", "pgs", "gs", "bs", "ks", "mr", "mrs", "ms", "dr", "st", "no", "tt", "q", "p", "v.v"}
+
+
+@dataclass(frozen=True)
+class Span:
+    start: int
+    end: int
+
+
+@dataclass(frozen=True)
+class Chunk:
+    """A passage of an article: its text is article.text[start:end]."""
+
+    index: int
+    start: int
+    end: int
+    text: str
+    sentences: tuple[Span, ...]  # offsets into the article text
+
+    def id_for(self, article_id: str) -> str:
+        digest = hashlib.sha1(f"{self.index}\x1f{self.text}".encode()).hexdigest()[:16]
+        return f"{article_id}:{digest}"
+
+
+def split_sentences(text: str) -> list[Span]:
+    """Sentence spans of `text`; paragraph breaks (blank lines or newlines) always end a sentence."""
+    spans: list[Span] = []
+    for para in re.finditer(r"[^\n]+", text):
+        base = para.start()
+        line = para.group(0)
+        start = 0
+        for m in _END.finditer(line):
+            word = re.search(r"([\w.]+)[.!?…]*$", line[start : m.start() + 1])
+            if m.group(0) == "." and word and word.group(1).rstrip(".").lower() in _ABBREVIATIONS:
+                continue
+            _add(spans, line, base, start, m.end())
+            start = m.end()
+        _add(spans, line, base, start, len(line))
+    return spans
+
+
+def _add(spans: list[Span], line: str, base: int, start: int, end: int) -> None:
+    segment = line[start:end]
+    stripped = segment.strip()
+    if not stripped:
+        return
+    lead = len(segment) - len(segment.lstrip())
+    spans.append(Span(base + start + lead, base + start + lead + len(stripped)))
+
+
+def chunk_text(text: str, max_chars: int = 700, overlap: int = 1) -> list[Chunk]:
+    """Pack consecutive sentences into passages of at most `max_chars` (one long sentence may exceed
+    it), each starting with the last `overlap` sentences of the previous one."""
+    sentences = split_sentences(text)
+    chunks: list[Chunk] = []
+    i = 0
+    while i < len(sentences):
+        j = i + 1
+        while j < len(sentences) and sentences[j].end - sentences[i].start <= max_chars:
+            j += 1
+        group = sentences[i:j]
+        start, end = group[0].start, group[-1].end
+        chunks.append(Chunk(len(chunks), start, end, text[start:end], tuple(group)))
+        if j >= len(sentences):
+            break
+        i = max(j - overlap, i + 1)
+    return chunks

@@ -1,0 +1,37 @@
+"""Errors a user can see: each says what went wrong and what to do."""
+
+
+class NewsqaError(Exception):
+    """Base class for every error newsqa reports to a user."""
+
+
+class ReadError(NewsqaError):
+    """A file could not be read as an article."""
+
+
+class EmptyArticleError(ReadError):
+    """A file holds no article text after cleaning."""
+
+
+class NoArticlesError(NewsqaError):
+    """A path holds no file that newsqa can read."""
+
+
+class ModelError(NewsqaError):
+    """The embedding model could not be prepared or loaded."""
+
+
+class StoreError(NewsqaError):
+    """The Chroma store could not be reached or used."""
+
+
+class StoreLockedError(NewsqaError):
+    """Another process is writing to the same data folder."""
+
+
+class QuestionError(NewsqaError):
+    """A question is empty or too long."""
+
+
+class NotFoundError(NewsqaError):
+    """An article id is not in the index."""

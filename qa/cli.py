@@ -1,0 +1,190 @@
+"""The `newsqa` command line."""
+
+import json
+import logging
+import sys
+from dataclasses import asdict
+from pathlib import Path
+
+import click
+
+from ingest.errors import NewsqaError
+from qa.settings import Settings
+
+
+class Context:
+    def __init__(self, settings: Settings):
+        self.settings = settings
+        self._pipeline = None
+
+    @property
+    def pipeline(self):
+        if self._pipeline is None:
+            from qa.pipeline import Pipeline
+
+            self._pipeline = Pipeline.open(self.settings)
+        return self._pipeline
+
+
+def fail(message: str, code: int = 1):
+    click.echo(f"Error: {message}", err=True)
+    sys.exit(code)
+
+
+class Group(click.Group):
+    """Turns every NewsqaError into a one-line message and exit code 1."""
+
+    def invoke(self, ctx):
+        try:
+            return super().invoke(ctx)
+        except NewsqaError as e:
+            fail(str(e))
+
+
+@click.group(cls=Group)
+@click.option("--data-dir", type=click.Path(file_okay=False, path_type=Path), help="Data folder [env NEWSQA_DATA_DIR; default ./data].")
+@click.option("--chroma-url", help="Chroma server, e.g. http://127.0.0.1:8000 [env NEWSQA_CHROMA_URL; default: in-process].")
+@click.option("--model", help="sentence-transformers model id or folder [env NEWSQA_MODEL].")
+@click.option("-v", "--verbose", is_flag=True, help="Log progress details.")
+@click.version_option(package_name="newsqa")
+@click.pass_context
+def cli(ctx, data_dir, chroma_url, model, verbose):
+    """Ask questions about Vietnamese news articles; answers cite their sources.
+
+    \b
+    newsqa ingest seeds/
+    newsqa ask "Hai trọng tâm phát triển của Quảng Ngãi là gì?"
+    newsqa serve
+    """
+    logging.basicConfig(level=logging.INFO if verbose else logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    ctx.obj = Context(Settings.load(data_dir=data_dir, chroma_url=chroma_url, model=model))
+
+
+@cli.command()
+@click.argument("paths", nargs=-1, required=True)
+@click.pass_obj
+def ingest(obj: Context, paths):
+    """Index article files or folders (recursively).
+
+    \b
+    newsqa ingest seeds/
+    newsqa ingest article.txt other/
+    """
+    from tqdm import tqdm
+
+    pipeline = obj.pipeline
+    result = pipeline.read([Path(p) for p in paths])
+    for problem in result.problems:
+        click.echo(f"Skipped: {problem}", err=True)
+    if not result.articles:
+        fail("No readable article in " + ", ".join(paths) + ". Nothing was indexed.")
+    with tqdm(total=len(result.articles), unit="article", desc="Indexing", file=sys.stderr, disable=None) as bar:
+        report = pipeline.ingest(result.articles, progress=lambda article, n: bar.update(n))
+    for message in report.duplicates:
+        click.echo(f"Skipped: {message}", err=True)
+    click.echo(
+        f"{len(report.added)} articles added, {len(report.updated)} updated, {len(report.unchanged)} unchanged; "
+        f"{report.chunks_written} chunks written in {report.seconds:.1f}s."
+    )
+
+
+@cli.command()
+@click.argument("question", required=False)
+@click.option("--file", "file_", type=click.File("r", encoding="utf-8"), help="JSONL file of {id, question} objects.")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@click.option("-k", type=click.IntRange(1, 50), default=None, help="Sources to retrieve (default 5).")
+@click.pass_obj
+def ask(obj: Context, question, file_, as_json, k):
+    """Answer a question from the indexed articles.
+
+    \b
+    newsqa ask "what did Quảng Ngãi request?"
+    newsqa ask --file questions.jsonl --json
+    """
+    from qa.pipeline import check_question
+
+    if file_ is None:
+        if question is None:
+            fail("Give a QUESTION or --file QUESTIONS.jsonl.")
+        check_question(question)
+        answer = obj.pipeline.ask(question, k=k)
+        if as_json:
+            click.echo(json.dumps(answer.to_dict(), ensure_ascii=False, indent=2))
+        else:
+            click.echo(answer.plain_text() if answer.found else _not_found_text(answer))
+        return
+    for n, line in enumerate(file_, 1):
+        if not line.strip():
+            continue
+        try:
+            item = json.loads(line)
+            answer = obj.pipeline.ask(item["question"], k=k)
+            out = {"id": item.get("id"), **answer.to_dict()}
+        except (json.JSONDecodeError, KeyError, TypeError):
+            out = {"id": None, "error": f"line {n}: not a JSON object with a 'question'"}
+        except NewsqaError as e:
+            out = {"id": item.get("id"), "error": str(e)}
+        click.echo(json.dumps(out, ensure_ascii=False) if as_json else f"{out.get('id')}: {out.get('answer', out.get('error'))}")
+
+
+def _not_found_text(answer) -> str:
+    lines = [answer.answer]
+    for s in answer.related[:3]:
+        lines.append(f"- {s.title}: {s.text[:160]}…")
+    return "\n".join(lines)
+
+
+@cli.command(name="list")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@click.pass_obj
+def list_(obj: Context, as_json):
+    """List indexed articles with their chunk counts."""
+    articles = obj.pipeline.articles()
+    if as_json:
+        click.echo(json.dumps([asdict(a) for a in articles], ensure_ascii=False, indent=2))
+        return
+    if not articles:
+        click.echo("No articles indexed yet. Run `newsqa ingest PATH`.")
+    for a in articles:
+        click.echo(f"{a.id}\t{a.date or '-'}\t{a.chunk_count} chunks\t{a.title}")
+
+
+@cli.command()
+@click.argument("article_id")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@click.pass_obj
+def show(obj: Context, article_id, as_json):
+    """Show an article's cleaned text and its chunks."""
+    info, text, chunks = obj.pipeline.article(article_id)
+    if as_json:
+        rows = [{k: v for k, v in c.items() if k != "sentence_vectors"} for c in chunks]
+        click.echo(json.dumps({**asdict(info), "text": text, "chunks": rows}, ensure_ascii=False, indent=2))
+        return
+    click.echo(f"{info.title}\n{info.byline}  {info.date}  {info.url or info.source}\n\n{text}\n")
+    for c in chunks:
+        click.echo(f"--- chunk {c['chunk_index']} [{c['start']}:{c['end']}]\n{c['text']}")
+
+
+@cli.command()
+@click.argument("article_ids", nargs=-1, required=True)
+@click.pass_obj
+def remove(obj: Context, article_ids):
+    """Remove articles (and their chunks) from the index."""
+    removed = obj.pipeline.remove(list(article_ids))
+    click.echo(f"{len(removed)} articles removed.")
+
+
+@cli.command()
+@click.option("--host", help="Address to bind [env NEWSQA_HOST; default 127.0.0.1].")
+@click.option("--port", type=int, help="Port [env NEWSQA_PORT; default 7860].")
+@click.pass_obj
+def serve(obj: Context, host, port):
+    """Start the chat app (same as `python app.py`)."""
+    from qa.ui import launch
+
+    settings = obj.settings
+    if host or port:
+        settings = Settings.load(
+            data_dir=settings.data_dir, chroma_url=settings.chroma_url, model=settings.model, host=host, port=port
+        )
+    launch(settings)
