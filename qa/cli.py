@@ -174,6 +174,16 @@ def remove(obj: Context, article_ids):
     click.echo(f"{len(removed)} articles removed.")
 
 
+@cli.command(name="prepare-model")
+@click.pass_obj
+def prepare_model(obj: Context):
+    """Build (once) and load the embedding model, so the first question is fast."""
+    from qa.pipeline import open_embedder
+
+    embedder = open_embedder(obj.settings)
+    click.echo(f"Model ready: {embedder.name} ({embedder.dim} dimensions).")
+
+
 @cli.command()
 @click.option("--host", help="Address to bind [env NEWSQA_HOST; default 127.0.0.1].")
 @click.option("--port", type=int, help="Port [env NEWSQA_PORT; default 7860].")

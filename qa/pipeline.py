@@ -38,14 +38,10 @@ class Pipeline:
         self.answerer = ExtractiveAnswerer()
 
     @classmethod
-    def open(cls, settings: Settings) -> "Pipeline":
-        """Load the model, connect to Chroma; raises a NewsqaError that says what to do."""
-        model = load_model(settings.model, settings.data_dir)
-        embedder = Embedder(model, name=settings.model)
-        if settings.onnx_queries:
-            from qa.fast_query import attach_onnx_query_encoder
-
-            attach_onnx_query_encoder(embedder, settings.data_dir)
+    def open(cls, settings: Settings, embedder: Embedder | None = None) -> "Pipeline":
+        """Load the model (unless given one), connect to Chroma; raises a NewsqaError that says what to do."""
+        if embedder is None:
+            embedder = open_embedder(settings)
         client = open_client(StoreConfig(settings.data_dir, settings.chroma_url))
         return cls(settings, Index(client, settings.data_dir, embedder), embedder)
 
@@ -79,6 +75,17 @@ class Pipeline:
 
     def remove(self, article_ids: list[str]) -> list[str]:
         return self.index.remove(article_ids)
+
+
+def open_embedder(settings: Settings) -> Embedder:
+    """The embedding model named by the settings, with the fast query encoder when enabled."""
+    model = load_model(settings.model, settings.model_folder_root)
+    embedder = Embedder(model, name=settings.model)
+    if settings.onnx_queries:
+        from qa.fast_query import attach_onnx_query_encoder
+
+        attach_onnx_query_encoder(embedder, settings.model_folder_root)
+    return embedder
 
 
 def check_question(question: str) -> str:

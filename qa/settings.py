@@ -12,6 +12,7 @@ class Settings:
     data_dir: Path = Path("data")
     chroma_url: str = ""  # NEWSQA_CHROMA_URL=http://127.0.0.1:8000 uses a Chroma server
     model: str = DEFAULT_MODEL
+    models_dir: Path | None = None  # where the default model folder is built; default DATA_DIR/models
     host: str = "127.0.0.1"
     port: int = 7860
     auth: str = ""  # "user:password"; required when host is not a loopback address
@@ -32,9 +33,13 @@ class Settings:
             values[f.name] = _convert(f.type, raw)
         return cls(**values)
 
+    @property
+    def model_folder_root(self) -> Path:
+        return self.models_dir or self.data_dir / "models"
+
 
 def _convert(kind, raw):
-    if kind in (Path, "Path"):
+    if kind is Path or Path in getattr(kind, "__args__", ()):
         return Path(raw)
     if kind in (int, "int"):
         return int(raw)
