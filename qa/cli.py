@@ -72,12 +72,14 @@ def ingest(obj: Context, paths):
     """
     from tqdm import tqdm
 
-    pipeline = obj.pipeline
-    result = pipeline.read([Path(p) for p in paths])
+    from qa.pipeline import read_articles
+
+    result = read_articles([Path(p) for p in paths])
     for problem in result.problems:
         click.echo(f"Skipped: {problem}", err=True)
     if not result.articles:
         fail("No readable article in " + ", ".join(paths) + ". Nothing was indexed.")
+    pipeline = obj.pipeline
     with tqdm(total=len(result.articles), unit="article", desc="Indexing", file=sys.stderr, disable=None) as bar:
         report = pipeline.ingest(result.articles, progress=lambda article, n: bar.update(n))
     for message in report.duplicates:
@@ -182,6 +184,57 @@ def prepare_model(obj: Context):
 
     embedder = open_embedder(obj.settings)
     click.echo(f"Model ready: {embedder.name} ({embedder.dim} dimensions).")
+
+
+@cli.command(name="eval")
+@click.argument("datasets", nargs=-1, type=click.Choice(["seed", "xquad-vi", "xquad-en"]))
+@click.option("--questions", type=click.Path(dir_okay=False, exists=True, path_type=Path), help="Questions file in the seed format (JSONL).")
+@click.option("--corpus", type=click.Path(file_okay=False, exists=True, path_type=Path), help="Article folder for --questions (default: seeds/).")
+@click.option("--shared", type=click.Path(file_okay=False, path_type=Path), help="The shared material folder [default ../shared].")
+@click.option("--compare", is_flag=True, help="Also run dense only, BM25 only and the naive LangChain pipeline.")
+@click.option("--probes/--no-probes", default=True, help="XQuAD: also ask each question with its article filtered out (must be refused).")
+@click.option("--limit", type=click.IntRange(1), help="Ask only the first N questions of each dataset.")
+@click.option("--json", "json_path", type=click.Path(dir_okay=False, path_type=Path), help="Write the results as JSON here.")
+@click.option("--work-dir", type=click.Path(file_okay=False, path_type=Path), help="Keep (and reuse) the eval indexes here instead of a temp folder.")
+@click.pass_obj
+def eval_(obj: Context, datasets, questions, corpus, shared, compare, probes, limit, json_path, work_dir):
+    """Measure retrieval (Recall@1/5/10, MRR@10), citations, refusals and latency; never touches the data folder.
+
+    \b
+    newsqa eval                      # the seed questions over seeds/
+    newsqa eval xquad-vi xquad-en --compare --json eval.json
+    newsqa eval --questions my.jsonl --corpus articles/
+    """
+    from tqdm import tqdm
+
+    from qa import eval as ev
+    from qa.pipeline import open_embedder
+
+    shared = shared or ev.default_shared()
+    chosen = []
+    if questions:
+        chosen.append(ev.file_dataset(questions.stem, questions, corpus or ev.ROOT / "seeds"))
+    for name in datasets or (() if questions else ("seed",)):
+        if name == "seed":
+            path = shared / "eval" / "seed_questions.jsonl"
+            if not path.exists():
+                fail(f"{path} is absent. Give --shared DIR (the folder with eval/seed_questions.jsonl).")
+            chosen.append(ev.file_dataset("seed", path, corpus or ev.ROOT / "seeds"))
+        else:
+            if not (shared / "eval" / "xquad").exists():
+                fail(f"{shared / 'eval' / 'xquad'} is absent. Give --shared DIR (the folder with eval/xquad/).")
+            chosen.append(ev.xquad_dataset(shared, name.split("-")[1], probes=probes))
+    if limit:
+        chosen = [ev.limit(d, limit) for d in chosen]
+    settings = obj.settings
+    embedder = open_embedder(settings)
+    total = sum(len(d.questions) for d in chosen)
+    with tqdm(total=total, unit="question", desc="Evaluating", file=sys.stderr, disable=None) as bar:
+        results = ev.run(chosen, settings, embedder, compare, work_dir, progress=bar.update)
+    click.echo(ev.markdown(results))
+    if json_path:
+        json_path.write_text(json.dumps(results, ensure_ascii=False, indent=1))
+        click.echo(f"Wrote {json_path}.")
 
 
 @cli.command()

@@ -54,14 +54,7 @@ class Pipeline:
 
     # ---- articles ------------------------------------------------------------------------
     def read(self, paths: Iterable[Path]) -> ReadResult:
-        files, problems = find_files(list(paths))
-        articles = []
-        for f in files:
-            try:
-                articles.append(read_file(f))
-            except ReadError as e:
-                problems.append(str(e))
-        return ReadResult(articles, problems)
+        return read_articles(paths)
 
     def ingest(self, articles: list[Article], progress: Callable[[Article, int], None] | None = None) -> IngestReport:
         return self.index.ingest(articles, progress)
@@ -75,6 +68,18 @@ class Pipeline:
 
     def remove(self, article_ids: list[str]) -> list[str]:
         return self.index.remove(article_ids)
+
+
+def read_articles(paths: Iterable[Path]) -> ReadResult:
+    """Read every article file under `paths`; files that cannot be read are reported, not fatal."""
+    files, problems = find_files(list(paths))
+    articles = []
+    for f in files:
+        try:
+            articles.append(read_file(f))
+        except ReadError as e:
+            problems.append(str(e))
+    return ReadResult(articles, problems)
 
 
 def open_embedder(settings: Settings) -> Embedder:

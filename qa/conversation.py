@@ -1,0 +1,164 @@
+"""Follow-up questions: turn "còn Bộ trưởng thì sao?" into a question retrieval can answer alone.
+
+Rule-based, no model. A question that leans on the previous one (it starts with a follow-up
+marker such as "còn", "vậy", "and", "what about"; it uses a pronoun such as "họ", "ông ấy",
+"điều đó", "they", "it"; or it is only a few words long) is searched together with the previous
+searched question: "Quảng Ngãi đề nghị gì? còn Bộ trưởng đáp lại thế nào?". A question that
+stands on its own is returned unchanged.
+"""
+
+import re
+import unicodedata
+
+# Openings that continue the previous question (matched on whole words at the start).
+START_MARKERS = (
+    # Vietnamese
+    "thế còn",
+    "vậy còn",
+    "còn về",
+    "còn",
+    "vậy thì",
+    "vậy",
+    "thế thì",
+    "thế",
+    "và",
+    "rồi",
+    "ngoài ra",
+    "bên cạnh đó",
+    "cụ thể",
+    "tại sao vậy",
+    "the con",  # "thế còn" typed without diacritics
+    # English
+    "what about",
+    "how about",
+    "and",
+    "also",
+    "then",
+    "so",
+    "but",
+    "what else",
+    "anything else",
+    "why is that",
+)
+# Openings that look like a marker but start a question of their own ("Thế nào là …?").
+NOT_MARKERS = ("thế nào", "vậy nên")
+# Words that point back at something said before (matched as whole words anywhere).
+PRONOUNS_VI = (
+    "họ",
+    "ông ấy",
+    "bà ấy",
+    "anh ấy",
+    "chị ấy",
+    "ông ta",
+    "bà ta",
+    "người đó",
+    "người này",
+    "điều đó",
+    "điều này",
+    "việc đó",
+    "việc này",
+    "chuyện đó",
+    "chuyện này",
+    "vấn đề đó",
+    "vấn đề này",
+    "nội dung đó",
+    "nơi đó",
+    "ở đó",
+    "khi đó",
+    "lúc đó",
+    "sau đó",
+    "tỉnh này",
+    "tỉnh đó",
+    "bộ này",
+    "đề nghị đó",
+    "đề nghị này",
+    "như vậy",
+    "như thế",
+)
+PRONOUNS_EN = ("it", "its", "they", "them", "their", "he", "him", "his", "she", "her")
+# "this", "that", … are pronouns only at the end of a question or before a generic noun
+# ("that plan"); "the province that requested it" uses "that" as a conjunction.
+DEMONSTRATIVES_EN = ("this", "that", "these", "those")
+GENERIC_NOUNS_EN = (
+    "one",
+    "ones",
+    "plan",
+    "plans",
+    "project",
+    "projects",
+    "proposal",
+    "proposals",
+    "request",
+    "requests",
+    "agreement",
+    "event",
+    "meeting",
+    "article",
+    "issue",
+    "place",
+    "province",
+    "person",
+    "minister",
+    "ministry",
+    "country",
+    "city",
+    "year",
+    "time",
+    "day",
+)
+SHORT_WORDS = 3  # a question of this many words or fewer is read as a follow-up
+MAX_SEARCHED_CHARS = 600  # keeps a long chain of follow-ups from growing without end
+
+_WORD = re.compile(r"\w+")
+
+
+def contextualize(question: str, history: list[str]) -> str:
+    """The question to search: the question itself, or the previous searched question + it."""
+    question = " ".join((question or "").split())
+    previous = next((h.strip() for h in reversed(history or []) if h and h.strip()), "")
+    if not question or not previous or not is_follow_up(question):
+        return question
+    if _folded(question) in _folded(previous):  # asked again: nothing to add
+        return previous
+    return _join(previous, question)
+
+
+def is_follow_up(question: str) -> bool:
+    """Whether a question leans on the previous one (see the module docstring)."""
+    text = unicodedata.normalize("NFC", question).lower().strip()
+    tokens = _WORD.findall(text)
+    if not tokens:
+        return False
+    if len(tokens) <= SHORT_WORDS:
+        return True
+    joined = " ".join(tokens)
+    if not joined.startswith(NOT_MARKERS) and any(joined == m or joined.startswith(m + " ") for m in START_MARKERS):
+        return True
+    padded = f" {joined} "
+    if any(f" {p} " in padded for p in PRONOUNS_VI):
+        return True
+    if any(t in PRONOUNS_EN for t in tokens):
+        return True
+    for i, t in enumerate(tokens):
+        if t in DEMONSTRATIVES_EN and (i == len(tokens) - 1 or tokens[i + 1] in GENERIC_NOUNS_EN):
+            return True
+    return False
+
+
+def _join(previous: str, question: str) -> str:
+    if not previous.endswith(("?", ".", "!", "…")):
+        previous += "?"
+    combined = f"{previous} {question}"
+    if len(combined) <= MAX_SEARCHED_CHARS:
+        return combined
+    # Keep the newest part of the chain: drop whole sentences from the front while too long.
+    room = MAX_SEARCHED_CHARS - len(question) - 1
+    parts = re.split(r"(?<=[?.!…])\s+", previous)
+    while parts and len(" ".join(parts)) > room:
+        parts.pop(0)
+    kept = " ".join(parts) if parts else previous[-max(room, 0) :]
+    return f"{kept} {question}".strip()
+
+
+def _folded(text: str) -> str:
+    return " ".join(_WORD.findall(unicodedata.normalize("NFC", text).lower()))

@@ -1,0 +1,446 @@
+"""`newsqa eval`: retrieval and answer quality on question sets with known evidence.
+
+Datasets:
+- `seed`: the seed questions (`../shared/eval/seed_questions.jsonl`) over the seed articles (`seeds/`);
+- `xquad-vi`, `xquad-en`: XQuAD's 240 Vietnamese paragraphs, indexed as their 48 articles (title =
+  the article title, text = its paragraphs joined by blank lines); the 1,190 questions asked in
+  Vietnamese, or the same questions in English (cross-lingual);
+- any file in the seed-questions format (`--questions FILE --corpus DIR`).
+
+A retrieved chunk is a hit when it contains the evidence (seed format: every evidence string;
+XQuAD: the gold answer text), compared with `ingest.normalize.match_key` on both sides.
+
+Our side is the app itself: a `Pipeline` over its own temp data folder, timed from the question to
+the extractive answer. `--compare` adds, in the same process and on the same chunks: dense only
+(Chroma, our prompts), BM25 only (our lexical index), and the naive LangChain pipeline
+(RecursiveCharacterTextSplitter 1000/200 over the article text, the same model without prompts,
+`Chroma.similarity_search(k=5)` in a collection of its own). Systems are run one after the other
+for each question, so background load affects them alike.
+
+XQuAD has no unanswerable questions; `probes` makes some by rule: each question is asked again
+with its own article filtered out of the search (same as a corpus without it), and the app must
+refuse.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import re
+import shutil
+import tempfile
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+import numpy as np
+
+from ingest.normalize import match_key, normalize
+from ingest.readers import Article
+
+logger = logging.getLogger(__name__)
+
+ROOT = Path(__file__).resolve().parent.parent
+DATASETS = ("seed", "xquad-vi", "xquad-en")
+OURS, DENSE, BM25, NAIVE = "newsqa", "dense", "bm25", "naive-langchain"
+SYSTEMS = (OURS, DENSE, BM25, NAIVE)
+DEPTH = 10  # ranks scored: Recall@1/5/10, MRR@10
+NAIVE_K = 5
+
+
+@dataclass
+class Question:
+    id: str
+    text: str
+    lang: str
+    kind: str
+    evidence: list[str]  # match_key'd
+    need_all: bool  # seed format: every evidence string; XQuAD: any gold answer
+    article: str | None = None  # the article that answers it
+    probe: bool = False  # asked with its own article filtered out: must be refused
+
+    @property
+    def answerable(self) -> bool:
+        return bool(self.evidence) and not self.probe
+
+    def hit(self, text: str) -> bool:
+        key = match_key(text)
+        found = (e in key for e in self.evidence)
+        return all(found) if self.need_all else any(found)
+
+
+@dataclass
+class Dataset:
+    name: str
+    articles: list[Article]
+    questions: list[Question]
+    corpus: str  # what the index is built from (datasets with the same corpus share one index)
+
+
+# ---- datasets ------------------------------------------------------------------------------
+def default_shared() -> Path:
+    for folder in (Path.cwd().parent / "shared", ROOT.parent / "shared"):
+        if folder.exists():
+            return folder
+    return ROOT.parent / "shared"
+
+
+def read_questions(path: Path) -> list[Question]:
+    questions = []
+    for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+        if not line.strip():
+            continue
+        item = json.loads(line)
+        evidence = [match_key(e) for e in item.get("evidence") or [] if e.strip()]
+        questions.append(
+            Question(
+                id=str(item.get("id", n)),
+                text=item["question"],
+                lang=item.get("lang", ""),
+                kind=item.get("kind", "") or ("factoid" if evidence else "unanswerable"),
+                evidence=evidence,
+                need_all=True,
+                article=item.get("article"),
+            )
+        )
+    return questions
+
+
+def file_dataset(name: str, questions: Path, corpus: Path) -> Dataset:
+    """Questions in the seed format over a folder of plain-text articles (title on the first line)."""
+    from ingest.readers import find_files, read_file
+
+    files, _ = find_files([corpus])
+    return Dataset(name, [read_file(f) for f in files], read_questions(questions), f"files:{corpus.resolve()}")
+
+
+def xquad_articles(path: Path) -> list[Article]:
+    data = json.loads(path.read_text(encoding="utf-8"))["data"]
+    articles = []
+    for i, item in enumerate(data):
+        title = item.get("title", "").replace("_", " ").strip()
+        text = normalize("\n\n".join(p["context"].strip() for p in item["paragraphs"]))
+        slug = re.sub(r"[^\w-]+", "-", title).strip("-")[:40]
+        articles.append(Article(id=f"xquad-{i:02d}-{slug}", title=title, text=text, source=f"{path.name}#{i}"))
+    return articles
+
+
+def xquad_dataset(shared: Path, lang: str, probes: bool = True) -> Dataset:
+    """The Vietnamese XQuAD paragraphs as 48 articles; questions in `lang` ("vi" or "en")."""
+    folder = shared / "eval" / "xquad"
+    vi = folder / "xquad.vi.json"
+    articles = xquad_articles(vi)
+    asked = json.loads((folder / f"xquad.{lang}.json").read_text(encoding="utf-8"))["data"]
+    # Gold answers are spans of the Vietnamese paragraphs: take them from the vi file, by id.
+    gold = {
+        qa["id"]: [match_key(a["text"]) for a in qa["answers"] if a["text"].strip()]
+        for item in json.loads(vi.read_text(encoding="utf-8"))["data"]
+        for p in item["paragraphs"]
+        for qa in p["qas"]
+    }
+    questions = []
+    for i, item in enumerate(asked):
+        for p in item["paragraphs"]:
+            for qa in p["qas"]:
+                q = Question(qa["id"], qa["question"], lang, "xquad", gold[qa["id"]], False, articles[i].id)
+                questions.append(q)
+    if probes:
+        questions += [replace(q, id=f"{q.id}:probe", kind="probe", probe=True) for q in questions]
+    return Dataset(f"xquad-{lang}", articles, questions, f"xquad:{vi.resolve()}")
+
+
+def limit(dataset: Dataset, n: int) -> Dataset:
+    """The first `n` questions (and their probes)."""
+    asked = [q for q in dataset.questions if not q.probe][:n]
+    ids = {q.id for q in asked}
+    probes = [q for q in dataset.questions if q.probe and q.id.removesuffix(":probe") in ids]
+    return replace(dataset, questions=asked + probes)
+
+
+# ---- systems -------------------------------------------------------------------------------
+@dataclass
+class Outcome:
+    ranks: list[bool]  # hit at each retrieved position
+    seconds: float
+    found: bool | None = None  # ours: answered (not refused)
+    cited: bool | None = None  # ours: the cited sources contain the evidence
+    signals: dict = field(default_factory=dict)
+
+
+class PlainEmbeddings:
+    """The usual LangChain setup: the sentence-transformers model as is, no query/passage prompts."""
+
+    def __init__(self, model):
+        self.model = model
+
+    def embed_documents(self, texts: list[str]) -> list[list[float]]:
+        return self.model.encode(list(texts), batch_size=16, normalize_embeddings=True, show_progress_bar=False).tolist()
+
+    def embed_query(self, text: str) -> list[float]:
+        return self.model.encode(text, normalize_embeddings=True, show_progress_bar=False).tolist()
+
+
+def _naive_store(articles: list[Article], model, folder: Path):
+    """RecursiveCharacterTextSplitter(1000, 200) + Chroma, in a collection of its own (reused when complete)."""
+    import chromadb
+    from chromadb.config import Settings as ChromaSettings
+    from langchain_chroma import Chroma
+    from langchain_core.documents import Document
+    from langchain_core.embeddings import Embeddings
+    from langchain_text_splitters import RecursiveCharacterTextSplitter
+
+    class _Plain(PlainEmbeddings, Embeddings):
+        pass
+
+    splitter = RecursiveCharacterTextSplitter(chunk_size=1000, chunk_overlap=200)
+    docs = splitter.split_documents(
+        [Document(page_content=a.text, metadata={"article_id": a.id, "title": a.title}) for a in articles]
+    )
+    client = chromadb.PersistentClient(path=str(folder), settings=ChromaSettings(anonymized_telemetry=False))
+    store = Chroma(client=client, collection_name="naive_langchain", embedding_function=_Plain(model))
+    if store._collection.count() != len(docs):
+        store.reset_collection()
+        for i in range(0, len(docs), 64):
+            store.add_documents(docs[i : i + 64])
+    return store, len(docs)
+
+
+class Runner:
+    """The systems under test, over one corpus."""
+
+    def __init__(self, pipeline, compare: bool, naive_store=None):
+        self.pipeline = pipeline
+        self.compare = compare
+        self.naive = naive_store
+        self.k = pipeline.settings.k
+
+    def systems(self) -> list[str]:
+        return list(SYSTEMS) if self.compare else [OURS]
+
+    def run(self, system: str, q: Question) -> Outcome:
+        return getattr(self, "_" + system.replace("-", "_"))(q)
+
+    def _filters(self, q: Question):
+        from qa.retriever import Filters
+
+        if not q.probe:
+            return None
+        ids = [a for a in self.pipeline.index.registry() if a != q.article]
+        return Filters(article_ids=ids)
+
+    def _newsqa(self, q: Question) -> Outcome:
+        from qa.retriever import Retrieval
+
+        pipeline, filters = self.pipeline, self._filters(q)
+        started = time.perf_counter()
+        retrieval = pipeline.search.search(q.text, max(DEPTH, self.k), filters)
+        top = Retrieval(retrieval.hits[: self.k], retrieval.query_vector, retrieval.lexical_weight)
+        answer = pipeline.answerer.answer(q.text, top, searched=q.text)
+        seconds = time.perf_counter() - started
+        cited = bool(q.evidence) and answer.found and _covers(q, [s.text for s in answer.sources])
+        return Outcome(
+            [q.hit(h.text) for h in retrieval.hits[:DEPTH]], seconds, answer.found, cited, dict(answer.signals)
+        )
+
+    def _dense(self, q: Question) -> Outcome:
+        started = time.perf_counter()
+        docs = self.pipeline.search.vectorstore.similarity_search(q.text, k=DEPTH)
+        return Outcome([q.hit(d.page_content) for d in docs], time.perf_counter() - started)
+
+    def _bm25(self, q: Question) -> Outcome:
+        index = self.pipeline.index
+        started = time.perf_counter()
+        lexical = index.lexical()
+        scores = lexical.scores(q.text)
+        order = [i for i in np.argsort(-scores)[:DEPTH] if scores[i] > 0]
+        ids = [lexical.ids[i] for i in order]
+        got = index.chunks.get(ids=ids, include=["documents"]) if ids else {"ids": [], "documents": []}
+        text = dict(zip(got["ids"], got["documents"]))
+        return Outcome([q.hit(text[i]) for i in ids], time.perf_counter() - started)
+
+    def _naive_langchain(self, q: Question) -> Outcome:
+        started = time.perf_counter()
+        docs = self.naive.similarity_search(q.text, k=NAIVE_K)
+        return Outcome([q.hit(d.page_content) for d in docs], time.perf_counter() - started)
+
+
+def _covers(q: Question, texts: list[str]) -> bool:
+    """Every evidence string (seed) / one gold answer (XQuAD) is inside one of the cited passages."""
+    keys = [match_key(t) for t in texts]
+    found = [any(e in k for k in keys) for e in q.evidence]
+    return all(found) if q.need_all else any(found)
+
+
+# ---- metrics -------------------------------------------------------------------------------
+def first_hit(ranks: list[bool]) -> int | None:
+    return next((i + 1 for i, h in enumerate(ranks) if h), None)
+
+
+def summarize(system: str, questions: list[Question], outcomes: list[Outcome], depth: int) -> dict:
+    answerable = [(q, o) for q, o in zip(questions, outcomes) if q.answerable]
+    unanswerable = [(q, o) for q, o in zip(questions, outcomes) if not q.answerable]
+    firsts = [first_hit(o.ranks) for _, o in answerable]
+    n = len(answerable) or 1
+
+    def recall(k):
+        return None if k > depth else sum(1 for f in firsts if f is not None and f <= k) / n
+
+    main = [o.seconds for q, o in zip(questions, outcomes) if not q.probe]
+    out = {
+        "system": system,
+        "answerable": len(answerable),
+        "unanswerable": len(unanswerable),
+        "recall@1": recall(1),
+        "recall@5": recall(5),
+        "recall@10": recall(10),
+        "mrr@10": sum(1 / f for f in firsts if f is not None and f <= 10) / n,
+        "latency_p50_ms": float(np.percentile(main, 50) * 1000) if main else None,
+        "latency_p95_ms": float(np.percentile(main, 95) * 1000) if main else None,
+    }
+    if system == OURS:
+        out["cited"] = sum(bool(o.cited) for _, o in answerable) / n
+        out["refused_unanswerable"] = (
+            sum(not o.found for _, o in unanswerable) / len(unanswerable) if unanswerable else None
+        )
+        out["refused_answerable"] = sum(not o.found for _, o in answerable) / n
+    return out
+
+
+# ---- running -------------------------------------------------------------------------------
+@dataclass
+class Corpus:
+    pipeline: object
+    naive: object
+    chunks: int
+    naive_chunks: int
+    seconds: float
+
+
+def build_corpus(dataset: Dataset, settings, embedder, work_dir: Path, compare: bool) -> Corpus:
+    """Our index (through `Pipeline`/`Index`) and, with `compare`, the naive store, in `work_dir`."""
+    from qa.pipeline import Pipeline
+
+    started = time.perf_counter()
+    data_dir = work_dir / "index"
+    pipeline = Pipeline.open(replace(settings, data_dir=data_dir, chroma_url=""), embedder=embedder)
+    report = pipeline.ingest(dataset.articles)
+    wanted = {a.id for a in dataset.articles}
+    stale = [a for a in pipeline.index.registry() if a not in wanted]
+    if stale:
+        pipeline.remove(stale)
+    if report.duplicates:
+        logger.warning("Skipped as duplicates: %s", "; ".join(report.duplicates))
+    naive, naive_chunks = (None, 0)
+    if compare:
+        naive, naive_chunks = _naive_store(dataset.articles, embedder.model, work_dir / "naive")
+    chunks = sum(a.chunk_count for a in pipeline.index.registry().values())
+    return Corpus(pipeline, naive, chunks, naive_chunks, time.perf_counter() - started)
+
+
+def evaluate(
+    dataset: Dataset, corpus: Corpus, compare: bool, progress: Callable[[int], None] | None = None, warmup: int = 5
+) -> dict:
+    runner = Runner(corpus.pipeline, compare, corpus.naive)
+    systems = runner.systems()
+    for q in dataset.questions[:warmup]:  # load the lexical index, warm caches and the model
+        for system in systems:
+            runner.run(system, q)
+    outcomes: dict[str, list[Outcome]] = {s: [] for s in systems}
+    for n, q in enumerate(dataset.questions):
+        order = systems[n % len(systems) :] + systems[: n % len(systems)]  # rotate: no system always first
+        for system in order:
+            if q.probe and system != OURS:
+                outcomes[system].append(Outcome([], 0.0))
+                continue
+            outcomes[system].append(runner.run(system, q))
+        if progress:
+            progress(1)
+    rows = {s: summarize(s, dataset.questions, outcomes[s], NAIVE_K if s == NAIVE else DEPTH) for s in systems}
+    details = []
+    for i, q in enumerate(dataset.questions):
+        ours = outcomes[OURS][i]
+        row = {
+            "id": q.id,
+            "kind": q.kind,
+            "lang": q.lang,
+            "question": q.text,
+            "answerable": q.answerable,
+            "found": ours.found,
+            "cited": ours.cited if q.answerable else None,
+            "signals": ours.signals,
+            "first_hit": {s: first_hit(outcomes[s][i].ranks) for s in systems if not (q.probe and s != OURS)},
+            "ms": round(ours.seconds * 1000, 2),
+        }
+        details.append(row)
+    result = {
+        "dataset": dataset.name,
+        "articles": len(dataset.articles),
+        "chunks": corpus.chunks,
+        "naive_chunks": corpus.naive_chunks if compare else None,
+        "questions": len(dataset.questions),
+        "index_seconds": round(corpus.seconds, 1),
+        "query_encoder": "onnx" if corpus.pipeline.embedder.query_encoder is not None else "torch",
+        "systems": rows,
+        "details": details,
+    }
+    if compare and rows[NAIVE]["latency_p95_ms"]:
+        result["latency_ratio_p95"] = rows[OURS]["latency_p95_ms"] / rows[NAIVE]["latency_p95_ms"]
+    return result
+
+
+def run(
+    datasets: list[Dataset], settings, embedder, compare: bool, work_dir: Path | None = None, progress=None
+) -> list[dict]:
+    """Evaluate each dataset; datasets over the same corpus share one index."""
+    own = work_dir is None
+    root = Path(tempfile.mkdtemp(prefix="newsqa-eval-")) if own else Path(work_dir)
+    results = []
+    corpora: dict[str, Corpus] = {}
+    try:
+        for dataset in datasets:
+            if dataset.corpus not in corpora:
+                folder = root / ("corpus-" + hashlib.sha1(dataset.corpus.encode()).hexdigest()[:10])
+                corpora[dataset.corpus] = build_corpus(dataset, settings, embedder, folder, compare)
+            results.append(evaluate(dataset, corpora[dataset.corpus], compare, progress))
+    finally:
+        if own:
+            shutil.rmtree(root, ignore_errors=True)
+    return results
+
+
+# ---- output --------------------------------------------------------------------------------
+def _fmt(value, digits=3) -> str:
+    if value is None:
+        return "–"
+    return f"{value:.{digits}f}"
+
+
+def markdown(results: list[dict]) -> str:
+    head = (
+        "| dataset | system | R@1 | R@5 | R@10 | MRR@10 | cited | refused unanswerable | refused answerable "
+        "| p50 ms | p95 ms |"
+    )
+    lines = [head, "|" + "---|" * 11]
+    for r in results:
+        for s in r["systems"].values():
+            lines.append(
+                f"| {r['dataset']} | {s['system']} | {_fmt(s['recall@1'])} | {_fmt(s['recall@5'])} | "
+                f"{_fmt(s['recall@10'])} | {_fmt(s['mrr@10'])} | {_fmt(s.get('cited'))} | "
+                f"{_fmt(s.get('refused_unanswerable'))} | {_fmt(s.get('refused_answerable'))} | "
+                f"{_fmt(s['latency_p50_ms'], 1)} | {_fmt(s['latency_p95_ms'], 1)} |"
+            )
+    notes = []
+    for r in results:
+        ours = r["systems"][OURS]
+        note = (
+            f"{r['dataset']}: {r['articles']} articles, {r['chunks']} chunks"
+            + (f" (naive: {r['naive_chunks']})" if r.get("naive_chunks") else "")
+            + f"; {ours['answerable']} answerable, {ours['unanswerable']} unanswerable questions; "
+            f"query encoder {r['query_encoder']}"
+        )
+        if "latency_ratio_p95" in r:
+            note += f"; answer p95 / naive similarity_search p95 = {r['latency_ratio_p95']:.2f}"
+        notes.append(note)
+    return "\n".join(lines) + "\n\n" + "\n".join(notes)

@@ -1,0 +1,65 @@
+"""The seed questions, asked through the real pipeline (real model, real Chroma in a temp folder)."""
+
+import pytest
+
+from ingest.normalize import match_key
+from tests.conftest import seed_questions
+
+QUESTIONS = seed_questions()
+ANSWERABLE = [q for q in QUESTIONS if q["evidence"]]
+UNANSWERABLE = [q for q in QUESTIONS if not q["evidence"]]
+
+
+def contains_evidence(text: str, evidence: list[str]) -> bool:
+    return all(match_key(e) in match_key(text) for e in evidence)
+
+
+@pytest.mark.parametrize("q", ANSWERABLE, ids=[q["id"] for q in ANSWERABLE])
+def test_answerable_question_is_answered_from_its_evidence(seeded, q):
+    answer = seeded.ask(q["question"], k=5)
+    top5 = answer.sources + answer.related
+    assert len(top5) <= 5
+    assert any(contains_evidence(s.text, q["evidence"]) for s in top5), "evidence not in the top 5 sources"
+    assert answer.found, f"wrongly refused: {answer.signals}"
+    assert any(contains_evidence(s.text, q["evidence"]) for s in answer.sources), "evidence not among cited sources"
+    # every [n] in the answer names a listed source, and every listed source is cited
+    numbers = {s.number for s in answer.sources}
+    assert numbers == set(range(1, len(answer.sources) + 1))
+    for n in numbers:
+        assert f"[{n}]" in answer.answer
+    # every answer sentence is verbatim article text, highlighted in its source
+    for s in answer.sources:
+        assert s.highlights
+        for a, b in s.highlights:
+            assert s.text[a:b] in answer.answer
+
+
+@pytest.mark.parametrize("q", UNANSWERABLE, ids=[q["id"] for q in UNANSWERABLE])
+def test_unanswerable_question_is_refused(seeded, q):
+    answer = seeded.ask(q["question"])
+    assert not answer.found, f"should refuse: {answer.signals}"
+    assert answer.sources == []
+    assert answer.related, "the closest passages are shown"
+    expected = "do not answer" if q["lang"] == "en" else "không trả lời"
+    assert expected in answer.answer
+
+
+def test_lottery_question_is_refused_in_vietnamese(seeded):
+    answer = seeded.ask("Kết quả xổ số miền Bắc ngày 1/5/2024?")
+    assert not answer.found
+    assert answer.answer.startswith("Các bài báo đã lập chỉ mục không trả lời câu hỏi này.")
+
+
+def test_english_question_gets_vietnamese_evidence(seeded):
+    answer = seeded.ask("what did Quảng Ngãi request?")
+    assert answer.found
+    assert "[1]" in answer.answer
+    assert "mong muốn" in answer.answer
+
+
+def test_source_offsets_point_into_the_article(seeded):
+    answer = seeded.ask("Hai trọng tâm phát triển của Quảng Ngãi là gì?")
+    source = answer.sources[0]
+    _, text, _ = seeded.article(source.article_id)
+    assert text[source.start : source.end] == source.text
+    assert source.title and source.byline

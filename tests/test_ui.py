@@ -1,0 +1,307 @@
+"""The chat app's handlers, called directly (no server, no browser)."""
+
+import html
+import re
+import socket
+from pathlib import Path
+
+import gradio as gr
+import pytest
+
+from qa.answer import NOT_FOUND, Answer, Source
+from qa.ui import (
+    UPLOADS,
+    LaunchError,
+    answer_html,
+    build_ui,
+    check_exposure,
+    is_loopback,
+    launch,
+    make_filters,
+    parse_auth,
+    safe_url,
+    sanitize_filename,
+    split_claims,
+    texts,
+    upload_target,
+)
+
+HOSTILE = """# url = javascript:alert(1)
+# date = 2024-05-01
+Cảng Sa Kỳ <script>alert(1)</script> mở rộng <img src=x onerror=alert(1)>
+
+Tỉnh Quảng Ngãi công bố kế hoạch mở rộng cảng Sa Kỳ <script>alert(1)</script> trong năm 2024 với tổng vốn 500 tỷ đồng.
+
+Theo kế hoạch, cảng Sa Kỳ sẽ có thêm hai bến tàu <img src=x onerror=alert(1)> phục vụ tuyến đảo Lý Sơn. Xem [x](javascript:alert(1)) để biết thêm ${alert(1)} {{7*7}}.
+
+Ban quản lý cảng cho biết công trình khởi công vào tháng 6/2024 và hoàn thành sau 18 tháng.
+"""
+
+
+def run_chat(ui, question, conversation=None, lang="en", article_ids=None, day_from="", day_to="", history=None):
+    """All the yields of one chat turn: [(history, box, conversation), ...]."""
+    return list(ui.respond(question, history or [], conversation or [], lang, article_ids or [], day_from, day_to))
+
+
+def last_html(steps) -> str:
+    history = steps[-1][0]
+    assert history[-1]["role"] == "assistant"
+    return history[-1]["content"]
+
+
+def cited_numbers(page: str) -> set[int]:
+    return {int(n) for n in re.findall(r'class="nq-cite"[^>]*>\[(\d+)\]</button>', page)}
+
+
+def listed_numbers(page: str) -> set[int]:
+    return {int(n) for n in re.findall(r'class="nq-num">\[(\d+)\]<', page)}
+
+
+def source_keys(page: str) -> list[str]:
+    return [html.unescape(k) for k in re.findall(r'class="nq-open" value="([^"]*)"', page)]
+
+
+@pytest.fixture(scope="module")
+def seeded_ui(seeded):
+    demo = build_ui(seeded, seeded.settings)
+    return demo.newsqa
+
+
+@pytest.fixture
+def hostile(fresh, tmp_path):
+    path = tmp_path / "hostile.txt"
+    path.write_text(HOSTILE, encoding="utf-8")
+    result = fresh.read([path])
+    fresh.ingest(result.articles)
+    return fresh
+
+
+def test_build_ui_returns_blocks(seeded):
+    demo = build_ui(seeded, seeded.settings)
+    assert isinstance(demo, gr.Blocks)
+    api_names = {getattr(fn, "api_name", None) for fn in demo.fns.values()}
+    assert "chat" in api_names
+
+
+def test_answer_streams_with_cited_sources(seeded_ui):
+    steps = run_chat(seeded_ui, "what did Quảng Ngãi request?")
+    assert len(steps) >= 3  # searching…, sentence by sentence, final with sources
+    assert "nq-wait" in steps[0][0][-1]["content"]
+    assert steps[0][0][0] == {"role": "user", "content": '<div class="nq-question">what did Quảng Ngãi request?</div>'}
+    page = last_html(steps)
+    assert "[1]" in page and "<mark>" in page
+    cited, listed = cited_numbers(page), listed_numbers(page)
+    assert cited and cited == listed  # every [n] is listed, every listed source is cited
+    assert 1 in cited
+    history, box, conversation = steps[-1]
+    assert box == "" and conversation == ["what did Quảng Ngãi request?"]
+    assert "Copy answer" in page and "nq-copy" in page
+    partial = steps[1][0][-1]["content"]
+    assert "nq-sources" not in partial and partial.count("nq-claim") < page.count("nq-claim") + 1
+
+
+def test_vietnamese_question_and_ui_language(seeded_ui):
+    page = last_html(run_chat(seeded_ui, "Hai trọng tâm phát triển của Quảng Ngãi là gì?", lang="vi"))
+    assert "[1]" in page and "<mark>" in page
+    assert "Nguồn" in page and "Sao chép câu trả lời" in page
+    assert "trọng tâm" in page
+
+
+def test_not_found_says_so_and_shows_closest(seeded_ui):
+    page = last_html(run_chat(seeded_ui, "Kết quả xổ số miền Bắc ngày 1/5/2024?", lang="en"))
+    assert html.escape(NOT_FOUND["vi"]) in page
+    assert "nq-cite" not in page and "nq-sources" not in page
+    assert '<details class="nq-related" open>' in page and "Closest passages" in page
+
+
+def test_follow_up_is_searched_with_context(seeded_ui):
+    steps = run_chat(seeded_ui, "còn Bộ trưởng đáp lại thế nào?", conversation=["Quảng Ngãi đề nghị gì?"], lang="vi")
+    page = last_html(steps)
+    assert "Đã tìm:" in page and "Quảng Ngãi đề nghị gì? còn Bộ trưởng đáp lại thế nào?" in page
+    assert steps[-1][2][-1] == "Quảng Ngãi đề nghị gì? còn Bộ trưởng đáp lại thế nào?"
+    own = last_html(run_chat(seeded_ui, "Hai trọng tâm phát triển của Quảng Ngãi là gì?", ["Quảng Ngãi đề nghị gì?"]))
+    assert "Searched:" not in own
+
+
+@pytest.mark.parametrize(
+    "question, expected",
+    [("", "The question is empty"), ("   ", "The question is empty"), ("x" * 20_000, "20,000 characters")],
+)
+def test_bad_questions_become_chat_messages(seeded_ui, question, expected):
+    steps = run_chat(seeded_ui, question)
+    page = last_html(steps)
+    assert expected in page and "nq-error" in page
+    assert len(page) < 2_000  # a 20,000-character question is not echoed whole
+    assert steps[-1][2] == []  # nothing searched
+
+
+def test_bad_dates_become_chat_messages(seeded_ui):
+    page = last_html(run_chat(seeded_ui, "what did Quảng Ngãi request?", day_from="2024-13-45"))
+    assert "2024-13-45" in page and "yyyy-mm-dd" in page
+    page = last_html(run_chat(seeded_ui, "what did Quảng Ngãi request?", day_from="2024-02-01", day_to="2024-01-01"))
+    assert "nq-error" in page
+
+
+def test_filters():
+    t = texts("en")
+    f = make_filters(["a", "b"], "2023-10-01", "24/10/2023", t)
+    assert (f.article_ids, f.day_from, f.day_to) == (["a", "b"], 20231001, 20231024)
+    assert make_filters(None, "", "", t).where() is None
+    with pytest.raises(ValueError, match="not valid"):
+        make_filters([], "yesterday", "", t)
+
+
+def test_article_filter_restricts_sources(seeded_ui, seeded):
+    other = [a.id for a in seeded.articles() if a.id.startswith("003")]
+    page = last_html(run_chat(seeded_ui, "what did Quảng Ngãi request?", article_ids=other))
+    ids = {__import__("json").loads(k)["a"] for k in source_keys(page)}
+    assert ids and ids <= set(other)
+
+
+def test_open_source_shows_whole_article_with_passage(seeded_ui):
+    page = last_html(run_chat(seeded_ui, "Hai trọng tâm phát triển của Quảng Ngãi là gì?"))
+    key = source_keys(page)[0]
+    panel = seeded_ui.open_source(key, "en")
+    assert 'id="nq-focus"' in panel and "<mark>" in panel
+    assert "nq-article-title" in panel and len(panel) > 5_000  # the whole article, not the passage
+    marked = re.search(r"<mark>(.*?)</mark>", page).group(1)
+    assert marked in panel
+    assert "nq-error" in seeded_ui.open_source("not json", "en")
+    assert "nq-error" in seeded_ui.open_source('{"a": "no-such-article", "s": 0, "e": 5}', "en")
+
+
+def test_hostile_article_is_escaped_everywhere(hostile, make_settings):
+    ui = build_ui(hostile, hostile.settings).newsqa
+    for question in ("Cảng Sa Kỳ mở rộng thế nào?", "Kết quả xổ số miền Bắc ngày 1/5/2024?"):
+        page = last_html(run_chat(ui, question))
+        assert "Sa Kỳ" in page
+        assert "&lt;script&gt;" in page and "<script" not in page
+        assert "<img" not in page and "&lt;img src=x onerror=alert(1)&gt;" in page
+        assert 'href="javascript:' not in page and "<a " not in page  # its url is not http(s): no link
+        assert "${" not in page and "{{" not in page
+    key = source_keys(page)[0]
+    panel = ui.open_source(key, "en")
+    assert "&lt;script&gt;" in panel and "<script" not in panel and "<img" not in panel
+    assert 'href="javascript:' not in panel and "<a " not in panel
+    table = ui.refresh("en")[0]
+    assert "&lt;script&gt;" in table and "<script" not in table
+
+
+def test_only_http_urls_become_links():
+    assert safe_url("https://baoquocte.vn/a.html") == "https://baoquocte.vn/a.html"
+    for bad in ("javascript:alert(1)", "JaVaScRiPt:alert(1)", "data:text/html,x", "/relative", "http://", "ftp://x/y"):
+        assert safe_url(bad) == ""
+    source = Source(1, "a", "T", "", "", 'https://x.vn/"><script>', "", "text", 0, 4, 0.9, [(0, 4)])
+    answer = Answer("q", "text [1]", True, [source])
+    page = answer_html(answer, texts("en"))
+    assert 'href="https://x.vn/&quot;&gt;&lt;script&gt;"' in page and "<script" not in page
+
+
+def test_split_claims_ignores_brackets_inside_sentences():
+    s1 = Source(1, "a", "T", "", "", "", "", "Điều [2] của luật. Câu khác.", 0, 27, 0.9, [(0, 18)])
+    s2 = Source(2, "b", "U", "", "", "", "", "Một câu [1] nữa.", 0, 16, 0.8, [(0, 16)])
+    answer = Answer("q", "Điều [2] của luật. [1] Một câu [1] nữa. [2]", True, [s1, s2])
+    assert split_claims(answer) == [("Điều [2] của luật.", 1), ("Một câu [1] nữa.", 2)]
+    page = answer_html(answer, texts("en"))
+    assert cited_numbers(page) == listed_numbers(page) == {1, 2}
+
+
+def test_uncited_source_is_listed_as_related():
+    s1 = Source(1, "a", "T", "", "", "", "", "Câu một.", 0, 8, 0.9, [(0, 8)])
+    s2 = Source(2, "b", "U", "", "", "", "", "Câu hai.", 0, 8, 0.8, [(0, 8)])
+    page = answer_html(Answer("q", "Câu một. [1]", True, [s1, s2]), texts("en"))
+    assert listed_numbers(page) == {1}
+    assert "Also related (not cited) (1)" in page and "Câu hai." in page
+
+
+def test_store_down_is_a_chat_message(make_settings, embedder, tmp_path):
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]  # nothing listens there once closed
+    settings = make_settings(tmp_path / "data", chroma_url=f"http://127.0.0.1:{port}")
+    ui = build_ui(None, settings, embedder=embedder).newsqa
+    page = last_html(run_chat(ui, "what did Quảng Ngãi request?"))
+    assert "nq-error" in page and "Chroma" in page and f"127.0.0.1:{port}" in page
+    table, _, _, history = ui.on_load("en", [])
+    assert "Chroma" in table and "Chroma" in history[-1]["content"]
+    status = ui.upload([], "en")[0]
+    assert "No file chosen" in status
+    assert "nq-error" in ui.open_source('{"a": "x", "s": 0, "e": 1}', "en")
+
+
+def test_public_host_without_password_refuses_to_launch(make_settings, tmp_path):
+    public = make_settings(tmp_path, host="0.0.0.0")
+    with pytest.raises(LaunchError, match="NEWSQA_AUTH"):
+        check_exposure(public)
+    with pytest.raises(LaunchError):
+        launch(public)  # refused before the model or the store is opened
+    assert check_exposure(make_settings(tmp_path, host="0.0.0.0", auth="ana:s3cr:et")) == ("ana", "s3cr:et")
+    assert check_exposure(make_settings(tmp_path)) is None
+    with pytest.raises(LaunchError, match="user:password"):
+        parse_auth("no-colon")
+    assert is_loopback("127.0.0.1") and is_loopback("localhost") and is_loopback("::1")
+    assert not is_loopback("0.0.0.0") and not is_loopback("192.168.1.5") and not is_loopback("example.com")
+
+
+@pytest.mark.parametrize(
+    "name, expected",
+    [
+        ("bai-bao.txt", "bai-bao.txt"),
+        ("../../etc/passwd.txt", "passwd.txt"),
+        ("..\\..\\windows\\evil.HTML", "evil.html"),
+        (".hidden.txt", "hidden.txt"),
+        ("Tin mới: <b>hay</b>.txt", "Tin-mới-b-hay-b.txt"),
+        ("../..", "upload"),
+        ("", "upload"),
+        ("a" * 300 + ".txt", "a" * 100 + ".txt"),
+    ],
+)
+def test_upload_names_are_sanitized(name, expected, tmp_path):
+    assert sanitize_filename(name) == expected
+    target = upload_target(tmp_path, name)
+    assert target.parent == (tmp_path / UPLOADS).resolve()
+
+
+def test_upload_ingest_answer_remove(fresh, tmp_path):
+    ui = build_ui(fresh, fresh.settings).newsqa
+    incoming = tmp_path / "incoming"
+    incoming.mkdir()
+    article = incoming / "Tin nóng; rm -rf.txt"
+    article.write_text(
+        "Lễ hội Hoa sen Đồng Tháp 2024\n\nLễ hội Hoa sen Đồng Tháp năm 2024 khai mạc ngày 15/6/2024 tại thành phố "
+        "Cao Lãnh với chủ đề Sen hồng đất Tháp.\n\nBan tổ chức dự kiến đón 50.000 lượt khách trong 5 ngày.\n",
+        encoding="utf-8",
+    )
+    wrong = incoming / "notes.pdf"
+    wrong.write_bytes(b"%PDF-1.4")
+    calls = []
+    status, table, remove_choices, filter_choices, cleared = ui.upload(
+        [str(article), str(wrong)], "en", lambda *a, **k: calls.append(a)
+    )
+    assert "1 added" in status and "notes.pdf" in status and cleared is None
+    assert calls  # progress was reported
+    kept = Path(fresh.settings.data_dir) / UPLOADS / "Tin-nóng-rm-rf.txt"
+    assert kept.is_file()
+    assert "Lễ hội Hoa sen Đồng Tháp 2024" in table
+    article_id = remove_choices["choices"][0][1]
+    assert filter_choices["choices"] == remove_choices["choices"]
+
+    page = last_html(run_chat(ui, "Lễ hội Hoa sen Đồng Tháp 2024 khai mạc ngày nào?", lang="vi"))
+    assert "[1]" in page and "15/6/2024" in page
+
+    status, table, remove_choices, _ = ui.remove(article_id, "en")
+    assert "1 article(s) removed" in status
+    assert "Hoa sen" not in table and remove_choices["choices"] == []
+    assert not kept.exists()
+
+
+def test_upload_limits(make_settings, embedder, tmp_path):
+    from qa.pipeline import Pipeline
+
+    settings = make_settings(tmp_path / "data", max_upload_mb=1)
+    ui = build_ui(Pipeline.open(settings, embedder=embedder), settings).newsqa
+    big = tmp_path / "big.txt"
+    big.write_text("Tiêu đề\n\n" + "chữ " * 400_000, encoding="utf-8")
+    status = ui.upload([str(big)], "vi")[0]
+    assert "big.txt" in status and "1 MB" in status and "Bỏ qua" in status
+    assert not (tmp_path / "data" / UPLOADS / "big.txt").exists()
