@@ -6,8 +6,9 @@ from dataclasses import dataclass
 
 # A sentence ends at . ! ? … (possibly followed by closing quotes/brackets) when whitespace and the
 # start of a new sentence follow. "2,65%", "24/10" and "1.9" never end one: no whitespace follows.
-_END = re.compile(r"[.!?…]+[\"”’»)\]]*(?=\s+[\"“‘«(\[]?[A-ZÀ-ỸĐ0-9])")
-_ABBREVIATIONS = {"tp", "ts", "ths", "pgs", "gs", "bs", "ks", "mr", "mrs", "ms", "dr", "st", "no", "tt", "q", "p", "v.v"}
+_END = re.compile(r"[.!?…]+[\"”’»)\]]*\s+(?=(\S))")
+_OPENERS = '"“‘«(['
+_ABBREVIATIONS = set("tp ts ths pgs gs bs ks mr mrs ms dr st no tt q p v.v".split())
 
 
 @dataclass(frozen=True)
@@ -39,8 +40,11 @@ def split_sentences(text: str) -> list[Span]:
         line = para.group(0)
         start = 0
         for m in _END.finditer(line):
+            following = m.group(1)
+            if not (following[0].isupper() or following[0].isdigit() or following[0] in _OPENERS):
+                continue
             word = re.search(r"([\w.]+)[.!?…]*$", line[start : m.start() + 1])
-            if m.group(0) == "." and word and word.group(1).rstrip(".").lower() in _ABBREVIATIONS:
+            if m.group(0).strip() == "." and word and word.group(1).rstrip(".").lower() in _ABBREVIATIONS:
                 continue
             _add(spans, line, base, start, m.end())
             start = m.end()

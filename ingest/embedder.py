@@ -67,8 +67,10 @@ class Embedder(Embeddings):
         prompts = getattr(model, "prompts", {}) or {}
         self.query_prompt = prompts.get("query", "")
         self.document_prompt = prompts.get("document", prompts.get("passage", ""))
-        self.dim = model.get_embedding_dimension() if hasattr(model, "get_embedding_dimension") else (
-            model.get_sentence_embedding_dimension()
+        self.dim = (
+            model.get_embedding_dimension()
+            if hasattr(model, "get_embedding_dimension")
+            else (model.get_sentence_embedding_dimension())
         )
         self.query_encoder = None  # optional faster encoder for queries (see qa.fast_query)
 

@@ -33,7 +33,7 @@ CLOSEST = {"vi": "Các đoạn gần nhất được liệt kê bên dưới.", 
 
 
 def question_language(question: str) -> str:
-    """"vi" for Vietnamese (with or without diacritics), "en" otherwise."""
+    """ "vi" for Vietnamese (with or without diacritics), "en" otherwise."""
     if has_diacritics(question):
         return "vi"
     tokens = words(question)
@@ -256,4 +256,3 @@ class ExtractiveAnswerer:
 
 def _key(text: str, span: tuple[int, int]) -> str:
     return re.sub(r"\s+", " ", text[span[0] : span[1]]).strip()
-

@@ -87,7 +87,7 @@ def test_rules_apply_to_another_article_of_the_site():
         "Việt Nam và Nhật Bản tăng cường hợp tác.",
         "Hai Bộ trưởng tại buổi hội đàm.",
         "Tin liên quan",
-            "Một tin khác Một tin khác",
+        "Một tin khác Một tin khác",
         "Nội dung chính của bài.",
         "Tiêu đề bài liên quan",
         "",
