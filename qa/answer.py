@@ -10,7 +10,7 @@ do not contain it, in the question's language, and the closest passages are show
 import re
 from dataclasses import asdict, dataclass, field
 
-from ingest.normalize import has_diacritics, words
+from ingest.normalize import has_diacritics, match_key, words
 from ingest.store import Key
 from qa.retriever import Hit, Retrieval
 
@@ -208,8 +208,8 @@ class ExtractiveAnswerer:
             if len(chosen) >= self.t.max_sentences or c[0] < self.t.relative * best[0]:
                 break
             key = _key(hits[c[2]].text, hits[c[2]].sentences[c[3]])
-            if key in seen_text:  # the same sentence in an overlapping chunk
-                continue
+            if any(key in seen or seen in key for seen in seen_text):
+                continue  # the same sentence in an overlapping chunk, or a caption its paragraph repeats
             seen_text.add(key)
             chosen.append(c)
 
@@ -255,4 +255,4 @@ class ExtractiveAnswerer:
 
 
 def _key(text: str, span: tuple[int, int]) -> str:
-    return re.sub(r"\s+", " ", text[span[0] : span[1]]).strip()
+    return match_key(text[span[0] : span[1]]).rstrip(".!?…")

@@ -248,7 +248,8 @@ def sanitize_filename(name: str) -> str:
     stem, dot, suffix = base.rpartition(".")
     if not dot:
         stem, suffix = base, ""
-    stem = re.sub(r"[^\w.-]+", "-", stem).strip(".-_ ")[:100].strip(".-_") or "upload"
+    stem = re.sub(r"[^\w.-]+", "-", stem)
+    stem = re.sub(r"([.-])[.-]+", r"\1", stem).strip(".-_")[:100].strip(".-_") or "upload"
     suffix = re.sub(r"[^\w]+", "", suffix).lower()[:10]
     return f"{stem}.{suffix}" if suffix else stem
 
@@ -559,6 +560,8 @@ class Handlers:
             return
 
         searched = contextualize(stripped, conversation)
+        if searched == " ".join(stripped.split()):
+            searched = stripped  # unchanged (up to spaces): nothing to show as "Searched:"
         history.append({"role": "assistant", "content": message_html(t["searching"], "wait")})
         yield list(history), "", conversation
         try:
@@ -795,7 +798,8 @@ button.nq-cite:hover { text-decoration: underline; }
   background: var(--background-fill-primary); }
 .nq-article-title { margin: 0 0 4px; font-size: 1.1em; }
 .nq-article .nq-body { white-space: pre-wrap; line-height: 1.6; font-size: .95em; }
-.nq-focus { background: rgba(255, 233, 138, .35); border-radius: 3px; box-shadow: 0 0 0 2px rgba(234, 179, 8, .35); }
+.nq-focus { background: rgba(96, 165, 250, .16); border-radius: 3px; -webkit-box-decoration-break: clone;
+  box-decoration-break: clone; }
 .nq-placeholder { color: var(--body-text-color-subdued); font-style: italic; padding: 8px 0; }
 .nq-table { width: 100%; border-collapse: collapse; font-size: .9em; }
 .nq-table th, .nq-table td { text-align: left; padding: 4px 8px; border-bottom: 1px solid var(--border-color-primary); }
@@ -897,10 +901,11 @@ def build_ui(pipeline: Pipeline | None, settings: Settings, *, embedder=None) ->
     """The app's Blocks. `pipeline` may be None (store down at start): it is opened on first use."""
     handlers = Handlers(Service(settings, pipeline, embedder), settings)
     t = TEXT["vi"]
+    initial = article_choices(handlers.list_articles()[0]) if pipeline is not None else []
     with gr.Blocks(title="newsqa", analytics_enabled=False, fill_width=True) as demo:
         with gr.Row(equal_height=False):
             header = gr.HTML(header_html(t), elem_id="nq-header", js_on_load=None)
-            lang = gr.Radio(LANGUAGES, value="vi", label=t["language"], elem_id="nq-lang", scale=0, min_width=220)
+            lang = gr.Radio(LANGUAGES, value="vi", label=t["language"], elem_id="nq-lang", scale=0, min_width=300)
         conversation = gr.State([])
         with gr.Tabs():
             with gr.Tab(t["tab_chat"], id="chat") as tab_chat:
@@ -934,7 +939,7 @@ def build_ui(pipeline: Pipeline | None, settings: Settings, *, embedder=None) ->
                             send = gr.Button(t["send"], variant="primary", elem_id="nq-send", scale=1, min_width=80)
                         with gr.Accordion(t["filters"], open=False, elem_id="nq-filters") as filters_box:
                             filter_articles = gr.Dropdown(
-                                choices=[],
+                                choices=initial,
                                 multiselect=True,
                                 label=t["filter_articles"],
                                 elem_id="nq-filter-articles",
@@ -944,7 +949,7 @@ def build_ui(pipeline: Pipeline | None, settings: Settings, *, embedder=None) ->
                                     label=t["date_from"], placeholder="2023-10-01", elem_id="nq-from"
                                 )
                                 day_to = gr.Textbox(label=t["date_to"], placeholder="2023-10-31", elem_id="nq-to")
-                        examples = gr.Examples(
+                        gr.Examples(
                             examples=[[q] for q in EXAMPLES],
                             inputs=[question],
                             label="Câu hỏi mẫu / Example questions",
@@ -974,7 +979,7 @@ def build_ui(pipeline: Pipeline | None, settings: Settings, *, embedder=None) ->
                         status = gr.HTML("", elem_id="nq-status", js_on_load=None)
                         with gr.Row(equal_height=True):
                             remove_pick = gr.Dropdown(
-                                choices=[], label=t["remove_pick"], elem_id="nq-remove-pick", scale=3
+                                choices=initial, label=t["remove_pick"], elem_id="nq-remove-pick", scale=3
                             )
                             remove = gr.Button(t["remove"], variant="stop", elem_id="nq-remove", scale=1)
                     with gr.Column(scale=3):
@@ -996,6 +1001,14 @@ def build_ui(pipeline: Pipeline | None, settings: Settings, *, embedder=None) ->
         send.click(**common, api_visibility="private")
         clear.click(
             handlers.clear, [lang], [chatbot, conversation, question, panel], api_visibility="private", queue=False
+        )
+        # The chat's own trash button empties the chat: forget the searched questions too.
+        chatbot.clear(
+            lambda lang_: ([], article_placeholder(texts(lang_))),
+            [lang],
+            [conversation, panel],
+            api_visibility="private",
+            queue=False,
         )
         panel.select(
             handlers.select_source,
@@ -1079,7 +1092,6 @@ def build_ui(pipeline: Pipeline | None, settings: Settings, *, embedder=None) ->
             handlers.on_load, [lang, chatbot], [table, remove_pick, filter_articles, chatbot], api_visibility="private"
         )
     demo.newsqa = handlers  # for tests and embedding: the functions behind the events
-    demo.newsqa_examples = examples
     return demo
 
 
@@ -1091,7 +1103,7 @@ def serve(demo: gr.Blocks, settings: Settings, *, prevent_thread_lock: bool = Fa
         server_name=settings.host,
         server_port=settings.port,
         auth=auth,
-        auth_message="newsqa" if auth else None,
+        auth_message="newsqa: đăng nhập để hỏi về các bài báo / sign in to ask about the articles" if auth else None,
         max_file_size=f"{settings.max_upload_mb}mb",
         prevent_thread_lock=prevent_thread_lock,
         quiet=quiet,

@@ -123,6 +123,11 @@ def test_follow_up_is_searched_with_context(seeded_ui):
     assert "Searched:" not in own
 
 
+def test_new_conversation_clears_everything(seeded_ui):
+    history, conversation, box, panel = seeded_ui.clear("vi")
+    assert history == [] and conversation == [] and box == "" and "nq-placeholder" in panel
+
+
 @pytest.mark.parametrize(
     "question, expected",
     [("", "The question is empty"), ("   ", "The question is empty"), ("x" * 20_000, "20,000 characters")],
@@ -250,7 +255,8 @@ def test_public_host_without_password_refuses_to_launch(make_settings, tmp_path)
         ("../../etc/passwd.txt", "passwd.txt"),
         ("..\\..\\windows\\evil.HTML", "evil.html"),
         (".hidden.txt", "hidden.txt"),
-        ("Tin mới: <b>hay</b>.txt", "Tin-mới-b-hay-b.txt"),
+        ("Tin mới: <b>hay<b>.txt", "Tin-mới-b-hay-b.txt"),
+        ("x/<b>.txt", "b.txt"),
         ("../..", "upload"),
         ("", "upload"),
         ("a" * 300 + ".txt", "a" * 100 + ".txt"),
@@ -268,7 +274,7 @@ def test_upload_ingest_answer_remove(fresh, tmp_path):
     incoming.mkdir()
     article = incoming / "Tin nóng; rm -rf.txt"
     article.write_text(
-        "Lễ hội Hoa sen Đồng Tháp 2024\n\nLễ hội Hoa sen Đồng Tháp năm 2024 khai mạc ngày 15/6/2024 tại thành phố "
+        "# url = https://example.vn/le-hoi-hoa-sen.html\nLễ hội Hoa sen Đồng Tháp 2024\n\nLễ hội Hoa sen Đồng Tháp năm 2024 khai mạc ngày 15/6/2024 tại thành phố "
         "Cao Lãnh với chủ đề Sen hồng đất Tháp.\n\nBan tổ chức dự kiến đón 50.000 lượt khách trong 5 ngày.\n",
         encoding="utf-8",
     )
@@ -288,6 +294,10 @@ def test_upload_ingest_answer_remove(fresh, tmp_path):
 
     page = last_html(run_chat(ui, "Lễ hội Hoa sen Đồng Tháp 2024 khai mạc ngày nào?", lang="vi"))
     assert "[1]" in page and "15/6/2024" in page
+    link = 'href="https://example.vn/le-hoi-hoa-sen.html" target="_blank" rel="noopener noreferrer nofollow"'
+    assert link in page  # the source links to the original page
+    panel = ui.open_source(source_keys(page)[0], "en")
+    assert link in panel and 'id="nq-focus"' in panel and "<mark>" in panel
 
     status, table, remove_choices, _ = ui.remove(article_id, "en")
     assert "1 article(s) removed" in status

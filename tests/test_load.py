@@ -1,0 +1,84 @@
+"""20 simultaneous chat requests through Gradio's queue, driven with gradio_client."""
+
+import dataclasses
+import socket
+import statistics
+import threading
+import time
+
+import pytest
+
+CLIENTS = 20
+QUESTIONS = ["what did Quảng Ngãi request?", "Hai trọng tâm phát triển của Quảng Ngãi là gì?"]
+
+gradio_client = pytest.importorskip("gradio_client")
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def app_url(seeded):
+    from qa.ui import build_ui, serve
+
+    settings = dataclasses.replace(seeded.settings, host="127.0.0.1", port=free_port(), auth="")
+    demo = build_ui(seeded, settings)
+    _, url, _ = serve(demo, settings, prevent_thread_lock=True, quiet=True)
+    yield url
+    demo.close()
+
+
+def answer_text(result) -> str:
+    """The last assistant message of the chat history the endpoint returns."""
+    history = result[0]
+    content = history[-1]["content"]
+    if isinstance(content, list):
+        return "".join(part.get("text", "") for part in content if isinstance(part, dict))
+    return str(content)
+
+
+def percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, max(0, round(q * (len(ordered) - 1))))]
+
+
+def test_twenty_simultaneous_questions(app_url):
+    from gradio_client import Client
+
+    warm = Client(app_url, verbose=False)
+    assert "[1]" in answer_text(warm.predict(QUESTIONS[0], [], "en", [], "", "", api_name="/chat"))
+    clients: list = [None] * CLIENTS
+    barrier = threading.Barrier(CLIENTS, timeout=60)
+    latencies: list[float] = [0.0] * CLIENTS
+    answers: list[str] = [""] * CLIENTS
+    errors: list[str] = []
+
+    def one(i: int):
+        clients[i] = Client(app_url, verbose=False)  # connected before the burst, in parallel
+        barrier.wait()
+        started = time.perf_counter()
+        try:
+            result = clients[i].predict(QUESTIONS[i % 2], [], "en", [], "", "", api_name="/chat")
+            answers[i] = answer_text(result)
+        except Exception as e:  # noqa: BLE001 - collected and reported below
+            errors.append(f"request {i}: {type(e).__name__}: {e}")
+        latencies[i] = time.perf_counter() - started
+        clients[i].close()  # ~1 s each: closed in parallel, after the measurement
+
+    threads = [threading.Thread(target=one, args=(i,)) for i in range(CLIENTS)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=120)
+    wall = max(latencies)  # from the common start (the barrier) to the last answer
+    warm.close()
+
+    assert not errors, errors
+    for i, text in enumerate(answers):
+        assert "[1]" in text and "nq-sources" in text and "nq-error" not in text, (i, text[:300])
+    p50, p95 = statistics.median(latencies), percentile(latencies, 0.95)
+    print(f"\nload: {CLIENTS} simultaneous chat requests, all answered in {wall:.2f}s; p50 {p50:.2f}s, p95 {p95:.2f}s")
+    assert wall < 60
