@@ -61,7 +61,7 @@ def _add(spans: list[Span], line: str, base: int, start: int, end: int) -> None:
     spans.append(Span(base + start + lead, base + start + lead + len(stripped)))
 
 
-def chunk_text(text: str, max_chars: int = 700, overlap: int = 1) -> list[Chunk]:
+def chunk_text(text: str, max_chars: int = 1000, overlap: int = 1) -> list[Chunk]:
     """Pack consecutive sentences into passages of at most `max_chars` (one long sentence may exceed
     it), each starting with the last `overlap` sentences of the previous one."""
     sentences = split_sentences(text)

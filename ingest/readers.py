@@ -1,10 +1,18 @@
-"""Read article files into `Article`s: the seed text format, plain text and the dantri header format."""
+"""Read articles into `Article`s: the seed text format (plain text), the dantri header format, and
+saved news pages as HTML (main text and metadata extracted with trafilatura).
+
+Every article gets a stable id: a readable id made from its canonical URL when one is known (an
+HTML page's canonical link, a dantri `# url =` header, the address it was fetched from), else its
+file name without suffix. The same article reached by two paths therefore keeps one id.
+"""
 
 import hashlib
 import logging
 import re
 from dataclasses import dataclass, field
+from datetime import date as Date
 from pathlib import Path
+from urllib.parse import parse_qsl, unquote, urlencode, urlsplit
 
 from ingest.clean import clean_lines
 from ingest.errors import EmptyArticleError, NoArticlesError, ReadError
@@ -13,10 +21,16 @@ from ingest.normalize import normalize
 logger = logging.getLogger(__name__)
 
 TEXT_SUFFIXES = {".txt", ".text", ".md"}
+HTML_SUFFIXES = {".html", ".htm"}
+SUFFIXES = TEXT_SUFFIXES | HTML_SUFFIXES
 MAX_FILE_BYTES = 5 * 1024 * 1024
+MAX_ID_CHARS = 100
 _BYLINE = re.compile(r"^((Tin|Ảnh|Bài|Tin/ảnh|Tin và ảnh|Bài và ảnh|Nhóm PV|PV)\s*:\s*)?[\wÀ-ỹ .,/&-]{2,60}$")
 _FULL_DATE = re.compile(r"\b(\d{1,2})/(\d{1,2})/((?:19|20)\d{2})\b")
 _HEADER = re.compile(r"^#\s*(\w+)\s*=\s*(.*)$")
+# Files that sit beside articles but are not articles.
+_NOT_ARTICLE = re.compile(r"^(licen[cs]e|copying|readme|notice|authors|changelog)([._-].*)?$", re.I)
+_TRACKING = re.compile(r"^(utm_\w+|fbclid|gclid|zarsrc|zalo_\w+)$", re.I)
 
 
 @dataclass
@@ -27,9 +41,9 @@ class Article:
     title: str
     text: str  # cleaned body, paragraphs separated by blank lines (NFC)
     byline: str = ""
-    date: str = ""
+    date: str = ""  # ISO yyyy-mm-dd or ""
     url: str = ""
-    source: str = ""
+    source: str = ""  # absolute path of the file, or the URL it was fetched from
     extra: dict = field(default_factory=dict)
 
     @property
@@ -39,15 +53,82 @@ class Article:
         return hashlib.sha256(payload.encode("utf-8")).hexdigest()[:16]
 
 
+# ---- ids, dates ----------------------------------------------------------------------------
+def _safe_id(raw: str) -> str:
+    return re.sub(r"[^\w.]+", "-", raw).strip("-.")
+
+
 def article_id_for(path: Path) -> str:
-    """Stable id of a file-based article: its file name without suffix, made safe."""
-    return re.sub(r"[^\w.-]+", "-", path.stem).strip("-") or "article"
+    """Stable id of a file-based article without a URL: its file name without suffix, made safe."""
+    return _safe_id(path.stem) or "article"
 
 
+def canonical_url(url: str) -> str:
+    """The URL without fragment, tracking parameters, default port or trailing slash; scheme and
+    host lower-cased. Two spellings of one page's address give the same string."""
+    url = (url or "").strip()
+    if not url:
+        return ""
+    parts = urlsplit(url)
+    if not parts.scheme or not parts.hostname:
+        return url
+    host = parts.hostname.lower()
+    if parts.port and parts.port not in (80, 443):
+        host = f"{host}:{parts.port}"
+    query = urlencode([(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if not _TRACKING.match(k)])
+    path = parts.path.rstrip("/") or ""
+    return f"{parts.scheme.lower()}://{host}{path}" + (f"?{query}" if query else "")
+
+
+def url_article_id(url: str) -> str:
+    """A readable, file-name-safe id from a URL: host (without www.), then the path segments joined
+    by "_", the .html suffix dropped; e.g. https://dantri.com.vn/kinh-doanh/abc-123.htm ->
+    "dantri.com.vn_kinh-doanh_abc-123". Long ones are cut and end with a hash of the whole URL."""
+    canonical = canonical_url(url)
+    parts = urlsplit(canonical)
+    host = (parts.hostname or "").removeprefix("www.")
+    if parts.port:
+        host = f"{host}-{parts.port}"
+    path = re.sub(r"\.(s?html?|php|aspx?)$", "", unquote(parts.path), flags=re.I)
+    segments = [_safe_id(s) for s in [host, *path.split("/")] + ([unquote(parts.query)] if parts.query else [])]
+    readable = "_".join(s for s in segments if s)
+    if len(readable) > MAX_ID_CHARS:
+        digest = hashlib.sha1(canonical.encode("utf-8")).hexdigest()[:10]
+        readable = readable[: MAX_ID_CHARS - 11].rstrip("_-.") + "-" + digest
+    return readable or "article"
+
+
+def normalize_date(raw: str) -> str:
+    """ISO yyyy-mm-dd from the date forms news sources use ("20191001", "2019-10-01T08:00:00+07:00",
+    "2019/10/01", "1/10/2019", "01-10-2019"); "" when the text holds no complete, valid date."""
+    raw = (raw or "").strip()
+    patterns = (
+        (r"((?:19|20)\d{2})(\d{2})(\d{2})(?:\d{4,6})?", "ymd"),  # 20191001, 201910011200
+        (r"((?:19|20)\d{2})[-/.](\d{1,2})[-/.](\d{1,2})(?:[T ].*)?", "ymd"),
+        (r"(\d{1,2})[-/.](\d{1,2})[-/.]((?:19|20)\d{2})(?:[T ,].*)?", "dmy"),
+    )
+    for pattern, order in patterns:
+        m = re.fullmatch(pattern, raw)
+        if not m:
+            continue
+        a, b, c = (int(g) for g in m.groups())
+        year, month, day = (a, b, c) if order == "ymd" else (c, b, a)
+        try:
+            return Date(year, month, day).isoformat()
+        except ValueError:
+            return ""
+    return ""
+
+
+def _find_date(text: str) -> str:
+    m = _FULL_DATE.search(text)
+    return normalize_date(m.group(0)) if m else ""
+
+
+# ---- decoding ------------------------------------------------------------------------------
 def decode(data: bytes, source: str) -> str:
     """UTF-8 text of a file, or a ReadError naming the problem."""
-    if b"\x00" in data[:8192]:
-        raise ReadError(f"{source}: binary file, not an article. Give a UTF-8 text or HTML file.")
+    _check_not_binary(data, source)
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as e:
@@ -57,22 +138,49 @@ def decode(data: bytes, source: str) -> str:
     return normalize_newlines(text)
 
 
+def _check_not_binary(data: bytes, source: str) -> None:
+    if b"\x00" in data[:8192]:
+        raise ReadError(f"{source}: binary file, not an article. Give a UTF-8 text or HTML file.")
+
+
 def normalize_newlines(text: str) -> str:
     return text.replace("\r\n", "\n").replace("\r", "\n")
 
 
-def _find_date(text: str) -> str:
-    m = _FULL_DATE.search(text)
-    if not m:
-        return ""
-    day, month, year = (int(g) for g in m.groups())
-    if 1 <= day <= 31 and 1 <= month <= 12:
-        return f"{year:04d}-{month:02d}-{day:02d}"
-    return ""
+# ---- formats -------------------------------------------------------------------------------
+def _build(
+    title: str,
+    body_lines: list[str],
+    source: str,
+    fallback_id: str,
+    byline: str = "",
+    date: str = "",
+    url: str = "",
+    extra: dict | None = None,
+) -> Article:
+    """The Article from its (normalised) parts: boilerplate removed, id from the URL when there is one."""
+    paragraphs = clean_lines(body_lines, title)
+    body = "\n\n".join(paragraphs)
+    if not body.strip():
+        raise EmptyArticleError(
+            f"{source}: article '{title[:60]}' has no body text after cleaning. Nothing was indexed."
+        )
+    url = canonical_url(url)
+    return Article(
+        id=url_article_id(url) if url else fallback_id,
+        title=title,
+        text=body,
+        byline=byline,
+        date=date or _find_date(body),
+        url=url,
+        source=source,
+        extra=extra or {},
+    )
 
 
 def parse_text(text: str, article_id: str, source: str) -> Article:
-    """Parse the seed/plain-text format: title, optional byline, body; or the dantri header format."""
+    """Parse the seed/plain-text format (title, optional byline, body) or the dantri header format
+    (`# doc_id =`, `# url =`, `# date =` lines, then title, lead, one sentence per line)."""
     text = normalize(text)
     lines = text.split("\n")
     headers: dict[str, str] = {}
@@ -92,21 +200,53 @@ def parse_text(text: str, article_id: str, source: str) -> Article:
         if _BYLINE.match(candidate) and not candidate.endswith((".", "?", "!", "…")) and len(candidate.split()) <= 8:
             byline = candidate
             rest = rest[first + 1 :]
-    paragraphs = clean_lines(rest, title)
-    body = "\n\n".join(paragraphs)
-    if not body.strip():
-        raise EmptyArticleError(f"{source}: article '{title[:60]}' has no body text after cleaning. Nothing was indexed.")
-    url = headers.get("url", "")
-    date = headers.get("date", "") or _find_date(body)
-    return Article(
-        id=article_id,
-        title=title,
-        text=body,
+    extra = {k: v for k, v in headers.items() if k not in {"url", "date"}}
+    date = normalize_date(headers.get("date", ""))
+    if headers.get("date") and not date:
+        extra["date_raw"] = headers["date"]
+    return _build(title, rest, source, article_id, byline=byline, date=date, url=headers.get("url", ""), extra=extra)
+
+
+def parse_html(data: bytes | str, article_id: str, source: str, url: str = "") -> Article:
+    """A saved or fetched news page: trafilatura finds the main text (dropping navigation,
+    related-article lists and footers) and the metadata; then the same boilerplate rules as text.
+    `url` is where the page came from; the page's canonical link wins over it."""
+    from trafilatura import bare_extraction
+
+    if isinstance(data, bytes):
+        _check_not_binary(data, source)
+    try:
+        doc = bare_extraction(
+            data,
+            url=url or None,
+            with_metadata=True,
+            include_comments=False,
+            include_tables=False,
+            include_images=False,
+        )
+    except Exception as e:  # noqa: BLE001 - a page trafilatura cannot parse is one skipped file
+        raise ReadError(f"{source}: not a readable HTML page ({type(e).__name__}: {e}).") from None
+    text = normalize_newlines(getattr(doc, "text", None) or "") if doc is not None else ""
+    lines = [line for line in text.split("\n") if line.strip()]
+    if not lines:
+        raise EmptyArticleError(f"{source}: no article text found in the page. Nothing was indexed from it.")
+    lines = [normalize(line) for line in lines]
+    title = normalize(doc.title or "").strip() or lines.pop(0).strip()
+    if lines and lines[0].strip() == title:
+        lines.pop(0)  # the headline repeated as the first line of the text
+    byline = normalize(doc.author or "").strip()
+    if len(byline) > 80:
+        byline = ""  # a list of tags or a sentence, not a name
+    extra = {k: v for k in ("sitename", "description") if (v := getattr(doc, k, None))}
+    return _build(
+        title,
+        lines,
+        source,
+        article_id,
         byline=byline,
-        date=date[:10],
-        url=url,
-        source=source,
-        extra={k: v for k, v in headers.items() if k not in {"url", "date"}},
+        date=normalize_date(doc.date or ""),
+        url=doc.url or url,
+        extra=extra,
     )
 
 
@@ -115,28 +255,49 @@ def read_file(path: Path) -> Article:
     try:
         size = path.stat().st_size
         if size > MAX_FILE_BYTES:
-            raise ReadError(f"{path}: {size // 1024} KiB is too large for an article (limit {MAX_FILE_BYTES // 1024} KiB).")
+            raise ReadError(
+                f"{path}: {size // 1024} KiB is too large for an article (limit {MAX_FILE_BYTES // 1024} KiB)."
+            )
         data = path.read_bytes()
     except OSError as e:
         raise ReadError(f"{path}: cannot be read ({e.strerror}).") from None
-    text = decode(data, str(path))
-    return parse_text(text, article_id_for(path), str(path))
+    if path.suffix.lower() in HTML_SUFFIXES:
+        article = parse_html(data, article_id_for(path), str(path))
+    else:
+        article = parse_text(decode(data, str(path)), article_id_for(path), str(path))
+    article.source = str(path.resolve())  # what `ingest --prune` checks
+    return article
 
 
 def find_files(paths: list[Path]) -> tuple[list[Path], list[str]]:
-    """Article files under `paths` (folders recursively) and a message for each path skipped."""
+    """Article files under `paths` (folders recursively, each file once however it was reached) and
+    a message for each path skipped."""
     files: list[Path] = []
     skipped: list[str] = []
+    seen: set[Path] = set()
+
+    def add(p: Path, given: bool) -> None:
+        real = p.resolve()
+        if real in seen:
+            return
+        seen.add(real)
+        if given:
+            files.append(p)  # a file named on the command line is read whatever its name
+        elif _NOT_ARTICLE.match(p.name):
+            skipped.append(f"{p}: skipped, a licence or readme file, not an article.")
+        elif p.suffix.lower() in SUFFIXES:
+            files.append(p)
+        else:
+            skipped.append(f"{p}: skipped, not a supported article file ({', '.join(sorted(SUFFIXES))}).")
+
     for path in paths:
         if path.is_dir():
-            found = sorted(p for p in path.rglob("*") if p.is_file() and not p.name.startswith("."))
-            for p in found:
-                if p.suffix.lower() in TEXT_SUFFIXES:
-                    files.append(p)
-                else:
-                    skipped.append(f"{p}: skipped, not a supported article file ({', '.join(sorted(TEXT_SUFFIXES))}).")
+            for p in sorted(path.rglob("*")):
+                hidden = any(part.startswith(".") for part in p.relative_to(path).parts)
+                if p.is_file() and not hidden:
+                    add(p, given=False)
         elif path.is_file():
-            files.append(path)
+            add(path, given=True)
         else:
             skipped.append(f"{path}: no such file or folder.")
     if not files:

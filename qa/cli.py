@@ -62,32 +62,41 @@ def cli(ctx, data_dir, chroma_url, model, verbose):
 
 @cli.command()
 @click.argument("paths", nargs=-1, required=True)
+@click.option("--prune", is_flag=True, help="Also remove indexed articles whose file under the given folders is gone.")
 @click.pass_obj
-def ingest(obj: Context, paths):
-    """Index article files or folders (recursively).
+def ingest(obj: Context, paths, prune):
+    """Index article files (.txt, .html), folders (recursively) or web pages (URLs).
 
     \b
     newsqa ingest seeds/
-    newsqa ingest article.txt other/
+    newsqa ingest article.txt page.html other/
+    newsqa ingest https://example.com/some-article.html
+    newsqa ingest --prune corpus/      # and drop articles whose file under corpus/ was deleted
     """
     from tqdm import tqdm
 
-    from qa.pipeline import read_articles
+    from ingest.fetch import is_url
+    from ingest.index import check_not_locked
+    from qa.pipeline import read_sources
 
-    result = read_articles([Path(p) for p in paths])
+    check_not_locked(obj.settings.data_dir)  # fail fast, before reading or loading the model
+    result = read_sources(paths, allow_empty=prune)
     for problem in result.problems:
         click.echo(f"Skipped: {problem}", err=True)
-    if not result.articles:
+    if not result.articles and not prune:
         fail("No readable article in " + ", ".join(paths) + ". Nothing was indexed.")
     pipeline = obj.pipeline
+    folders = [Path(p) for p in paths if not is_url(p)] if prune else None
     with tqdm(total=len(result.articles), unit="article", desc="Indexing", file=sys.stderr, disable=None) as bar:
-        report = pipeline.ingest(result.articles, progress=lambda article, n: bar.update(n))
+        report = pipeline.ingest(result.articles, progress=lambda article, n: bar.update(n), prune=folders)
     for message in report.duplicates:
         click.echo(f"Skipped: {message}", err=True)
     click.echo(
         f"{len(report.added)} articles added, {len(report.updated)} updated, {len(report.unchanged)} unchanged; "
         f"{report.chunks_written} chunks written in {report.seconds:.1f}s."
     )
+    if prune:
+        click.echo(f"{len(report.removed)} articles pruned (their files are gone).")
 
 
 @cli.command()
@@ -196,8 +205,9 @@ def prepare_model(obj: Context):
 @click.option("--limit", type=click.IntRange(1), help="Ask only the first N questions of each dataset.")
 @click.option("--json", "json_path", type=click.Path(dir_okay=False, path_type=Path), help="Write the results as JSON here.")
 @click.option("--work-dir", type=click.Path(file_okay=False, path_type=Path), help="Keep (and reuse) the eval indexes here instead of a temp folder.")
+@click.option("--threads", type=click.IntRange(1), help="CPU threads for PyTorch and ONNX Runtime alike (default: their own).")
 @click.pass_obj
-def eval_(obj: Context, datasets, questions, corpus, shared, compare, probes, limit, json_path, work_dir):
+def eval_(obj: Context, datasets, questions, corpus, shared, compare, probes, limit, json_path, work_dir, threads):
     """Measure retrieval (Recall@1/5/10, MRR@10), citations, refusals and latency; never touches the data folder.
 
     \b
@@ -226,12 +236,62 @@ def eval_(obj: Context, datasets, questions, corpus, shared, compare, probes, li
             chosen.append(ev.xquad_dataset(shared, name.split("-")[1], probes=probes))
     if limit:
         chosen = [ev.limit(d, limit) for d in chosen]
+    if threads:
+        import torch
+
+        from qa import fast_query
+
+        torch.set_num_threads(threads)
+        fast_query.MAX_THREADS = threads
     settings = obj.settings
     embedder = open_embedder(settings)
     total = sum(len(d.questions) for d in chosen)
     with tqdm(total=total, unit="question", desc="Evaluating", file=sys.stderr, disable=None) as bar:
         results = ev.run(chosen, settings, embedder, compare, work_dir, progress=bar.update)
     click.echo(ev.markdown(results))
+    if json_path:
+        json_path.write_text(json.dumps(results, ensure_ascii=False, indent=1))
+        click.echo(f"Wrote {json_path}.")
+
+
+@cli.command()
+@click.option(
+    "--corpus",
+    type=click.Path(file_okay=False, exists=True, path_type=Path),
+    help="Article folder [default ../shared/corpora/dantri-unc].",
+)
+@click.option("--limit", type=click.IntRange(1), help="Use only the first N corpus files (a quick run).")
+@click.option(
+    "--json", "json_path", type=click.Path(dir_okay=False, path_type=Path), help="Write the figures as JSON here."
+)
+@click.option(
+    "--work-dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Build the bench indexes here (empty folder) instead of a temp folder.",
+)
+@click.option(
+    "--rounds", type=click.IntRange(1), default=4, show_default=True, help="Times each question is asked per index."
+)
+@click.option(
+    "--raw-chunks",
+    type=click.IntRange(1),
+    help="Measure the raw encode rate on N of the chunks (evenly spread) instead of all.",
+)
+@click.pass_obj
+def bench(obj: Context, corpus, limit, json_path, work_dir, rounds, raw_chunks):
+    """Ingest rate against the model's raw encode rate, re-ingest time, query latency and memory.
+
+    \b
+    newsqa bench --limit 200              # a quick run
+    newsqa bench --json bench.json        # the whole corpus (long: the model embeds every chunk twice)
+    """
+    from qa import bench as b
+
+    corpus = corpus or b.DEFAULT_CORPUS
+    if not corpus.is_dir():
+        fail(f"{corpus} is absent. Give --corpus DIR (a folder of articles).")
+    results = b.run(obj.settings, corpus, limit, work_dir, rounds, raw_chunks, log=lambda m: click.echo(m, err=True))
+    click.echo(b.summary(results))
     if json_path:
         json_path.write_text(json.dumps(results, ensure_ascii=False, indent=1))
         click.echo(f"Wrote {json_path}.")

@@ -66,6 +66,8 @@ class Question:
         return bool(self.evidence) and not self.probe
 
     def hit(self, text: str) -> bool:
+        if not self.evidence:
+            return False
         key = match_key(text)
         found = (e in key for e in self.evidence)
         return all(found) if self.need_all else any(found)
@@ -176,7 +178,9 @@ class PlainEmbeddings:
         self.model = model
 
     def embed_documents(self, texts: list[str]) -> list[list[float]]:
-        return self.model.encode(list(texts), batch_size=16, normalize_embeddings=True, show_progress_bar=False).tolist()
+        return self.model.encode(
+            list(texts), batch_size=16, normalize_embeddings=True, show_progress_bar=False
+        ).tolist()
 
     def embed_query(self, text: str) -> list[float]:
         return self.model.encode(text, normalize_embeddings=True, show_progress_bar=False).tolist()

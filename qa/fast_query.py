@@ -17,6 +17,8 @@ import json
 import logging
 import os
 import tempfile
+import time
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -71,7 +73,9 @@ def attach_onnx_query_encoder(embedder, models_dir: Path) -> bool:
             logger.warning("ONNX query encoder disagrees with PyTorch (cosine %.4f); using PyTorch.", agreement)
             return False
     except Exception as e:  # noqa: BLE001 - any failure keeps the PyTorch encoder
-        logger.warning("ONNX query encoder unavailable (%s: %s); questions are encoded with PyTorch.", type(e).__name__, e)
+        logger.warning(
+            "ONNX query encoder unavailable (%s: %s); questions are encoded with PyTorch.", type(e).__name__, e
+        )
         return False
     embedder.query_encoder = encoder
     return True
@@ -89,7 +93,11 @@ def _parts(model):
     mode = getattr(pooling, "pooling_mode", None)  # sentence-transformers >= 5.2
     if mode is None:
         mode = "mean" if getattr(pooling, "pooling_mode_mean_tokens", False) else ""
-    if mode != "mean" or not getattr(pooling, "include_prompt", True) or any(type(m).__name__ not in {"Normalize", "Dropout"} for m in modules[2:]):
+    if (
+        mode != "mean"
+        or not getattr(pooling, "include_prompt", True)
+        or any(type(m).__name__ not in {"Normalize", "Dropout"} for m in modules[2:])
+    ):
         return None
     max_length = model.get_max_seq_length() or 512
     return auto, model.tokenizer, max_length
@@ -99,7 +107,8 @@ def _fingerprint(transformer, name: str) -> str:
     import torch
 
     h = hashlib.sha256(f"{FORMAT}\x1f{name}\x1f{torch.__version__}".encode())
-    h.update(json.dumps(transformer.config.to_dict(), sort_keys=True, default=str).encode())
+    config = {k: v for k, v in transformer.config.to_dict().items() if k != "_name_or_path"}
+    h.update(json.dumps(config, sort_keys=True, default=str).encode())
     source = Path(str(getattr(transformer.config, "_name_or_path", "")))
     if source.is_dir():
         for f in sorted(source.iterdir()):
@@ -115,30 +124,42 @@ def _fingerprint(transformer, name: str) -> str:
 
 def _export(transformer, models_dir: Path, name: str) -> Path:
     """The exported graph for this model, exporting it first when missing or stale."""
+    from filelock import FileLock
+
     source = Path(str(getattr(transformer.config, "_name_or_path", "") or name))
     folder = models_dir / f"{source.name or 'model'}-onnx-query"
     path, meta_path = folder / "model.onnx", folder / "newsqa_onnx.json"
     fingerprint = _fingerprint(transformer, name)
-    try:
-        if path.exists() and json.loads(meta_path.read_text()).get("fingerprint") == fingerprint:
-            return path
-    except (OSError, ValueError):
-        pass
+    if _current(path, meta_path, fingerprint):
+        return path
     folder.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=".model-", suffix=".onnx", dir=folder)
-    os.close(fd)
-    try:
-        _torch_export(transformer, Path(tmp))
-        os.replace(tmp, path)
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-    fd, tmp_meta = tempfile.mkstemp(prefix=".meta-", dir=folder)
-    with os.fdopen(fd, "w") as f:
-        json.dump({"fingerprint": fingerprint, "model": name, "format": FORMAT}, f)
-    os.replace(tmp_meta, meta_path)
-    logger.info("Exported the query encoder to %s", path)
+    with FileLock(str(folder / ".export.lock"), timeout=600):  # one export at a time
+        if _current(path, meta_path, fingerprint):  # done meanwhile by another process
+            return path
+        started = time.perf_counter()
+        fd, tmp = tempfile.mkstemp(prefix=".model-", suffix=".onnx", dir=folder)
+        os.close(fd)
+        try:
+            _torch_export(transformer, Path(tmp))
+            os.chmod(tmp, 0o644)
+            os.replace(tmp, path)
+        finally:
+            if os.path.exists(tmp):
+                os.unlink(tmp)
+        fd, tmp_meta = tempfile.mkstemp(prefix=".meta-", dir=folder)
+        with os.fdopen(fd, "w") as f:
+            json.dump({"fingerprint": fingerprint, "model": name, "format": FORMAT}, f)
+        os.chmod(tmp_meta, 0o644)
+        os.replace(tmp_meta, meta_path)
+    logger.info("Exported the query encoder to %s in %.1fs", path, time.perf_counter() - started)
     return path
+
+
+def _current(path: Path, meta_path: Path, fingerprint: str) -> bool:
+    try:
+        return path.exists() and json.loads(meta_path.read_text()).get("fingerprint") == fingerprint
+    except (OSError, ValueError):
+        return False
 
 
 def _torch_export(transformer, path: Path) -> None:
@@ -158,7 +179,8 @@ def _torch_export(transformer, path: Path) -> None:
     module = Pooled(transformer).eval()
     ids = torch.tensor([[0, 10, 20, 30, 2], [0, 40, 2, 1, 1]], dtype=torch.long)
     mask = torch.tensor([[1, 1, 1, 1, 1], [1, 1, 1, 0, 0]], dtype=torch.long)
-    with torch.no_grad():
+    with torch.no_grad(), warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # tracer notes about shapes; the graph is checked against PyTorch
         torch.onnx.export(
             module,
             (ids, mask),

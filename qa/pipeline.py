@@ -40,9 +40,9 @@ class Pipeline:
     @classmethod
     def open(cls, settings: Settings, embedder: Embedder | None = None) -> "Pipeline":
         """Load the model (unless given one), connect to Chroma; raises a NewsqaError that says what to do."""
+        client = open_client(StoreConfig(settings.data_dir, settings.chroma_url))  # first: fails fast
         if embedder is None:
             embedder = open_embedder(settings)
-        client = open_client(StoreConfig(settings.data_dir, settings.chroma_url))
         return cls(settings, Index(client, settings.data_dir, embedder), embedder)
 
     # ---- questions -----------------------------------------------------------------------
@@ -56,8 +56,18 @@ class Pipeline:
     def read(self, paths: Iterable[Path]) -> ReadResult:
         return read_articles(paths)
 
-    def ingest(self, articles: list[Article], progress: Callable[[Article, int], None] | None = None) -> IngestReport:
-        return self.index.ingest(articles, progress)
+    def ingest(
+        self,
+        articles: list[Article],
+        progress: Callable[[Article, int], None] | None = None,
+        prune: list[Path] | None = None,
+    ) -> IngestReport:
+        """Index `articles`; with `prune`, also remove articles whose file under those folders is gone."""
+        return self.index.ingest(articles, progress, prune=prune)
+
+    def prune(self, folders: list[Path]) -> list[str]:
+        """Remove the indexed articles whose source file under `folders` no longer exists."""
+        return self.index.prune(folders)
 
     def articles(self) -> list[ArticleInfo]:
         return sorted(self.index.registry().values(), key=lambda a: (a.date, a.title), reverse=False)
@@ -80,6 +90,31 @@ def read_articles(paths: Iterable[Path]) -> ReadResult:
         except ReadError as e:
             problems.append(str(e))
     return ReadResult(articles, problems)
+
+
+def read_sources(items: Iterable[str | Path], allow_empty: bool = False) -> ReadResult:
+    """Read files, folders and web page URLs (fetched over HTTP); what cannot be read is reported.
+    With `allow_empty`, folders without article files are reported instead of raising."""
+    from ingest.errors import NoArticlesError
+    from ingest.fetch import fetch_url, is_url
+
+    items = [str(i) for i in items]
+    urls = [i for i in items if is_url(i)]
+    paths = [Path(i) for i in items if not is_url(i)]
+    result = ReadResult([], [])
+    if paths:
+        try:
+            result = read_articles(paths)
+        except NoArticlesError as e:
+            if not (urls or allow_empty):
+                raise
+            result.problems.append(str(e))
+    for url in urls:
+        try:
+            result.articles.append(fetch_url(url))
+        except ReadError as e:
+            result.problems.append(str(e))
+    return result
 
 
 def open_embedder(settings: Settings) -> Embedder:

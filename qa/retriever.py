@@ -1,14 +1,29 @@
-"""Hybrid retrieval: dense search in Chroma + BM25 over accent-folded syllables, fused by rank.
+"""Hybrid retrieval: dense search in Chroma + BM25 over accent-folded syllables, fused by score.
 
-The lexical side is weighted by how much of the question's vocabulary exists in the corpus: a
-Vietnamese question (with or without diacritics) gets full weight; an English question, whose
-words mostly are not Vietnamese syllables, gets little, so BM25 noise cannot push the dense
-results down.
+Each candidate passage (the union of the dense and the lexical top lists) is scored as
+
+    cosine(question, passage) + max cosine(question, sentence) + λ · BM25 / BM25 of a perfect match
+
+- the passage cosine comes from Chroma; the sentence cosines use the contextual sentence vectors
+  stored with each passage at ingest (`Hit.sentence_vectors`), so nothing is encoded at question
+  time but the question itself. A question usually matches one sentence: the best one separates
+  neighbouring passages of the same article that the passage vector alone mixes up;
+- λ follows the question's language: a Vietnamese question gets `LEXICAL_VI`, or the larger
+  `LEXICAL_NO_DIACRITICS` when typed without diacritics (the model reads "bao ho ngu dan" poorly;
+  BM25 is over folded syllables and does not care); an English question gets `LEXICAL_EN`, with English
+  function words dropped, so that what it shares with Vietnamese text (names, numbers, English
+  terms in parentheses) still counts but its stray syllables ("can", "do", "an") do not;
+- passages whose text is the same as, or inside, a better one (re-ingested copies) are dropped.
+
+Measured with `newsqa eval xquad-vi xquad-en --compare` (see qa/eval.py).
 """
 
 import json
 import logging
+import math
+from collections import OrderedDict
 from dataclasses import dataclass, field
+from functools import cached_property
 
 import numpy as np
 from langchain_chroma import Chroma
@@ -19,11 +34,30 @@ from pydantic import ConfigDict
 
 from ingest.embedder import Embedder, unpack_vectors
 from ingest.index import Index
+from ingest.lexical import tokens
+from ingest.normalize import has_diacritics, match_key, normalize, words
 from ingest.store import CHUNKS, Key
 
 logger = logging.getLogger(__name__)
 
-RRF_K = 60
+LEXICAL_VI = 1.0  # weight of the normalised BM25 score (0..1) for a Vietnamese question
+LEXICAL_EN = 0.3  # ... for an English one
+LEXICAL_NO_DIACRITICS = 2.0  # ... for Vietnamese typed without diacritics: the model reads it poorly
+SENTENCE_W = 1.0  # weight of the best sentence's cosine
+CACHE_CHUNKS = 4096  # passages kept decoded in memory (text, sentence vectors, vector)
+_EN_WORDS = frozenset(
+    "the a an of to in on for and or is are was were be been being what who whom whose which when where why "
+    "how did do does done can could would should will with by from about at as it its this that these those "
+    "than there their they he she his her we you i not no yes has have had".split()
+)
+
+
+def is_english(question: str) -> bool:
+    """A fair share of English function words (names with diacritics may be in it: "what did Quảng Ngãi request?")."""
+    tokens = normalize(question).lower().split()
+    tokens = [t.strip(".,;:!?\"'()[]") for t in tokens]
+    tokens = [t for t in tokens if t]
+    return bool(tokens) and sum(t in _EN_WORDS for t in tokens) / len(tokens) >= 0.2
 
 
 @dataclass
@@ -64,11 +98,13 @@ class Hit:
     id: str
     text: str
     meta: dict
-    score: float  # fused
-    dense: float  # cosine similarity to the question (0 when not among the dense results)
-    lexical: float  # BM25
+    score: float  # fused: passage cosine + best sentence cosine + weighted BM25
+    dense: float  # cosine similarity of the passage to the question
+    lexical: float  # BM25 / BM25 of a passage with every query term (0 when not among the lexical results)
     sentences: list[tuple[int, int]]
     sentence_vectors: np.ndarray
+    sentence_words: list[frozenset[str]] = field(default_factory=list)  # folded words of each sentence
+    sentence: float = 0.0  # the best sentence's cosine
 
     def to_document(self) -> Document:
         meta = {k: v for k, v in self.meta.items() if k != Key.SENTENCE_VECTORS}
@@ -83,7 +119,26 @@ class Hit:
 class Retrieval:
     hits: list[Hit]
     query_vector: np.ndarray
-    lexical_weight: float
+    lexical_weight: float  # 0..1: how Vietnamese the question's vocabulary is (1: all of it is in the corpus)
+    english: bool = False
+
+
+@dataclass
+class _Chunk:
+    text: str
+    meta: dict  # without the packed sentence vectors
+    sentences: list[tuple[int, int]]
+    sentence_vectors: np.ndarray
+    vector: np.ndarray | None = None
+
+    @cached_property
+    def key(self) -> str:
+        """match_key of the text, for spotting copies."""
+        return match_key(self.text)
+
+    @cached_property
+    def sentence_words(self) -> list[frozenset[str]]:
+        return [frozenset(words(self.text[a:b])) for a, b in self.sentences]
 
 
 class HybridSearch:
@@ -96,6 +151,7 @@ class HybridSearch:
         self.vectorstore = Chroma(client=index.client, collection_name=CHUNKS, embedding_function=embedder)
         self._generation = -1
         self._current: dict[str, str] = {}
+        self._cache: OrderedDict[str, _Chunk] = OrderedDict()
 
     def refresh(self) -> None:
         """Pick up changes written by any process: registry and lexical index follow the generation."""
@@ -104,89 +160,147 @@ class HybridSearch:
             self._current = {a.id: a.hash for a in self.index.registry().values()}
             self.index.lexical(generation)
             self._generation = generation
+            self._cache.clear()  # chunk ids carry their article hash, but removed ones must go too
 
     def lexical_weight(self, question: str) -> float:
         coverage = self.index.lexical(self._generation).coverage(question)
         return float(np.clip((coverage - 0.5) / 0.4, 0.0, 1.0))
 
+    def lexical_scores(self, question: str, english: bool) -> np.ndarray:
+        """BM25 of every chunk (in the lexical index's order); English function words dropped for English."""
+        lexical = self.index.lexical(self._generation)
+        if english:
+            question = " ".join(w for w in words(question) if w not in _EN_WORDS)
+        scores = lexical.scores(question)
+        # Normalised by what a passage holding every query term would score (unknown terms count
+        # at the highest idf): matching one common word of a long question is worth little.
+        best = sum(_idf(lexical, t) for t in tokens(question))
+        if best <= 0:  # no document frequencies from this index: scale to the best passage instead
+            best = float(scores.max()) if len(scores) else 0.0
+        return scores / best if best > 0 else scores
+
     def search(self, question: str, k: int = 5, filters: Filters | None = None) -> Retrieval:
         self.refresh()
         filters = filters or Filters()
-        query_vector = self.embedder.encode_queries([question])[0]
+        english = is_english(question)
         weight = self.lexical_weight(question)
+        # The passages were normalised at ingest (NFC, one tone-mark placement): so is the question,
+        # or "hoà" and "hòa" would be different strings to the model.
+        query_vector = self.embedder.encode_queries([normalize(question)])[0]
 
-        dense = self.vectorstore.similarity_search_by_vector_with_relevance_scores(
-            query_vector.tolist(), k=self.fetch, filter=filters.where()
+        # Dense candidates: ids and cosines from Chroma; text and vectors from the cache when there.
+        dense = self.index.chunks.query(
+            query_embeddings=[query_vector.tolist()],
+            n_results=self.fetch,
+            where=filters.where(),
+            include=["distances"],
         )
-        docs: dict[str, tuple[str, dict]] = {}
-        dense_rank: dict[str, int] = {}
-        dense_score: dict[str, float] = {}
-        for doc, score in dense:
-            if self._visible(doc.metadata):
-                dense_rank[doc.id] = len(dense_rank)
-                dense_score[doc.id] = 1.0 - float(score)  # LangChain returns the cosine distance
-                docs[doc.id] = (doc.page_content, doc.metadata)
+        dense_score = {
+            id_: 1.0 - float(d)  # cosine distance
+            for id_, d in zip(dense["ids"][0], dense["distances"][0])
+        }
 
-        lexical_rank: dict[str, int] = {}
+        # Lexical candidates: the best BM25 scores among the chunks the filters allow.
+        lexical = self.index.lexical(self._generation)
+        scores = self.lexical_scores(question, english)
         lexical_score: dict[str, float] = {}
-        if weight > 0:
-            lexical = self.index.lexical(self._generation)
-            scores = lexical.scores(question)
+        if len(scores):
             order = np.argsort(-scores)[: self.fetch * 3]
-            wanted = [lexical.ids[i] for i in order if scores[i] > 0]
-            missing = [i for i in wanted if i not in docs]
-            if missing:
-                got = self.index.chunks.get(ids=missing, include=["documents", "metadatas"])
-                for id_, text, meta in zip(got["ids"], got["documents"], got["metadatas"]):
-                    docs[id_] = (text, meta)
             for i in order:
-                id_ = lexical.ids[i]
-                if scores[i] <= 0 or id_ not in docs:
-                    continue
-                meta = docs[id_][1]
-                if not self._visible(meta) or not filters.allows(meta):
-                    continue
-                lexical_rank[id_] = len(lexical_rank)
-                lexical_score[id_] = float(scores[i])
-                if len(lexical_rank) >= self.fetch:
+                if scores[i] <= 0:
                     break
+                lexical_score[lexical.ids[i]] = float(scores[i])
+        chunks = self._chunks(list(dict.fromkeys([*dense_score, *lexical_score])))
+        visible = {
+            id_: c
+            for id_, c in chunks.items()
+            if self._visible(c.meta) and (id_ in dense_score or filters.allows(c.meta))
+        }
+        lexical_top = sorted((i for i in lexical_score if i in visible), key=lambda i: -lexical_score[i])[: self.fetch]
+        candidates = [i for i in dense_score if i in visible] + [i for i in lexical_top if i not in dense_score]
+        lam = LEXICAL_EN if english else LEXICAL_VI if has_diacritics(question) else LEXICAL_NO_DIACRITICS
 
         fused: dict[str, float] = {}
-        for id_, r in dense_rank.items():
-            fused[id_] = fused.get(id_, 0.0) + 1.0 / (RRF_K + r + 1)
-        for id_, r in lexical_rank.items():
-            fused[id_] = fused.get(id_, 0.0) + weight / (RRF_K + r + 1)
-        ranked = sorted(fused, key=lambda i: -fused[i])[:k]
+        sentence_score: dict[str, float] = {}
+        for id_ in candidates:
+            c = visible[id_]
+            if id_ not in dense_score:  # lexical only: one cosine against the stored passage vector
+                dense_score[id_] = float(np.dot(c.vector, query_vector)) if c.vector is not None else 0.0
+            best = float(np.max(c.sentence_vectors @ query_vector)) if len(c.sentence_vectors) else dense_score[id_]
+            sentence_score[id_] = best
+            fused[id_] = dense_score[id_] + SENTENCE_W * best + lam * lexical_score.get(id_, 0.0)
 
-        # Dense scores for lexical-only hits: one cosine against the stored chunk vector.
-        need = [i for i in ranked if i not in dense_score]
-        if need:
-            got = self.index.chunks.get(ids=need, include=["embeddings"])
-            for id_, vec in zip(got["ids"], got["embeddings"]):
-                dense_score[id_] = float(np.dot(np.asarray(vec, dtype=np.float32), query_vector))
-
-        hits = []
-        for id_ in ranked:
-            text, meta = docs[id_]
-            sentences = [tuple(s) for s in json.loads(meta.get(Key.SENTENCES, "[]"))]
-            packed = meta.get(Key.SENTENCE_VECTORS, "")
-            vectors = unpack_vectors(packed, len(query_vector)) if packed else np.zeros((0, len(query_vector)))
+        hits: list[Hit] = []
+        kept_keys: list[str] = []
+        for id_ in sorted(fused, key=lambda i: -fused[i]):
+            c = visible[id_]
+            key = c.key
+            if any(key in other for other in kept_keys):  # the same passage again (a copy, or inside a better one)
+                continue
+            kept_keys.append(key)
             hits.append(
                 Hit(
                     id=id_,
-                    text=text,
-                    meta=meta,
+                    text=c.text,
+                    meta=c.meta,
                     score=fused[id_],
-                    dense=dense_score.get(id_, 0.0),
+                    dense=dense_score[id_],
                     lexical=lexical_score.get(id_, 0.0),
-                    sentences=sentences,
-                    sentence_vectors=vectors,
+                    sentence=sentence_score[id_],
+                    sentences=c.sentences,
+                    sentence_vectors=c.sentence_vectors,
+                    sentence_words=c.sentence_words,
                 )
             )
-        return Retrieval(hits=hits, query_vector=query_vector, lexical_weight=weight)
+            if len(hits) >= k:
+                break
+        return Retrieval(hits=hits, query_vector=query_vector, lexical_weight=weight, english=english)
+
+    def _chunks(self, ids: list[str]) -> dict[str, _Chunk]:
+        """Decoded chunks by id, from the cache or from Chroma (then cached)."""
+        out: dict[str, _Chunk] = {}
+        missing = []
+        for id_ in ids:
+            c = self._cache.get(id_)
+            if c is None:
+                missing.append(id_)
+            else:
+                self._cache.move_to_end(id_)
+                out[id_] = c
+        if missing:
+            got = self.index.chunks.get(ids=missing, include=["documents", "metadatas", "embeddings"])
+            for id_, text, meta, vector in zip(got["ids"], got["documents"], got["metadatas"], got["embeddings"]):
+                out[id_] = self._cache[id_] = _decode(text, meta, vector, self.embedder.dim)
+            while len(self._cache) > CACHE_CHUNKS:
+                self._cache.popitem(last=False)
+        return out
 
     def _visible(self, meta: dict) -> bool:
         return self._current.get(meta.get(Key.ARTICLE_ID)) == meta.get(Key.ARTICLE_HASH)
+
+
+def _idf(lexical, term: str) -> float:
+    """BM25 idf of `term` in the lexical index (the highest one for a term it lacks); 0 when unknown."""
+    indptr, vocab = getattr(lexical, "indptr", None), lexical.vocab
+    if indptr is None or not isinstance(vocab, dict):
+        return 0.0
+    n = len(lexical.ids)
+    i = vocab.get(term)
+    df = int(indptr[i + 1] - indptr[i]) if i is not None else 0
+    return math.log(1 + (n - df + 0.5) / (df + 0.5))
+
+
+def _decode(text: str, meta: dict, vector, dim: int) -> _Chunk:
+    packed = meta.get(Key.SENTENCE_VECTORS, "")
+    sentence_vectors = unpack_vectors(packed, dim) if packed else np.zeros((0, dim), dtype=np.float32)
+    sentences = [tuple(s) for s in json.loads(meta.get(Key.SENTENCES, "[]"))]
+    return _Chunk(
+        text=text,
+        meta={k: v for k, v in meta.items() if k != Key.SENTENCE_VECTORS},
+        sentences=sentences,
+        sentence_vectors=sentence_vectors,
+        vector=np.asarray(vector, dtype=np.float32) if vector is not None else None,
+    )
 
 
 class NewsRetriever(BaseRetriever):
