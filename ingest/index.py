@@ -56,7 +56,6 @@ from ingest.store import (
 
 logger = logging.getLogger(__name__)
 
-PENDING = Key.PENDING  # kept for callers of the earlier module
 ENCODE_CHUNKS = 128  # chunks per call to the model (it sorts them by length, then batches them)
 WRITE_BATCH = 500  # records per Chroma call
 PAGE = 2000  # records per page when scanning the store
@@ -182,7 +181,9 @@ class Index:
         """The lexical index for `generation` (default: the current one): from memory, from disk,
         or, when neither is recent enough, rebuilt from Chroma. A newer saved version than asked
         for is fine: its extra chunks are not visible to a reader of the older generation."""
-        generation = self.generation() if generation is None else generation
+        if generation is None or not self._store_id:
+            current = self.generation()  # also learns the store's id
+            generation = current if generation is None else generation
         cached = self._lexical
         if cached is not None and cached.generation >= generation and cached.store_id == self._store_id:
             return cached
@@ -411,7 +412,8 @@ class _Writer:
         self.store_id = store_id or new_store_id()
         index._store_id = self.store_id
         self._lexical: LexicalIndex | None = None  # loaded when first needed: an unchanged re-ingest never is
-        self.group: list[tuple[Article, ArticleInfo | None]] = []
+        self.group: list[tuple[Article, ArticleInfo | None, list[Chunk]]] = []  # queued for the model
+        self.group_chunks = 0
         self.window: list[_Planned] = []
         self.last_commit = time.monotonic()
         self.retired: list[_Retired] = []
@@ -490,8 +492,10 @@ class _Writer:
         if old is not None and self.by_hash.get(old.hash) == article.id:
             del self.by_hash[old.hash]
         self.by_hash[h] = article.id
-        self.group.append((article, old))
-        if sum(max(1, len(a.text) // 500) for a, _ in self.group) >= min(ENCODE_CHUNKS, self.index.commit_chunks):
+        chunks = chunk_text(article.text)
+        self.group.append((article, old, chunks))
+        self.group_chunks += len(chunks)
+        if self.group_chunks >= min(ENCODE_CHUNKS, self.index.commit_chunks):
             self._encode_group()
             due = time.monotonic() - self.last_commit >= self.index.commit_seconds
             if due or sum(len(p.chunks) for p in self.window) >= self.index.commit_chunks:
@@ -502,8 +506,7 @@ class _Writer:
         if not self.group:
             return
         plans, todo_texts, todo_spans, todo = [], [], [], []
-        for article, old in self.group:
-            chunks = chunk_text(article.text)
+        for article, old, chunks in self.group:
             h = article.content_hash
             texts = [embed_text(article.title, c.text) for c in chunks]
             plan = _Planned(
@@ -535,7 +538,7 @@ class _Writer:
         for plan in plans:
             self.progress(plan.article, 1)
         self.window.extend(plans)
-        self.group = []
+        self.group, self.group_chunks = [], 0
 
     def _old_vectors(self, plan: _Planned) -> dict:
         """(embedded text, sentence offsets) -> (vector, packed sentence vectors) of the article's current chunks."""

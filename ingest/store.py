@@ -323,18 +323,9 @@ def read_state(articles) -> State:
     return State(int(meta.get(Key.VALUE, 0)), str(meta.get(Key.STORE_ID, "")), str(meta.get(Key.WRITER, "")))
 
 
-def read_generation(articles) -> int:
-    return read_state(articles).generation
-
-
 def generation_record(value: int, store_id: str) -> tuple[str, list[float], str, dict]:
     """(id, embedding, document, metadata) of the generation record, to upsert beside registry records."""
     return GENERATION_ID, REGISTRY_VECTOR, "", {Key.VALUE: value, Key.STORE_ID: store_id, Key.WRITER: this_process()}
-
-
-def write_generation(articles, value: int, store_id: str = "") -> None:
-    id_, vector, document, meta = generation_record(value, store_id or new_store_id())
-    articles.upsert(ids=[id_], embeddings=[vector], documents=[document], metadatas=[meta])
 
 
 def new_store_id() -> str:

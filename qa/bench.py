@@ -39,7 +39,14 @@ TARGETS = {"ingest_vs_raw": 0.85, "reingest_fraction": 0.05, "p95_ratio": 1.5, "
 
 
 def peak_rss_mb() -> float:
-    """This process's peak resident set size (Linux reports KiB)."""
+    """This process's peak resident set size in MiB: VmHWM on Linux (ru_maxrss would include the
+    parent's peak for a child started by fork + exec), else ru_maxrss."""
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        pass
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 

@@ -244,9 +244,17 @@ class Runner:
         answer = pipeline.answerer.answer(q.text, top, searched=q.text)
         seconds = time.perf_counter() - started
         cited = bool(q.evidence) and answer.found and _covers(q, [s.text for s in answer.sources])
-        return Outcome(
-            [q.hit(h.text) for h in retrieval.hits[:DEPTH]], seconds, answer.found, cited, dict(answer.signals)
-        )
+        signals = dict(answer.signals)
+        if retrieval.hits:  # what retrieval saw of its best passage, for calibrating the refusal rule
+            top = retrieval.hits[0]
+            signals["retrieval"] = {
+                "score": round(top.score, 4),
+                "dense": round(top.dense, 4),
+                "sentence": round(getattr(top, "sentence", 0.0), 4),
+                "lexical": round(top.lexical, 4),
+                "english": bool(getattr(retrieval, "english", False)),
+            }
+        return Outcome([q.hit(h.text) for h in retrieval.hits[:DEPTH]], seconds, answer.found, cited, signals)
 
     def _dense(self, q: Question) -> Outcome:
         started = time.perf_counter()
