@@ -42,8 +42,14 @@ class Group(click.Group):
 
 
 @click.group(cls=Group)
-@click.option("--data-dir", type=click.Path(file_okay=False, path_type=Path), help="Data folder [env NEWSQA_DATA_DIR; default ./data].")
-@click.option("--chroma-url", help="Chroma server, e.g. http://127.0.0.1:8000 [env NEWSQA_CHROMA_URL; default: in-process].")
+@click.option(
+    "--data-dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Data folder [env NEWSQA_DATA_DIR; default ./data].",
+)
+@click.option(
+    "--chroma-url", help="Chroma server, e.g. http://127.0.0.1:8000 [env NEWSQA_CHROMA_URL; default: in-process]."
+)
 @click.option("--model", help="sentence-transformers model id or folder [env NEWSQA_MODEL].")
 @click.option("-v", "--verbose", is_flag=True, help="Log progress details.")
 @click.version_option(package_name="newsqa")
@@ -56,7 +62,9 @@ def cli(ctx, data_dir, chroma_url, model, verbose):
     newsqa ask "Hai trọng tâm phát triển của Quảng Ngãi là gì?"
     newsqa serve
     """
-    logging.basicConfig(level=logging.INFO if verbose else logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    logging.basicConfig(
+        level=logging.INFO if verbose else logging.WARNING, format="%(levelname)s %(name)s: %(message)s"
+    )
     ctx.obj = Context(Settings.load(data_dir=data_dir, chroma_url=chroma_url, model=model))
 
 
@@ -135,7 +143,11 @@ def ask(obj: Context, question, file_, as_json, k):
             out = {"id": None, "error": f"line {n}: not a JSON object with a 'question'"}
         except NewsqaError as e:
             out = {"id": item.get("id"), "error": str(e)}
-        click.echo(json.dumps(out, ensure_ascii=False) if as_json else f"{out.get('id')}: {out.get('answer', out.get('error'))}")
+        click.echo(
+            json.dumps(out, ensure_ascii=False)
+            if as_json
+            else f"{out.get('id')}: {out.get('answer', out.get('error'))}"
+        )
 
 
 def _not_found_text(answer) -> str:
@@ -197,15 +209,39 @@ def prepare_model(obj: Context):
 
 @cli.command(name="eval")
 @click.argument("datasets", nargs=-1, type=click.Choice(["seed", "xquad-vi", "xquad-en"]))
-@click.option("--questions", type=click.Path(dir_okay=False, exists=True, path_type=Path), help="Questions file in the seed format (JSONL).")
-@click.option("--corpus", type=click.Path(file_okay=False, exists=True, path_type=Path), help="Article folder for --questions (default: seeds/).")
-@click.option("--shared", type=click.Path(file_okay=False, path_type=Path), help="The shared material folder [default ../shared].")
+@click.option(
+    "--questions",
+    type=click.Path(dir_okay=False, exists=True, path_type=Path),
+    help="Questions file in the seed format (JSONL).",
+)
+@click.option(
+    "--corpus",
+    type=click.Path(file_okay=False, exists=True, path_type=Path),
+    help="Article folder for --questions (default: seeds/).",
+)
+@click.option(
+    "--shared",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="The shared material folder [default ../shared].",
+)
 @click.option("--compare", is_flag=True, help="Also run dense only, BM25 only and the naive LangChain pipeline.")
-@click.option("--probes/--no-probes", default=True, help="XQuAD: also ask each question with its article filtered out (must be refused).")
+@click.option(
+    "--probes/--no-probes",
+    default=True,
+    help="XQuAD: also ask each question with its article filtered out (must be refused).",
+)
 @click.option("--limit", type=click.IntRange(1), help="Ask only the first N questions of each dataset.")
-@click.option("--json", "json_path", type=click.Path(dir_okay=False, path_type=Path), help="Write the results as JSON here.")
-@click.option("--work-dir", type=click.Path(file_okay=False, path_type=Path), help="Keep (and reuse) the eval indexes here instead of a temp folder.")
-@click.option("--threads", type=click.IntRange(1), help="CPU threads for PyTorch and ONNX Runtime alike (default: their own).")
+@click.option(
+    "--json", "json_path", type=click.Path(dir_okay=False, path_type=Path), help="Write the results as JSON here."
+)
+@click.option(
+    "--work-dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Keep (and reuse) the eval indexes here instead of a temp folder.",
+)
+@click.option(
+    "--threads", type=click.IntRange(1), help="CPU threads for PyTorch and ONNX Runtime alike (default: their own)."
+)
 @click.pass_obj
 def eval_(obj: Context, datasets, questions, corpus, shared, compare, probes, limit, json_path, work_dir, threads):
     """Measure retrieval (Recall@1/5/10, MRR@10), citations, refusals and latency; never touches the data folder.
