@@ -736,15 +736,10 @@ def _sentences_json(chunk: Chunk) -> str:
 
 def _chunk_meta(plan: _Planned, j: int) -> dict:
     article, c = plan.article, plan.chunks[j]
+    article_fields = _article_meta(article, 0)
+    del article_fields[Key.CHUNK_COUNT]
     return {
-        Key.ARTICLE_ID: article.id,
-        Key.TITLE: article.title,
-        Key.BYLINE: article.byline,
-        Key.DATE: article.date,
-        Key.DAY: day_number(article.date),
-        Key.URL: article.url,
-        Key.SOURCE: article.source,
-        Key.ARTICLE_HASH: article.content_hash,
+        **article_fields,
         Key.CHUNK_INDEX: c.index,
         Key.START: c.start,
         Key.END: c.end,
