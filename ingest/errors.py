@@ -29,6 +29,10 @@ class StoreLockedError(NewsqaError):
     """Another process is writing to the same data folder."""
 
 
+class SettingsError(NewsqaError):
+    """A setting (flag or NEWSQA_* variable) has a value newsqa cannot use."""
+
+
 class QuestionError(NewsqaError):
     """A question is empty or too long."""
 

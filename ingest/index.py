@@ -26,6 +26,7 @@ chunk on the way) and bumps the generation, so the index equals a clean ingest o
 committed, and re-running the same ingest completes it.
 """
 
+import hashlib
 import json
 import logging
 import os
@@ -148,6 +149,11 @@ class Index:
             state = read_state(self.articles)
         self._store_id = state.store_id
         return state.generation
+
+    @property
+    def store_id(self) -> str:
+        """The random id of the store, as of the last `generation()` call ("" before any write)."""
+        return self._store_id
 
     def registry(self) -> dict[str, ArticleInfo]:
         """Committed articles by id."""
@@ -458,7 +464,20 @@ class _Writer:
         self._commit()
         self._relocate()
 
+    def _own_id(self, article: Article) -> None:
+        """An article known only by its file name (no URL) never takes the id of another file's
+        article: when a different file that still exists holds the name (indexed, or read earlier
+        in this run), this one gets the name plus a hash of its path. Re-ingesting the same file
+        finds the same id again; a file moved away from its old place keeps the old id."""
+        if article.url or not article.source or "://" in article.source:
+            return
+        earlier = self.seen.get(article.id)
+        holder = earlier[1] if earlier else getattr(self.registry.get(article.id), "source", "")
+        if holder and holder != article.source and not _file_gone(holder):
+            article.id = path_article_id(article.id, article.source)
+
     def _classify(self, article: Article) -> None:
+        self._own_id(article)
         h = article.content_hash
         earlier = self.seen.get(article.id)
         if earlier is not None:
@@ -468,8 +487,8 @@ class _Writer:
                 )
             else:
                 self.report.duplicates.append(
-                    f"{article.source}: has the id '{article.id}' of {earlier[1]}, read earlier in this run, but a "
-                    "different text; skipped. Give one of them another file name."
+                    f"{article.source}: has the address {article.url or article.id} of {earlier[1]}, read earlier in "
+                    "this run, but a different text; skipped (the first one is indexed)."
                 )
             self.progress(article, 1)
             return
@@ -720,6 +739,11 @@ class _Writer:
     def _fault(self, step: str) -> None:
         if self.index.fault is not None:
             self.index.fault(step)
+
+
+def path_article_id(name_id: str, source: str) -> str:
+    """The id of a file article whose name is taken by another file: the name, then a hash of the path."""
+    return f"{name_id}-{hashlib.sha1(source.encode('utf-8')).hexdigest()[:8]}"
 
 
 def _file_gone(source: str) -> bool:

@@ -247,6 +247,13 @@ class Store:
         return True
 
 
+def _is_missing_collection(e: BaseException | None) -> bool:
+    """Chroma's answer when a collection handle outlived its collection."""
+    import chromadb.errors
+
+    return isinstance(e, chromadb.errors.NotFoundError) and "does not exist" in str(e)
+
+
 def _is_chroma_error(e: BaseException) -> bool:
     import chromadb.errors
 
@@ -281,7 +288,22 @@ class Collection:
 
     def __getattr__(self, attr: str):
         value = getattr(self._resolve(), attr)
-        return self._store.guard(value, attr) if callable(value) else value
+        if not callable(value):
+            return value
+
+        def call(*args, **kwargs):
+            try:
+                return self._store.guard(getattr(self._resolve(), attr), attr)(*args, **kwargs)
+            except StoreError as e:
+                if not _is_missing_collection(e.__cause__):
+                    raise
+            # The store was recreated (a new `chroma run` folder, a reset): look the collection
+            # up again, by name, and try once more.
+            logger.warning("Collection %s is gone from %s; looking it up again.", self._name, self._store.describe())
+            self._target = None
+            return self._store.guard(getattr(self._resolve(), attr), attr)(*args, **kwargs)
+
+        return call
 
     def __repr__(self) -> str:
         return f"Collection({self._name!r} in {self._store.describe()})"

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import click
 
-from ingest.errors import NewsqaError
+from ingest.errors import NewsqaError, StoreError
 from qa.settings import Settings
 
 
@@ -24,6 +24,17 @@ class Context:
 
             self._pipeline = Pipeline.open(self.settings)
         return self._pipeline
+
+    @property
+    def index_pipeline(self):
+        """The pipeline of an existing index: a data folder without one (a typo?) is an error, not a new index."""
+        settings = self.settings
+        if not settings.chroma_url and not (settings.data_dir / "chroma" / "chroma.sqlite3").is_file():
+            fail(
+                f"No index in {settings.data_dir}. Run `newsqa ingest PATH` first, or give the folder that holds "
+                "the index with --data-dir or NEWSQA_DATA_DIR."
+            )
+        return self.pipeline
 
 
 def fail(message: str, code: int = 1):
@@ -109,7 +120,7 @@ def ingest(obj: Context, paths, prune):
 
 @cli.command()
 @click.argument("question", required=False)
-@click.option("--file", "file_", type=click.File("r", encoding="utf-8"), help="JSONL file of {id, question} objects.")
+@click.option("--file", "file_", type=click.File("rb"), help="JSONL file of {id, question} objects ('-': stdin).")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 @click.option("-k", type=click.IntRange(1, 50), default=None, help="Sources to retrieve (default 5).")
 @click.pass_obj
@@ -126,28 +137,43 @@ def ask(obj: Context, question, file_, as_json, k):
         if question is None:
             fail("Give a QUESTION or --file QUESTIONS.jsonl.")
         check_question(question)
-        answer = obj.pipeline.ask(question, k=k)
+        answer = obj.index_pipeline.ask(question, k=k)
         if as_json:
             click.echo(json.dumps(answer.to_dict(), ensure_ascii=False, indent=2))
         else:
             click.echo(answer.plain_text() if answer.found else _not_found_text(answer))
         return
-    for n, line in enumerate(file_, 1):
-        if not line.strip():
+    for n, raw in enumerate(file_, 1):
+        if not raw.strip():
             continue
-        try:
-            item = json.loads(line)
-            answer = obj.pipeline.ask(item["question"], k=k)
-            out = {"id": item.get("id"), **answer.to_dict()}
-        except (json.JSONDecodeError, KeyError, TypeError):
-            out = {"id": None, "error": f"line {n}: not a JSON object with a 'question'"}
-        except NewsqaError as e:
-            out = {"id": item.get("id"), "error": str(e)}
+        out = _ask_line(obj, n, raw, k)
         click.echo(
             json.dumps(out, ensure_ascii=False)
             if as_json
             else f"{out.get('id')}: {out.get('answer', out.get('error'))}"
         )
+
+
+def _ask_line(obj: Context, n: int, raw: bytes, k: int | None) -> dict:
+    """The answer to one line of a questions file, or {"id", "error"}: a bad line never stops the batch."""
+    try:
+        item = json.loads(raw.decode("utf-8"))
+    except UnicodeDecodeError as e:
+        return {"id": None, "error": f"line {n}: not valid UTF-8 (byte {e.start}); convert the file to UTF-8"}
+    except json.JSONDecodeError:
+        return {"id": None, "error": f"line {n}: not JSON; give one JSON object a line"}
+    if not isinstance(item, dict) or not isinstance(item.get("question"), str):
+        id_ = item.get("id") if isinstance(item, dict) else None
+        return {"id": id_, "error": f"line {n}: not a JSON object with a 'question' string"}
+    try:
+        return {"id": item.get("id"), **obj.index_pipeline.ask(item["question"], k=k).to_dict()}
+    except NewsqaError as e:
+        if isinstance(e, StoreError):
+            raise  # the store is away: every further line would fail the same way
+        return {"id": item.get("id"), "error": str(e)}
+    except Exception as e:  # noqa: BLE001 - one failing question must not lose the rest of the batch
+        logging.getLogger(__name__).exception("question on line %d failed", n)
+        return {"id": item.get("id"), "error": f"line {n}: {type(e).__name__}: {e}"}
 
 
 def _not_found_text(answer) -> str:
@@ -162,7 +188,7 @@ def _not_found_text(answer) -> str:
 @click.pass_obj
 def list_(obj: Context, as_json):
     """List indexed articles with their chunk counts."""
-    articles = obj.pipeline.articles()
+    articles = obj.index_pipeline.articles()
     if as_json:
         click.echo(json.dumps([asdict(a) for a in articles], ensure_ascii=False, indent=2))
         return
@@ -178,7 +204,7 @@ def list_(obj: Context, as_json):
 @click.pass_obj
 def show(obj: Context, article_id, as_json):
     """Show an article's cleaned text and its chunks."""
-    info, text, chunks = obj.pipeline.article(article_id)
+    info, text, chunks = obj.index_pipeline.article(article_id)
     if as_json:
         rows = [{k: v for k, v in c.items() if k != "sentence_vectors"} for c in chunks]
         click.echo(json.dumps({**asdict(info), "text": text, "chunks": rows}, ensure_ascii=False, indent=2))
@@ -193,7 +219,7 @@ def show(obj: Context, article_id, as_json):
 @click.pass_obj
 def remove(obj: Context, article_ids):
     """Remove articles (and their chunks) from the index."""
-    removed = obj.pipeline.remove(list(article_ids))
+    removed = obj.index_pipeline.remove(list(article_ids))
     click.echo(f"{len(removed)} articles removed.")
 
 

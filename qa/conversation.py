@@ -107,26 +107,37 @@ GENERIC_NOUNS_EN = (
     "day",
 )
 SHORT_WORDS = 3  # a question of this many words or fewer is read as a follow-up
-MAX_SEARCHED_CHARS = 600  # keeps a long chain of follow-ups from growing without end
+MAX_WORD_CHARS = 30  # a longer run of letters is no word ("x" * 1999): it makes no follow-up
+MAX_SEARCHED_CHARS = 600  # a searched question (follow-ups joined) never grows past this
+MAX_TURNS = 20  # turns a conversation keeps (searched questions, and the chat shown)
 
 _WORD = re.compile(r"\w+")
 
 
 def contextualize(question: str, history: list[str]) -> str:
-    """The question to search: the question itself, or the previous searched question + it."""
+    """The question to search: the question itself, or the previous searched question + it.
+    Never longer than the question itself or MAX_SEARCHED_CHARS, whichever is longer."""
     question = " ".join((question or "").split())
-    previous = next((h.strip() for h in reversed(history or []) if h and h.strip()), "")
+    previous = next((h.strip() for h in reversed(history or []) if isinstance(h, str) and h.strip()), "")
     if not question or not previous or not is_follow_up(question):
         return question
+    if len(question) >= MAX_SEARCHED_CHARS // 2:  # long enough to stand alone; no room for context
+        return question
     if _folded(question) in _folded(previous):  # asked again: nothing to add
-        return previous
+        return previous[-MAX_SEARCHED_CHARS:]
     return _join(previous, question)
+
+
+def keep_recent(items: list, turns: int = MAX_TURNS, per_turn: int = 1) -> list:
+    """The newest `turns` turns of a conversation (`per_turn` items each): what it keeps is bounded."""
+    items = list(items or [])
+    return items[-turns * per_turn :]
 
 
 def is_follow_up(question: str) -> bool:
     """Whether a question leans on the previous one (see the module docstring)."""
     text = unicodedata.normalize("NFC", question).lower().strip()
-    tokens = _WORD.findall(text)
+    tokens = [t for t in _WORD.findall(text) if len(t) <= MAX_WORD_CHARS]
     if not tokens:
         return False
     if len(tokens) <= SHORT_WORDS:
@@ -152,11 +163,11 @@ def _join(previous: str, question: str) -> str:
     if len(combined) <= MAX_SEARCHED_CHARS:
         return combined
     # Keep the newest part of the chain: drop whole sentences from the front while too long.
-    room = MAX_SEARCHED_CHARS - len(question) - 1
+    room = MAX_SEARCHED_CHARS - len(question) - 1  # > 0: contextualize sends long questions alone
     parts = re.split(r"(?<=[?.!…])\s+", previous)
     while parts and len(" ".join(parts)) > room:
         parts.pop(0)
-    kept = " ".join(parts) if parts else previous[-max(room, 0) :]
+    kept = " ".join(parts) if parts else previous[-room:].lstrip()
     return f"{kept} {question}".strip()
 
 

@@ -5,6 +5,7 @@ A question goes: `Pipeline.ask` -> `HybridSearch.search` (dense in Chroma + BM25
 """
 
 import logging
+import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -14,7 +15,7 @@ from ingest.errors import NewsqaError, QuestionError, ReadError
 from ingest.index import ArticleInfo, Index, IngestReport
 from ingest.readers import Article, find_files, read_file
 from ingest.store import StoreConfig, open_client
-from qa.answer import Answer, ExtractiveAnswerer
+from qa.answer import NOT_FOUND, Answer, ExtractiveAnswerer, question_language
 from qa.retriever import Filters, HybridSearch
 from qa.settings import Settings
 
@@ -48,6 +49,8 @@ class Pipeline:
     # ---- questions -----------------------------------------------------------------------
     def ask(self, question: str, k: int | None = None, filters: Filters | None = None, searched: str = "") -> Answer:
         question = check_question(question)
+        if not has_words(question):  # "🙂🙂", "x" * 1999, "?!%": nothing to look for
+            return refusal(question, reason="no_words")
         query = searched or question
         retrieval = self.search.search(query, k or self.settings.k, filters)
         return self.answerer.answer(question, retrieval, searched=query)
@@ -126,6 +129,21 @@ def open_embedder(settings: Settings) -> Embedder:
 
         attach_onnx_query_encoder(embedder, settings.model_folder_root)
     return embedder
+
+
+_WORD = re.compile(r"\w+")
+MAX_WORD_CHARS = 30  # longer runs of letters are no word of any language we answer in
+
+
+def has_words(question: str) -> bool:
+    """Whether the question holds at least one word: a run of 1-30 word characters with a letter in it."""
+    return any(len(w) <= MAX_WORD_CHARS and not w.isdigit() for w in _WORD.findall(question.replace("_", " ")))
+
+
+def refusal(question: str, reason: str) -> Answer:
+    """The "not in the articles" answer, without searching."""
+    language = question_language(question)
+    return Answer(question, NOT_FOUND[language], found=False, sources=[], language=language, signals={reason: True})
 
 
 def check_question(question: str) -> str:

@@ -150,13 +150,16 @@ class HybridSearch:
         self.fetch = fetch
         self.vectorstore = Chroma(client=index.client, collection_name=CHUNKS, embedding_function=embedder)
         self._generation = -1
+        self._version: tuple[str, int] = ("", -1)
         self._current: dict[str, str] = {}
         self._cache: OrderedDict[str, _Chunk] = OrderedDict()
 
     def refresh(self) -> None:
         """Pick up changes written by any process: registry and lexical index follow the generation."""
         generation = self.index.generation()
-        if generation != self._generation:
+        version = (self.index.store_id, generation)  # a recreated store may reach the same generation
+        if version != self._version:
+            self._version = version
             self._current = {a.id: a.hash for a in self.index.registry().values()}
             self.index.lexical(generation)
             self._generation = generation

@@ -1,10 +1,16 @@
-"""Settings, read once at start-up: command-line flag, then environment variable NEWSQA_*, then default."""
+"""Settings, read once at start-up: command-line flag, then environment variable NEWSQA_*, then default.
+
+Every value is checked here, once: a bad one stops start-up with a `SettingsError` that names the
+setting (the flag or the variable it came from) and what it accepts.
+"""
 
 import os
 from dataclasses import dataclass, fields
 from pathlib import Path
+from urllib.parse import urlparse
 
 from ingest.embedder import DEFAULT_MODEL
+from ingest.errors import SettingsError
 
 
 @dataclass(frozen=True)
@@ -22,15 +28,17 @@ class Settings:
 
     @classmethod
     def load(cls, **flags) -> "Settings":
-        """Flags that are not None win over NEWSQA_<NAME> environment variables, which win over defaults."""
+        """Flags that are not None win over NEWSQA_<NAME> environment variables, which win over
+        defaults; raises SettingsError naming the first value that cannot be used."""
         values = {}
         for f in fields(cls):
-            raw = flags.get(f.name)
+            raw, origin = flags.get(f.name), f"--{f.name.replace('_', '-')}"
             if raw is None:
-                raw = os.environ.get(f"NEWSQA_{f.name.upper()}")
+                origin = f"NEWSQA_{f.name.upper()}"
+                raw = os.environ.get(origin)
             if raw is None:
                 continue
-            values[f.name] = _convert(f.type, raw)
+            values[f.name] = _check(f.name, raw, origin)
         return cls(**values)
 
     @property
@@ -38,11 +46,89 @@ class Settings:
         return self.models_dir or self.data_dir / "models"
 
 
-def _convert(kind, raw):
-    if kind is Path or Path in getattr(kind, "__args__", ()):
-        return Path(raw)
-    if kind in (int, "int"):
-        return int(raw)
-    if kind in (bool, "bool"):
-        return raw if isinstance(raw, bool) else str(raw).lower() in {"1", "true", "yes", "on"}
-    return str(raw)
+# name -> (what it accepts, for the message; converter that raises ValueError on a bad value)
+def _whole(low: int, high: int):
+    def convert(raw) -> int:
+        value = int(str(raw).strip())
+        if not low <= value <= high:
+            raise ValueError
+        return value
+
+    return f"a whole number from {low} to {high}", convert
+
+
+def _flag(raw) -> bool:
+    if isinstance(raw, bool):
+        return raw
+    value = str(raw).strip().lower()
+    if value in {"1", "true", "yes", "on"}:
+        return True
+    if value in {"0", "false", "no", "off"}:
+        return False
+    raise ValueError
+
+
+def _url(raw) -> str:
+    value = str(raw).strip()
+    if value:
+        url = urlparse(value)
+        if url.scheme not in ("http", "https") or not url.hostname:
+            raise ValueError
+        url.port  # noqa: B018 - raises ValueError for a port that is not a number 0-65535
+    return value
+
+
+def _auth(raw) -> str:
+    value = str(raw).strip()
+    if value:
+        user, sep, password = value.partition(":")
+        if not (sep and user and password):
+            raise ValueError
+    return value
+
+
+def _text(raw) -> str:
+    value = str(raw).strip()
+    if not value or any(c.isspace() for c in value):
+        raise ValueError
+    return value
+
+
+def _path(raw) -> Path:
+    value = str(raw).strip()
+    if not value or "\x00" in value:
+        raise ValueError
+    path = Path(value)
+    if path.exists() and not path.is_dir():
+        raise ValueError
+    return path
+
+
+def _nonempty(raw) -> str:
+    value = str(raw).strip()
+    if not value:
+        raise ValueError
+    return value
+
+
+_CHECKS = {
+    "data_dir": ("a folder (it may not exist yet; not a file)", _path),
+    "models_dir": ("a folder (it may not exist yet; not a file)", _path),
+    "chroma_url": ("a URL like http://127.0.0.1:8000", _url),
+    "model": ("a sentence-transformers model id or folder", _nonempty),
+    "host": ("an address to bind, like 127.0.0.1 or 0.0.0.0", _text),
+    "port": _whole(1, 65535),
+    "auth": ("user:password", _auth),
+    "k": _whole(1, 50),
+    "max_upload_mb": _whole(1, 1024),
+    "onnx_queries": ("1/0, true/false, yes/no or on/off", _flag),
+}
+
+
+def _check(name: str, raw, origin: str):
+    accepts, convert = _CHECKS[name]
+    try:
+        return convert(raw)
+    except ValueError:
+        shown = str(raw) if len(str(raw)) <= 60 else str(raw)[:57] + "..."
+        raise SettingsError(f"{origin}={shown!r} is not usable: give {accepts}.") from None

@@ -13,12 +13,13 @@ Trust rules kept here:
 - the app refuses to listen on a non-loopback address without a password (NEWSQA_AUTH).
 """
 
+import hmac
 import html
 import ipaddress
 import json
 import logging
 import re
-import shutil
+import socket
 import threading
 import time
 import unicodedata
@@ -32,7 +33,7 @@ import gradio as gr
 
 from ingest.errors import NewsqaError, StoreError
 from qa.answer import Answer, Source
-from qa.conversation import contextualize
+from qa.conversation import MAX_TURNS, contextualize, keep_recent
 from qa.pipeline import MAX_QUESTION_CHARS, Pipeline, open_embedder
 from qa.retriever import Filters
 from qa.settings import Settings
@@ -242,6 +243,49 @@ def check_exposure(settings: Settings) -> tuple[str, str] | None:
     return auth
 
 
+class LoginLimiter:
+    """Gradio's login check, with a bound on guessing: after `max_failures` failed logins within
+    `window` seconds, every login is refused until the oldest failure is `window` seconds old.
+    (Gradio hands the check no client address, so the bound is for the whole app.)"""
+
+    def __init__(self, user: str, password: str, max_failures: int = 5, window: float = 60.0, clock=time.monotonic):
+        self._user, self._password = user.encode(), password.encode()
+        self.max_failures, self.window, self._clock = max_failures, window, clock
+        self._failures: list[float] = []
+        self._lock = threading.Lock()
+
+    def __call__(self, username: str, password: str) -> bool:
+        with self._lock:
+            now = self._clock()
+            self._failures = [t for t in self._failures if now - t < self.window]
+            if len(self._failures) >= self.max_failures:
+                logger.warning("login refused: %d failed attempts in the last %.0fs", len(self._failures), self.window)
+                return False
+            ok = hmac.compare_digest(str(username).encode(), self._user) & hmac.compare_digest(
+                str(password).encode(), self._password
+            )
+            if not ok:
+                self._failures.append(now)
+            return ok
+
+
+def check_port(host: str, port: int) -> None:
+    """Raise LaunchError now when the address cannot be bound (before the slow start-up)."""
+    with socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET) as s:
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            s.bind((host, port))
+        except OSError as e:
+            raise LaunchError(port_message(host, port, e.strerror or str(e))) from None
+
+
+def port_message(host: str, port: int, why: str) -> str:
+    return (
+        f"Cannot serve on {host}:{port}: {why}. Stop what uses that port, or choose another one with --port or "
+        "NEWSQA_PORT."
+    )
+
+
 def sanitize_filename(name: str) -> str:
     """A safe file name for an upload: no folders, no dots in front, only word characters, '.', '-'."""
     base = re.split(r"[\\/]", unicodedata.normalize("NFC", name or ""))[-1]
@@ -261,6 +305,16 @@ def upload_target(data_dir: Path, name: str) -> Path:
     if target.parent != folder:  # cannot happen after sanitizing; kept as the last guard
         raise NewsqaError(f"Upload name '{name}' is not allowed.")
     return target
+
+
+def free_upload_target(target: Path, data: bytes) -> Path:
+    """`target`, or `stem-2.suffix`, `stem-3.suffix`…: the first that is free or already holds
+    `data`. A different file uploaded under a taken name never overwrites the earlier upload."""
+    candidate, n = target, 1
+    while candidate.exists() and (not candidate.is_file() or candidate.read_bytes() != data):
+        n += 1
+        candidate = target.with_name(f"{target.stem}-{n}{target.suffix}")
+    return candidate
 
 
 def parse_day(value: str, t: dict) -> int:
@@ -539,8 +593,9 @@ class Handlers:
     def respond(self, question, history, conversation, lang, article_ids, day_from, day_to):
         """Generator: (chat history, question box, searched-questions state), answer streamed in."""
         t = texts(lang)
-        history = list(history or [])
-        conversation = list(conversation or [])
+        # What a conversation keeps is bounded, whatever comes in: the last turns, shown and searched.
+        history = keep_recent(history, MAX_TURNS - 1, per_turn=2)
+        conversation = [c for c in keep_recent(conversation, MAX_TURNS - 1) if isinstance(c, str)]
         question = question if isinstance(question, str) else ""
         stripped = question.strip()
         history.append({"role": "user", "content": user_html(stripped or "…")})
@@ -567,6 +622,8 @@ class Handlers:
         try:
             answer = self.service.get().ask(stripped, k=self.settings.k, filters=filters, searched=searched)
         except NewsqaError as e:
+            if isinstance(e, StoreError):
+                self.service.failed()  # a server that comes back, or was recreated, is reconnected to
             text = t["store_down"].format(message=str(e)) if isinstance(e, StoreError) else str(e)
             history[-1] = {"role": "assistant", "content": message_html(f"{t['error']}: {text}", "error")}
             yield list(history), "", conversation
@@ -672,9 +729,10 @@ class Handlers:
                     t["too_big"].format(name=name, size=size / 1024 / 1024, mb=self.settings.max_upload_mb)
                 )
                 continue
-            target = upload_target(self.settings.data_dir, name)
+            data = path.read_bytes()
+            target = free_upload_target(upload_target(self.settings.data_dir, name), data)
             target.parent.mkdir(parents=True, exist_ok=True)
-            shutil.copyfile(path, target)
+            target.write_bytes(data)
             kept.append(target)
         return kept, problems
 
@@ -684,6 +742,7 @@ class Handlers:
         progress = progress or (lambda *a, **k: None)
         lines: list[str] = []
         kind = "info"
+        kept: list[Path] = []
         try:
             kept, problems = self.store_files(files, t)
             if not kept and not problems:
@@ -723,9 +782,24 @@ class Handlers:
             self.service.failed()
             lines.append(f"{t['error']}: " + t["unexpected"].format(kind=type(e).__name__))
             kind = "error"
+        self._drop_unindexed(kept)
         status = "".join(message_html(line, kind) for line in lines)
         table, remove_choices, filter_choices = self.refresh(lang)
         return status, table, remove_choices, filter_choices, None
+
+    def _drop_unindexed(self, kept: list[Path]) -> None:
+        """Delete our copies of uploads that no indexed article comes from (unreadable, empty,
+        duplicates, or the store failed): uploads/ holds only what the index holds."""
+        if not kept:
+            return
+        try:
+            sources = {a.source for a in self.service.get().articles()}
+        except Exception as e:  # noqa: BLE001 - the store is away: nothing of this upload was indexed
+            logger.info("store unavailable while tidying uploads: %s", e)
+            sources = set()
+        for path in kept:
+            if str(path.resolve()) not in sources:
+                self._delete_upload(str(path))
 
     def remove(self, article_id, lang):
         t = texts(lang)
@@ -941,6 +1015,7 @@ def build_ui(pipeline: Pipeline | None, settings: Settings, *, embedder=None) ->
                             filter_articles = gr.Dropdown(
                                 choices=initial,
                                 multiselect=True,
+                                allow_custom_value=True,  # the API may name articles ingested after start-up
                                 label=t["filter_articles"],
                                 elem_id="nq-filter-articles",
                             )
@@ -979,7 +1054,11 @@ def build_ui(pipeline: Pipeline | None, settings: Settings, *, embedder=None) ->
                         status = gr.HTML("", elem_id="nq-status", js_on_load=None)
                         with gr.Row(equal_height=True):
                             remove_pick = gr.Dropdown(
-                                choices=initial, label=t["remove_pick"], elem_id="nq-remove-pick", scale=3
+                                choices=initial,
+                                allow_custom_value=True,
+                                label=t["remove_pick"],
+                                elem_id="nq-remove-pick",
+                                scale=3,
                             )
                             remove = gr.Button(t["remove"], variant="stop", elem_id="nq-remove", scale=1)
                     with gr.Column(scale=3):
@@ -1099,10 +1178,17 @@ def serve(demo: gr.Blocks, settings: Settings, *, prevent_thread_lock: bool = Fa
     """Launch a built app with the settings' address, password and upload limit."""
     auth = check_exposure(settings)
     demo.queue(default_concurrency_limit=CHAT_CONCURRENCY)
+    try:
+        return _launch(demo, settings, auth, prevent_thread_lock, quiet)
+    except OSError as e:
+        raise LaunchError(port_message(settings.host, settings.port, e.strerror or "the port is in use")) from None
+
+
+def _launch(demo: gr.Blocks, settings: Settings, auth, prevent_thread_lock: bool, quiet: bool):
     return demo.launch(
         server_name=settings.host,
         server_port=settings.port,
-        auth=auth,
+        auth=LoginLimiter(*auth) if auth else None,
         auth_message="newsqa: đăng nhập để hỏi về các bài báo / sign in to ask about the articles" if auth else None,
         max_file_size=f"{settings.max_upload_mb}mb",
         prevent_thread_lock=prevent_thread_lock,
@@ -1117,6 +1203,7 @@ def serve(demo: gr.Blocks, settings: Settings, *, prevent_thread_lock: bool = Fa
 def launch(settings: Settings, *, prevent_thread_lock: bool = False):
     """Open the Pipeline (the store may be down: the chat then says so), build the app, serve it."""
     check_exposure(settings)  # before the slow part: refuse early
+    check_port(settings.host, settings.port)
     embedder = open_embedder(settings)
     pipeline = None
     try:

@@ -64,3 +64,20 @@ def seeds_copy(tmp_path):
     folder = tmp_path / "articles"
     shutil.copytree(SEEDS, folder)
     return folder
+
+
+@pytest.fixture
+def run(tmp_path, monkeypatch):
+    """`newsqa ARGS` in-process (click's runner), on a data folder of its own: run("list", "--json")."""
+    from click.testing import CliRunner
+
+    from qa.cli import cli
+
+    monkeypatch.setenv("NEWSQA_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.setenv("NEWSQA_MODELS_DIR", str(MODELS_DIR))
+    runner = CliRunner()
+
+    def invoke(*args):
+        return runner.invoke(cli, list(args), catch_exceptions=False)
+
+    return invoke

@@ -2,23 +2,7 @@
 
 import json
 
-import pytest
-from click.testing import CliRunner
-
-from qa.cli import cli
-from tests.conftest import MODELS_DIR, SEEDS
-
-
-@pytest.fixture
-def run(tmp_path, monkeypatch):
-    monkeypatch.setenv("NEWSQA_DATA_DIR", str(tmp_path / "data"))
-    monkeypatch.setenv("NEWSQA_MODELS_DIR", str(MODELS_DIR))
-    runner = CliRunner()
-
-    def invoke(*args):
-        return runner.invoke(cli, list(args), catch_exceptions=False)
-
-    return invoke
+from tests.conftest import SEEDS
 
 
 def test_empty_question(run):
@@ -76,10 +60,16 @@ def test_folder_without_articles(run, tmp_path):
     )
 
 
-def test_unknown_article(run):
-    result = run("show", "no-such-article")
-    assert result.exit_code == 1
-    assert result.stderr == "Error: No article with id 'no-such-article'. `newsqa list` shows the indexed articles.\n"
+def test_data_folder_without_an_index(run, tmp_path):
+    """A mistyped data folder is reported, not turned into a new empty index (nor is the model loaded)."""
+    for command in (["list"], ["show", "some-id"], ["remove", "some-id"], ["ask", "Quảng Ngãi đề nghị gì?"]):
+        result = run(*command)
+        assert result.exit_code == 1
+        assert result.stderr == (
+            f"Error: No index in {tmp_path / 'data'}. Run `newsqa ingest PATH` first, or give the folder that "
+            "holds the index with --data-dir or NEWSQA_DATA_DIR.\n"
+        )
+    assert not (tmp_path / "data").exists()
 
 
 def test_round_trip_with_a_bad_file_beside_good_ones(run, tmp_path):
@@ -104,6 +94,10 @@ def test_round_trip_with_a_bad_file_beside_good_ones(run, tmp_path):
     assert answer["found"] is True
     assert "[1]" in answer["answer"]
     assert any("Trung tâm du lịch biển - đảo tại Lý Sơn" in s["text"] for s in answer["sources"])
+
+    unknown = run("show", "no-such-article")
+    assert unknown.exit_code == 1
+    assert unknown.stderr == "Error: No article with id 'no-such-article'. `newsqa list` shows the indexed articles.\n"
 
     shown = json.loads(run("show", "003_7211dce79f53bb69", "--json").stdout)
     assert shown["byline"] == "Anh Sơn"

@@ -3,43 +3,21 @@ clean ingest of the same input; one writer at a time; the app answers while the 
 
 import os
 import signal
-import subprocess
-import sys
 import threading
 import time
-from pathlib import Path
 
 import pytest
 from filelock import FileLock
 
 from ingest.store import Key
-from tests.conftest import MODELS_DIR, ROOT
-from tests.test_index import ingest, open_pipeline, small_corpus, state
+from tests.conftest import ROOT
+from tests.helpers import ingest, newsqa, open_pipeline, small_corpus, state
 
 STEPS = ["pending", "chunks", "lexical", "commit", "cleanup"]
 
 
 class Crash(Exception):
     pass
-
-
-def newsqa(data_dir: Path, *args: str, **env: str) -> subprocess.Popen:
-    """`newsqa ARGS` in a subprocess (the real CLI, its own Chroma client)."""
-    environment = {
-        **os.environ,
-        "NEWSQA_DATA_DIR": str(data_dir),
-        "NEWSQA_MODELS_DIR": str(MODELS_DIR),
-        "NEWSQA_ONNX_QUERIES": "0",
-        **env,
-    }
-    return subprocess.Popen(
-        [sys.executable, "-c", "from qa.cli import cli; cli()", *args],
-        cwd=ROOT,
-        env=environment,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
 
 
 @pytest.fixture(scope="module")

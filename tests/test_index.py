@@ -3,66 +3,16 @@ articles, old-or-new visibility for readers, the persisted lexical index. Real m
 
 import json
 import shutil
-from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
 from filelock import FileLock
 
 from ingest.errors import NotFoundError, StoreLockedError
-from ingest.store import GENERATION_ID, Key
+from ingest.store import Key
 from qa.retriever import Filters
-from tests.conftest import MODELS_DIR, SHARED, shared_file
-
-DANTRI = SHARED / "corpora" / "dantri-unc"
-
-
-def small_corpus(folder: Path, n: int, sentences: int = 3, start: int = 0) -> list[Path]:
-    """`n` dantri articles (spread over the topics), each cut to its header, title and first
-    sentences so that it makes one chunk: cheap to embed."""
-    files = sorted(shared_file(DANTRI).glob("*.txt"))
-    step = max(1, len(files) // n)
-    folder.mkdir(parents=True, exist_ok=True)
-    written = []
-    for path in files[start::step][:n]:
-        lines = path.read_text(encoding="utf-8").split("\n")
-        header = [line for line in lines if line.startswith("#")]
-        body = [line for line in lines if line.strip() and not line.startswith("#")]
-        target = folder / path.name
-        target.write_text("\n".join(header + body[: 1 + sentences]) + "\n", encoding="utf-8")
-        written.append(target)
-    return written
-
-
-def open_pipeline(make_settings, embedder, data_dir: Path, grace: float = 0.0, **kw):
-    from qa.pipeline import Pipeline
-
-    pipeline = Pipeline.open(make_settings(data_dir, **kw), embedder=embedder)
-    pipeline.index.grace_seconds = grace
-    return pipeline
-
-
-def ingest(pipeline, *paths, prune=False):
-    result = pipeline.read([Path(p) for p in paths])
-    return pipeline.ingest(result.articles, prune=[Path(p) for p in paths] if prune else None)
-
-
-def state(pipeline) -> dict:
-    """The index as data, after checking it is exact: every chunk belongs to the current version of
-    a registered article, chunk counts add up, the lexical index holds exactly the chunks, no marks."""
-    index = pipeline.index
-    registry = index.registry()
-    got = index.chunks.get(include=["metadatas"])
-    for meta in got["metadatas"]:
-        assert registry[meta[Key.ARTICLE_ID]].hash == meta[Key.ARTICLE_HASH], meta[Key.ARTICLE_ID]
-    assert len(got["ids"]) == sum(a.chunk_count for a in registry.values())
-    lexical = index.lexical()
-    assert sorted(lexical.ids) == sorted(got["ids"])
-    marks = index.articles.get(include=["metadatas"])
-    for id_, meta in zip(marks["ids"], marks["metadatas"]):
-        if id_ != GENERATION_ID:
-            assert meta.get(Key.ARTICLE_HASH) and not meta.get(Key.PENDING) and not meta.get(Key.RETIRED), id_
-    return {"articles": {a.id: a.hash for a in registry.values()}, "chunks": sorted(got["ids"])}
+from tests.conftest import MODELS_DIR
+from tests.helpers import ingest, open_pipeline, small_corpus, state
 
 
 # ---- idempotent, changed -------------------------------------------------------------------------

@@ -2,65 +2,16 @@
 the server killed mid-session and mid-ingest."""
 
 import json
-import socket
-import subprocess
-import sys
 import threading
-import time
-import urllib.request
-from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
 
 from ingest.errors import StoreError
 from tests.conftest import MODELS_DIR
-from tests.test_crash import newsqa
-from tests.test_index import ingest, open_pipeline, small_corpus, state
+from tests.helpers import ChromaServer, free_port, ingest, newsqa, open_pipeline, small_corpus, state
 
 pytestmark = pytest.mark.slow
-CHROMA = Path(sys.executable).parent / "chroma"
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-class ChromaServer:
-    """`chroma run --path PATH --host 127.0.0.1 --port PORT`, started and stopped by the tests."""
-
-    def __init__(self, path: Path, port: int | None = None):
-        self.path, self.port = path, port or free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
-        self.proc: subprocess.Popen | None = None
-
-    def start(self) -> "ChromaServer":
-        if not CHROMA.exists():
-            pytest.skip(f"{CHROMA} is absent (it comes with the chromadb package)")
-        log = open(self.path.parent / f"chroma-{self.port}.log", "a")  # noqa: SIM115 - closed with the process
-        self.proc = subprocess.Popen(
-            [str(CHROMA), "run", "--path", str(self.path), "--host", "127.0.0.1", "--port", str(self.port)],
-            stdout=log,
-            stderr=subprocess.STDOUT,
-        )
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            try:
-                with urllib.request.urlopen(f"{self.url}/api/v2/heartbeat", timeout=2) as r:
-                    if r.status == 200:
-                        return self
-            except OSError:
-                time.sleep(0.3)
-            if self.proc.poll() is not None:
-                raise RuntimeError(f"chroma run exited with {self.proc.returncode}; see {log.name}")
-        raise RuntimeError("chroma run did not answer its heartbeat within 60s")
-
-    def kill(self) -> None:
-        if self.proc and self.proc.poll() is None:
-            self.proc.kill()
-            self.proc.wait(timeout=30)
 
 
 @pytest.fixture
