@@ -8,7 +8,18 @@ from dataclasses import dataclass
 # start of a new sentence follow. "2,65%", "24/10" and "1.9" never end one: no whitespace follows.
 _END = re.compile(r"[.!?…]+[\"”’»)\]]*\s+(?=(\S))")
 _OPENERS = '"“‘«(['
-_ABBREVIATIONS = set("tp ts ths pgs gs bs ks mr mrs ms dr st no tt q p v.v".split())
+# Words that a "." follows without ending the sentence (compared lower-case, without the final "."):
+# Vietnamese titles and place prefixes ("TP. Hồ Chí Minh", "PGS. TS.", "Th.S", "v.v."), English
+# titles ("Mr.", "Dr.", "St.", "Jr."). Words that often end a sentence too ("etc.", "Inc.", "Co.")
+# or are Vietnamese words ("gen", "sen", "cn") are left out. A single capital letter A-Z or Đ
+# ("John W. Smith", "T. T. Tsui", "Nguyễn V. A.") is an initial, and so is a run of letters and
+# dots ("U.S.", "e.g.", "PGS.TS."): see `_abbreviation`. "châu Á.", "nước Ý." and "30 °C." do end one.
+_ABBREVIATIONS = frozenset(
+    "tp ts ths th.s pgs gs bs bsck ks ncs tt q p v.v mr mrs ms dr prof st jr sr capt sgt gov vs e.g i.e".split()
+)
+_BEFORE_NUMBER = frozenset(("no",))  # "No. 5": an abbreviation only when a number follows
+_INITIALS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZĐ")
+_WORD_BEFORE = re.compile(r"(?:^|(?<=[\s\"“‘«(\[]))[\w.]+$")  # a word that starts after a space or an opener
 
 
 @dataclass(frozen=True)
@@ -43,13 +54,26 @@ def split_sentences(text: str) -> list[Span]:
             following = m.group(1)
             if not (following[0].isupper() or following[0].isdigit() or following[0] in _OPENERS):
                 continue
-            word = re.search(r"([\w.]+)[.!?…]*$", line[start : m.start() + 1])
-            if m.group(0).strip() == "." and word and word.group(1).rstrip(".").lower() in _ABBREVIATIONS:
+            word = _WORD_BEFORE.search(line, start, m.start())
+            if m.group(0).strip() == "." and word and _abbreviation(word.group(0), following):
                 continue
             _add(spans, line, base, start, m.end())
             start = m.end()
         _add(spans, line, base, start, len(line))
     return spans
+
+
+def _abbreviation(word: str, following: str) -> bool:
+    """Whether `word`, followed by "." and then `following`, is an abbreviation or an initial."""
+    key = word.rstrip(".").lower()
+    if key in _ABBREVIATIONS:
+        return True
+    if key in _BEFORE_NUMBER:
+        return following[:1].isdigit()
+    if word in _INITIALS:  # an initial: "John W. Smith", "T. T. Tsui"
+        return True
+    parts = word.rstrip(".").split(".")  # "U.S", "e.g", "PGS.TS": every part a letter or a known abbreviation
+    return len(parts) > 1 and all(p.isalpha() and (len(p) == 1 or p.lower() in _ABBREVIATIONS) for p in parts)
 
 
 def _add(spans: list[Span], line: str, base: int, start: int, end: int) -> None:
