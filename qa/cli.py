@@ -95,7 +95,7 @@ def ingest(obj: Context, paths, prune):
     from tqdm import tqdm
 
     from ingest.fetch import is_url
-    from ingest.index import check_not_locked
+    from ingest.lock import check_not_locked
     from qa.pipeline import read_sources
 
     check_not_locked(obj.settings.data_dir)  # fail fast, before reading or loading the model
@@ -233,6 +233,14 @@ def prepare_model(obj: Context):
     click.echo(f"Model ready: {embedder.name} ({embedder.dim} dimensions).")
 
 
+def json_file_option(help: str):
+    return click.option("--json", "json_path", type=click.Path(dir_okay=False, path_type=Path), help=help)
+
+
+def work_dir_option(help: str):
+    return click.option("--work-dir", type=click.Path(file_okay=False, path_type=Path), help=help)
+
+
 @cli.command(name="eval")
 @click.argument("datasets", nargs=-1, type=click.Choice(["seed", "xquad-vi", "xquad-en"]))
 @click.option(
@@ -257,14 +265,8 @@ def prepare_model(obj: Context):
     help="XQuAD: also ask each question with its article filtered out (must be refused).",
 )
 @click.option("--limit", type=click.IntRange(1), help="Ask only the first N questions of each dataset.")
-@click.option(
-    "--json", "json_path", type=click.Path(dir_okay=False, path_type=Path), help="Write the results as JSON here."
-)
-@click.option(
-    "--work-dir",
-    type=click.Path(file_okay=False, path_type=Path),
-    help="Keep (and reuse) the eval indexes here instead of a temp folder.",
-)
+@json_file_option("Write the results as JSON here.")
+@work_dir_option("Keep (and reuse) the eval indexes here instead of a temp folder.")
 @click.option(
     "--threads", type=click.IntRange(1), help="CPU threads for PyTorch and ONNX Runtime alike (default: their own)."
 )
@@ -323,14 +325,8 @@ def eval_(obj: Context, datasets, questions, corpus, shared, compare, probes, li
     help="Article folder [default ../shared/corpora/dantri-unc].",
 )
 @click.option("--limit", type=click.IntRange(1), help="Use only the first N corpus files (a quick run).")
-@click.option(
-    "--json", "json_path", type=click.Path(dir_okay=False, path_type=Path), help="Write the figures as JSON here."
-)
-@click.option(
-    "--work-dir",
-    type=click.Path(file_okay=False, path_type=Path),
-    help="Build the bench indexes here (empty folder) instead of a temp folder.",
-)
+@json_file_option("Write the figures as JSON here.")
+@work_dir_option("Build the bench indexes here (empty folder) instead of a temp folder.")
 @click.option(
     "--rounds", type=click.IntRange(1), default=4, show_default=True, help="Times each question is asked per index."
 )
@@ -365,7 +361,7 @@ def bench(obj: Context, corpus, limit, json_path, work_dir, rounds, raw_chunks):
 @click.pass_obj
 def serve(obj: Context, host, port):
     """Start the chat app (same as `python app.py`)."""
-    from qa.ui import launch
+    from qa.web.server import launch
 
     settings = obj.settings
     if host or port:
@@ -373,3 +369,48 @@ def serve(obj: Context, host, port):
             data_dir=settings.data_dir, chroma_url=settings.chroma_url, model=settings.model, host=host, port=port
         )
     launch(settings)
+
+
+@cli.command("train-reader")
+@click.option(
+    "--train-dir",
+    type=click.Path(file_okay=False, exists=True, path_type=Path),
+    help="Training data folder [default ../shared/train].",
+)
+@click.option(
+    "--out",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Where to write the reader [default qa/reader_model].",
+)
+@click.option("--epochs", type=float, default=1.0, show_default=True, help="Passes over the training windows.")
+@click.option(
+    "--seed", type=int, default=0, show_default=True, help="Random seed (the default reproduces the shipped reader)."
+)
+@click.option("--limit", type=click.IntRange(0), default=0, help="Use only N questions (a quick trial run).")
+@click.option("--threads", type=click.IntRange(1), default=2, show_default=True, help="CPU threads for training.")
+def train_reader(train_dir, out, epochs, seed, limit, threads):
+    """Fine-tune the answer reader (sentence scores + answerability) on CPU; about 40-50 minutes on 2 cores.
+
+    \b
+    newsqa train-reader                    # rebuilds qa/reader_model from ../shared/train
+    newsqa train-reader --limit 300 --out /tmp/reader   # a quick trial
+    """
+    import os
+
+    os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")  # before torch is imported: idle threads sleep
+    from qa import train_reader as tr
+    from qa.eval import default_shared
+    from qa.reader import ARTEFACT
+
+    train_dir = train_dir or default_shared() / "train"
+    if not train_dir.is_dir():
+        fail(f"{train_dir} is absent. Give --train-dir DIR (the folder described in its README.md).")
+    tr.train(
+        train_dir,
+        out=out or ARTEFACT,
+        epochs=epochs,
+        seed=seed,
+        limit=limit,
+        threads=threads,
+        log=lambda m: click.echo(m, err=True),
+    )

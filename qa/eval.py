@@ -70,6 +70,7 @@ import numpy as np
 
 from ingest.normalize import match_key, normalize
 from ingest.readers import Article
+from ingest.records import decode_chunk
 
 logger = logging.getLogger(__name__)
 
@@ -322,21 +323,16 @@ class Runner:
             self._query = (q.text, self.pipeline.embedder.encode_queries([normalize(q.text)])[0])
         return self._query[1]
 
-    def _stored_pick(self, q: Question, text: str, meta: dict) -> str:
-        """The sentence of one of our chunks whose stored contextual vector is closest to the question."""
-        from ingest.embedder import unpack_vectors
-        from ingest.store import Key
-
-        spans = json.loads(meta.get(Key.SENTENCES, "[]") or "[]")
-        packed = meta.get(Key.SENTENCE_VECTORS, "")
-        if not spans:
-            return text
-        if not packed:
-            a, b = spans[0]
-            return text[a:b]
-        vectors = unpack_vectors(packed, self.pipeline.embedder.dim)
-        a, b = spans[int(np.argmax(vectors[: len(spans)] @ self._query_vector(q)))]
-        return text[a:b]
+    def _stored_pick(self, q: Question, record) -> str:
+        """The sentence of one of our chunks (a ChunkRecord) whose stored contextual vector is closest
+        to the question."""
+        if not record.sentences:
+            return record.text
+        if not len(record.sentence_vectors):
+            a, b = record.sentences[0]
+            return record.text[a:b]
+        a, b = record.sentences[int(np.argmax(record.sentence_vectors @ self._query_vector(q)))]
+        return record.text[a:b]
 
     def _plain_pick(self, q: Question, text: str) -> str:
         """Naive: the sentence of its chunk closest to the question under the plain model."""
@@ -387,24 +383,18 @@ class Runner:
         started = time.perf_counter()
         docs = self.pipeline.search.vectorstore.similarity_search(q.text, k=DEPTH)
         seconds = time.perf_counter() - started
-        claim = self._stored_pick(q, docs[0].page_content, docs[0].metadata) if docs else None
+        dim = self.pipeline.embedder.dim
+        claim = self._stored_pick(q, decode_chunk(docs[0].page_content, docs[0].metadata, None, dim)) if docs else None
         return Outcome([q.hit(d.page_content) for d in docs], seconds, claim=claim)
 
     def _bm25(self, q: Question) -> Outcome:
         index = self.pipeline.index
         started = time.perf_counter()
-        lexical = index.lexical()
-        scores = lexical.scores(q.text)
-        order = [i for i in np.argsort(-scores)[:DEPTH] if scores[i] > 0]
-        ids = [lexical.ids[i] for i in order]
-        got = index.chunks.get(ids=ids, include=["documents"]) if ids else {"ids": [], "documents": []}
-        text = dict(zip(got["ids"], got["documents"]))
+        ids = [id_ for id_, _ in index.lexical().top(q.text, DEPTH)]
+        records = index.chunk_records(ids, self.pipeline.embedder.dim)
         seconds = time.perf_counter() - started
-        claim = None
-        if ids:
-            top = index.chunks.get(ids=ids[:1], include=["documents", "metadatas"])
-            claim = self._stored_pick(q, top["documents"][0], top["metadatas"][0] or {})
-        return Outcome([q.hit(text[i]) for i in ids], seconds, claim=claim)
+        claim = self._stored_pick(q, records[ids[0]]) if ids else None
+        return Outcome([q.hit(records[i].text) for i in ids], seconds, claim=claim)
 
     def _naive_langchain(self, q: Question) -> Outcome:
         started = time.perf_counter()

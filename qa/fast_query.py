@@ -16,12 +16,13 @@ import hashlib
 import json
 import logging
 import os
-import tempfile
 import time
 import warnings
 from pathlib import Path
 
 import numpy as np
+
+from ingest.atomic import replacing, write_text
 
 logger = logging.getLogger(__name__)
 
@@ -137,20 +138,9 @@ def _export(transformer, models_dir: Path, name: str) -> Path:
         if _current(path, meta_path, fingerprint):  # done meanwhile by another process
             return path
         started = time.perf_counter()
-        fd, tmp = tempfile.mkstemp(prefix=".model-", suffix=".onnx", dir=folder)
-        os.close(fd)
-        try:
-            _torch_export(transformer, Path(tmp))
-            os.chmod(tmp, 0o644)
-            os.replace(tmp, path)
-        finally:
-            if os.path.exists(tmp):
-                os.unlink(tmp)
-        fd, tmp_meta = tempfile.mkstemp(prefix=".meta-", dir=folder)
-        with os.fdopen(fd, "w") as f:
-            json.dump({"fingerprint": fingerprint, "model": name, "format": FORMAT}, f)
-        os.chmod(tmp_meta, 0o644)
-        os.replace(tmp_meta, meta_path)
+        with replacing(path) as tmp:
+            _torch_export(transformer, tmp)
+        write_text(meta_path, json.dumps({"fingerprint": fingerprint, "model": name, "format": FORMAT}))
     logger.info("Exported the query encoder to %s in %.1fs", path, time.perf_counter() - started)
     return path
 

@@ -12,9 +12,11 @@ from pathlib import Path
 
 from ingest.embedder import Embedder, load_model
 from ingest.errors import NewsqaError, QuestionError, ReadError
-from ingest.index import ArticleInfo, Index, IngestReport
+from ingest.index import Index
 from ingest.readers import Article, find_files, read_file
+from ingest.records import ArticleInfo
 from ingest.store import StoreConfig, open_client
+from ingest.writer import IngestReport
 from qa.answer import NOT_FOUND, Answer, ExtractiveAnswerer, question_language
 from qa.retriever import Filters, HybridSearch
 from qa.settings import Settings
@@ -44,7 +46,15 @@ class Pipeline:
         client = open_client(StoreConfig(settings.data_dir, settings.chroma_url))  # first: fails fast
         if embedder is None:
             embedder = open_embedder(settings)
-        return cls(settings, Index(client, settings.data_dir, embedder), embedder)
+        index = Index(
+            client,
+            settings.data_dir,
+            embedder,
+            commit_chunks=settings.commit_chunks,
+            commit_seconds=settings.commit_seconds,
+            grace_seconds=settings.grace_seconds,
+        )
+        return cls(settings, index, embedder)
 
     # ---- questions -----------------------------------------------------------------------
     def ask(self, question: str, k: int | None = None, filters: Filters | None = None, searched: str = "") -> Answer:

@@ -18,12 +18,9 @@ Each candidate passage (the union of the dense and the lexical top lists) is sco
 Measured with `newsqa eval xquad-vi xquad-en --compare` (see qa/eval.py).
 """
 
-import json
 import logging
-import math
 from collections import OrderedDict
 from dataclasses import dataclass, field
-from functools import cached_property
 
 import numpy as np
 from langchain_chroma import Chroma
@@ -32,10 +29,11 @@ from langchain_core.documents import Document
 from langchain_core.retrievers import BaseRetriever
 from pydantic import ConfigDict
 
-from ingest.embedder import Embedder, unpack_vectors
+from ingest.embedder import Embedder
 from ingest.index import Index
 from ingest.lexical import tokens
-from ingest.normalize import has_diacritics, match_key, normalize, words
+from ingest.normalize import has_diacritics, normalize, words
+from ingest.records import ChunkRecord
 from ingest.store import CHUNKS, Key
 
 logger = logging.getLogger(__name__)
@@ -123,24 +121,6 @@ class Retrieval:
     english: bool = False
 
 
-@dataclass
-class _Chunk:
-    text: str
-    meta: dict  # without the packed sentence vectors
-    sentences: list[tuple[int, int]]
-    sentence_vectors: np.ndarray
-    vector: np.ndarray | None = None
-
-    @cached_property
-    def key(self) -> str:
-        """match_key of the text, for spotting copies."""
-        return match_key(self.text)
-
-    @cached_property
-    def sentence_words(self) -> list[frozenset[str]]:
-        return [frozenset(words(self.text[a:b])) for a, b in self.sentences]
-
-
 class HybridSearch:
     """Dense + lexical search over one `Index`. `search()` is the whole retrieval step."""
 
@@ -152,7 +132,7 @@ class HybridSearch:
         self._generation = -1
         self._version: tuple[str, int] = ("", -1)
         self._current: dict[str, str] = {}
-        self._cache: OrderedDict[str, _Chunk] = OrderedDict()
+        self._cache: OrderedDict[str, ChunkRecord] = OrderedDict()
 
     def refresh(self) -> None:
         """Pick up changes written by any process: registry and lexical index follow the generation."""
@@ -169,18 +149,16 @@ class HybridSearch:
         coverage = self.index.lexical(self._generation).coverage(question)
         return float(np.clip((coverage - 0.5) / 0.4, 0.0, 1.0))
 
-    def lexical_scores(self, question: str, english: bool) -> np.ndarray:
-        """BM25 of every chunk (in the lexical index's order); English function words dropped for English."""
+    def lexical_top(self, question: str, english: bool, n: int) -> dict[str, float]:
+        """The `n` best chunks by BM25, normalised by what a passage holding every query term would
+        score (unknown terms at the highest idf): matching one common word of a long question is
+        worth little. English function words are dropped from an English question."""
         lexical = self.index.lexical(self._generation)
         if english:
             question = " ".join(w for w in words(question) if w not in _EN_WORDS)
-        scores = lexical.scores(question)
-        # Normalised by what a passage holding every query term would score (unknown terms count
-        # at the highest idf): matching one common word of a long question is worth little.
-        best = sum(_idf(lexical, t) for t in tokens(question))
-        if best <= 0:  # no document frequencies from this index: scale to the best passage instead
-            best = float(scores.max()) if len(scores) else 0.0
-        return scores / best if best > 0 else scores
+        top = lexical.top(question, n)
+        best = sum(lexical.idf(t) for t in tokens(question)) or (top[0][1] if top else 0.0)
+        return {id_: score / best for id_, score in top} if best > 0 else dict(top)
 
     def search(self, question: str, k: int = 5, filters: Filters | None = None) -> Retrieval:
         self.refresh()
@@ -192,27 +170,10 @@ class HybridSearch:
         query_vector = self.embedder.encode_queries([normalize(question)])[0]
 
         # Dense candidates: ids and cosines from Chroma; text and vectors from the cache when there.
-        dense = self.index.chunks.query(
-            query_embeddings=[query_vector.tolist()],
-            n_results=self.fetch,
-            where=filters.where(),
-            include=["distances"],
-        )
-        dense_score = {
-            id_: 1.0 - float(d)  # cosine distance
-            for id_, d in zip(dense["ids"][0], dense["distances"][0])
-        }
+        dense_score = self.index.nearest(query_vector, self.fetch, filters.where())
 
-        # Lexical candidates: the best BM25 scores among the chunks the filters allow.
-        lexical = self.index.lexical(self._generation)
-        scores = self.lexical_scores(question, english)
-        lexical_score: dict[str, float] = {}
-        if len(scores):
-            order = np.argsort(-scores)[: self.fetch * 3]
-            for i in order:
-                if scores[i] <= 0:
-                    break
-                lexical_score[lexical.ids[i]] = float(scores[i])
+        # Lexical candidates: the best BM25 scores (those the filters allow are kept below).
+        lexical_score = self.lexical_top(question, english, self.fetch * 3)
         chunks = self._chunks(list(dict.fromkeys([*dense_score, *lexical_score])))
         visible = {
             id_: c
@@ -259,9 +220,9 @@ class HybridSearch:
                 break
         return Retrieval(hits=hits, query_vector=query_vector, lexical_weight=weight, english=english)
 
-    def _chunks(self, ids: list[str]) -> dict[str, _Chunk]:
+    def _chunks(self, ids: list[str]) -> dict[str, ChunkRecord]:
         """Decoded chunks by id, from the cache or from Chroma (then cached)."""
-        out: dict[str, _Chunk] = {}
+        out: dict[str, ChunkRecord] = {}
         missing = []
         for id_ in ids:
             c = self._cache.get(id_)
@@ -271,39 +232,14 @@ class HybridSearch:
                 self._cache.move_to_end(id_)
                 out[id_] = c
         if missing:
-            got = self.index.chunks.get(ids=missing, include=["documents", "metadatas", "embeddings"])
-            for id_, text, meta, vector in zip(got["ids"], got["documents"], got["metadatas"], got["embeddings"]):
-                out[id_] = self._cache[id_] = _decode(text, meta, vector, self.embedder.dim)
+            for id_, record in self.index.chunk_records(missing, self.embedder.dim).items():
+                out[id_] = self._cache[id_] = record
             while len(self._cache) > CACHE_CHUNKS:
                 self._cache.popitem(last=False)
         return out
 
     def _visible(self, meta: dict) -> bool:
         return self._current.get(meta.get(Key.ARTICLE_ID)) == meta.get(Key.ARTICLE_HASH)
-
-
-def _idf(lexical, term: str) -> float:
-    """BM25 idf of `term` in the lexical index (the highest one for a term it lacks); 0 when unknown."""
-    indptr, vocab = getattr(lexical, "indptr", None), lexical.vocab
-    if indptr is None or not isinstance(vocab, dict):
-        return 0.0
-    n = len(lexical.ids)
-    i = vocab.get(term)
-    df = int(indptr[i + 1] - indptr[i]) if i is not None else 0
-    return math.log(1 + (n - df + 0.5) / (df + 0.5))
-
-
-def _decode(text: str, meta: dict, vector, dim: int) -> _Chunk:
-    packed = meta.get(Key.SENTENCE_VECTORS, "")
-    sentence_vectors = unpack_vectors(packed, dim) if packed else np.zeros((0, dim), dtype=np.float32)
-    sentences = [tuple(s) for s in json.loads(meta.get(Key.SENTENCES, "[]"))]
-    return _Chunk(
-        text=text,
-        meta={k: v for k, v in meta.items() if k != Key.SENTENCE_VECTORS},
-        sentences=sentences,
-        sentence_vectors=sentence_vectors,
-        vector=np.asarray(vector, dtype=np.float32) if vector is not None else None,
-    )
 
 
 class NewsRetriever(BaseRetriever):

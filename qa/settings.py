@@ -25,6 +25,9 @@ class Settings:
     k: int = 5  # sources retrieved per question
     max_upload_mb: int = 5
     onnx_queries: bool = True  # encode questions with ONNX Runtime when available (faster, same vectors)
+    commit_chunks: int = 256  # an ingest commits (readers see new articles) every this many chunks…
+    commit_seconds: float = 30.0  # …or this many seconds
+    grace_seconds: float = 2.0  # replaced chunks stay this long for questions already under way
 
     @classmethod
     def load(cls, **flags) -> "Settings":
@@ -47,14 +50,17 @@ class Settings:
 
 
 # name -> (what it accepts, for the message; converter that raises ValueError on a bad value)
-def _whole(low: int, high: int):
-    def convert(raw) -> int:
-        value = int(str(raw).strip())
+def _number(kind: type, low: float, high: float):
+    """(what it accepts, converter) for a number of `kind` (int or float) in [low, high]."""
+
+    def convert(raw):
+        value = kind(str(raw).strip())
         if not low <= value <= high:
             raise ValueError
         return value
 
-    return f"a whole number from {low} to {high}", convert
+    what = "a whole number" if kind is int else "a number of seconds"
+    return f"{what} from {low} to {high}", convert
 
 
 def _flag(raw) -> bool:
@@ -117,11 +123,14 @@ _CHECKS = {
     "chroma_url": ("a URL like http://127.0.0.1:8000", _url),
     "model": ("a sentence-transformers model id or folder", _nonempty),
     "host": ("an address to bind, like 127.0.0.1 or 0.0.0.0", _text),
-    "port": _whole(1, 65535),
+    "port": _number(int, 1, 65535),
     "auth": ("user:password", _auth),
-    "k": _whole(1, 50),
-    "max_upload_mb": _whole(1, 1024),
+    "k": _number(int, 1, 50),
+    "max_upload_mb": _number(int, 1, 1024),
     "onnx_queries": ("1/0, true/false, yes/no or on/off", _flag),
+    "commit_chunks": _number(int, 1, 1_000_000),
+    "commit_seconds": _number(float, 0, 86_400),
+    "grace_seconds": _number(float, 0, 3_600),
 }
 
 

@@ -1,6 +1,7 @@
 """Helpers shared by the test modules: a small real corpus, index checks, the CLI in a subprocess,
 a real `chroma run` server, free ports."""
 
+import dataclasses
 import os
 import socket
 import subprocess
@@ -126,3 +127,15 @@ class ChromaServer:
         if self.proc and self.proc.poll() is None:
             self.proc.kill()
             self.proc.wait(timeout=30)
+
+
+def serve_app(pipeline, **changes):
+    """The app (UI and API) over `pipeline`, served on a free loopback port in a background thread:
+    `.url`, `.close()`."""
+    from qa.web.layout import build_ui
+    from qa.web.server import serve
+
+    settings = dataclasses.replace(
+        pipeline.settings, **{"host": "127.0.0.1", "port": free_port(), "auth": "", **changes}
+    )
+    return serve(build_ui(pipeline, settings), settings, background=True)

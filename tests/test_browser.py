@@ -4,12 +4,14 @@ Needs Debian's chromium at /usr/bin/chromium (scripts/setup.sh --test installs i
 playwright Python package. Screenshots go to tests/screenshots/ (git-ignored).
 """
 
-import dataclasses
 import re
-import socket
 from pathlib import Path
 
 import pytest
+
+from tests.helpers import serve_app
+
+pytestmark = pytest.mark.slow  # a browser / a server: run in the full suite
 
 CHROMIUM = Path("/usr/bin/chromium")
 SCREENSHOTS = Path(__file__).parent / "screenshots"
@@ -38,27 +40,16 @@ if not CHROMIUM.exists():
     pytest.skip("chromium is not installed (apt-get install -y chromium)", allow_module_level=True)
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def start(pipeline, auth: str = ""):
-    """Serve the app over `pipeline` on a free port in a background thread; (demo, url)."""
-    from qa.ui import build_ui, serve
-
-    settings = dataclasses.replace(pipeline.settings, host="127.0.0.1", port=free_port(), auth=auth)
-    demo = build_ui(pipeline, settings)
-    _, url, _ = serve(demo, settings, prevent_thread_lock=True, quiet=True)
-    return demo, url
+    """Serve the app over `pipeline` on a free port in a background thread (`.url`, `.close()`)."""
+    return serve_app(pipeline, auth=auth)
 
 
 @pytest.fixture(scope="module")
 def app_url(seeded):
-    demo, url = start(seeded)
-    yield url
-    demo.close()
+    served = start(seeded)
+    yield served.url
+    served.close()
 
 
 @pytest.fixture(scope="module")
@@ -186,7 +177,8 @@ def test_language_toggle_and_empty_question(page, app_url):
 
 
 def test_upload_then_ask_hostile_article_stays_inert(browser, fresh, tmp_path):
-    demo, url = start(fresh)
+    served = start(fresh)
+    url = served.url
     try:
         context = browser.new_context(viewport={"width": 1400, "height": 1000}, locale="vi-VN")
         page = context.new_page()
@@ -228,13 +220,14 @@ def test_upload_then_ask_hostile_article_stays_inert(browser, fresh, tmp_path):
         assert dialogs == []
         context.close()
     finally:
-        demo.close()
+        served.close()
 
 
 def test_password_protects_the_app(browser, seeded):
     from gradio_client import Client
 
-    demo, url = start(seeded, auth="ana:s3cret")
+    served = start(seeded, auth="ana:s3cret")
+    url = served.url
     try:
         with pytest.raises(Exception):
             Client(url, verbose=False)  # no password, no API
@@ -255,4 +248,4 @@ def test_password_protects_the_app(browser, seeded):
         assert "[1]" in ask(page, "what did Quảng Ngãi request?")
         context.close()
     finally:
-        demo.close()
+        served.close()

@@ -163,6 +163,7 @@ def test_xquad_loader():
     assert not ev.xquad_dataset(SHARED, "en", probes=False, tempting=False).questions[-1].kind == "tempting"
 
 
+@pytest.mark.slow
 def test_eval_compare_on_seed(tmp_path):
     shared_file(SEED_QUESTIONS)
     out = tmp_path / "eval.json"

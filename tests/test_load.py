@@ -1,12 +1,14 @@
 """20 simultaneous chat requests through Gradio's queue, driven with gradio_client."""
 
-import dataclasses
-import socket
 import statistics
 import threading
 import time
 
 import pytest
+
+from tests.helpers import serve_app
+
+pytestmark = pytest.mark.slow  # a browser / a server: run in the full suite
 
 CLIENTS = 20
 QUESTIONS = ["what did Quảng Ngãi request?", "Hai trọng tâm phát triển của Quảng Ngãi là gì?"]
@@ -14,21 +16,11 @@ QUESTIONS = ["what did Quảng Ngãi request?", "Hai trọng tâm phát triển 
 gradio_client = pytest.importorskip("gradio_client")
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
 def app_url(seeded):
-    from qa.ui import build_ui, serve
-
-    settings = dataclasses.replace(seeded.settings, host="127.0.0.1", port=free_port(), auth="")
-    demo = build_ui(seeded, settings)
-    _, url, _ = serve(demo, settings, prevent_thread_lock=True, quiet=True)
-    yield url
-    demo.close()
+    served = serve_app(seeded)
+    yield served.url
+    served.close()
 
 
 def answer_text(result) -> str:

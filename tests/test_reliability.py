@@ -1,7 +1,6 @@
 """Nothing lost, nothing unbounded: the faults found when the app was attacked, each reproduced with
 the real model, real Chroma (in-process and a real `chroma run` server) and the served app."""
 
-import dataclasses
 import json
 import shutil
 import socket
@@ -12,7 +11,7 @@ import pytest
 
 from qa.conversation import MAX_SEARCHED_CHARS, MAX_TURNS
 from tests.conftest import ROOT, SEEDS
-from tests.helpers import ChromaServer, free_port
+from tests.helpers import ChromaServer, free_port, serve_app
 
 SEED = "000_e74fd82c0679ccb9"
 
@@ -60,7 +59,8 @@ def test_two_files_of_one_name_in_one_run_are_both_indexed(run, tmp_path):
 
 
 def test_upload_named_like_an_indexed_file_replaces_nothing(fresh, tmp_path):
-    from qa.ui import UPLOADS, build_ui
+    from ingest.uploads import UPLOADS
+    from qa.web.layout import build_ui
 
     fresh.ingest(fresh.read([SEEDS]).articles)
     before = {a.id: a.chunk_count for a in fresh.articles()}
@@ -93,7 +93,7 @@ def test_upload_named_like_an_indexed_file_replaces_nothing(fresh, tmp_path):
 
 # ---- 2. a conversation keeps a bounded amount, whatever the input ----------------------------------
 def test_long_conversation_stays_bounded(seeded):
-    from qa.ui import build_ui
+    from qa.web.layout import build_ui
 
     ui = build_ui(seeded, seeded.settings).newsqa
     history, conversation, sizes = [], [], []
@@ -109,20 +109,21 @@ def test_long_conversation_stays_bounded(seeded):
 
 
 # ---- 3. the app reconnects when the Chroma server's store is recreated -------------------------------
+@pytest.mark.slow
 def test_app_recovers_after_the_server_store_is_recreated(make_settings, embedder, tmp_path):
     from gradio_client import Client
 
     from qa.pipeline import Pipeline
-    from qa.ui import build_ui, serve
+    from qa.web.layout import build_ui
+    from qa.web.server import serve
 
     server = ChromaServer(tmp_path / "chroma-server").start()
     try:
         settings = make_settings(tmp_path / "data", chroma_url=server.url, port=free_port())
         pipeline = Pipeline.open(settings, embedder=embedder)
         pipeline.ingest(pipeline.read([SEEDS]).articles)
-        demo = build_ui(pipeline, settings)
-        _, url, _ = serve(demo, settings, prevent_thread_lock=True, quiet=True)
-        client = Client(url, verbose=False)
+        served = serve(build_ui(pipeline, settings), settings, background=True)
+        client = Client(served.url, verbose=False)
         try:
             ask = ("Hai trọng tâm phát triển của Quảng Ngãi là gì?", [], "vi", [], "", "")
             assert "[1]" in last_message(client.predict(*ask, api_name="/chat"))
@@ -141,7 +142,7 @@ def test_app_recovers_after_the_server_store_is_recreated(make_settings, embedde
             assert "[1]" in last_message(client.predict(*filtered, api_name="/chat"))
         finally:
             client.close()
-            demo.close()
+            served.close()
     finally:
         server.kill()
 
@@ -200,6 +201,7 @@ def test_bad_setting_is_one_line_naming_it(run, monkeypatch, name, value, accept
     assert result.stderr == f"Error: {name}={value!r} is not usable: give {accepts}.\n"
 
 
+@pytest.mark.slow
 def test_bad_setting_in_a_real_process_has_no_traceback(tmp_path):
     env = {"NEWSQA_PORT": "abc", "NEWSQA_DATA_DIR": str(tmp_path), "PATH": "/usr/bin:/bin"}
     for command in (["-c", "from qa.cli import cli; cli()", "list"], ["app.py"]):
@@ -210,6 +212,7 @@ def test_bad_setting_in_a_real_process_has_no_traceback(tmp_path):
         assert done.stderr == "Error: NEWSQA_PORT='abc' is not usable: give a whole number from 1 to 65535.\n"
 
 
+@pytest.mark.slow
 def test_busy_port_is_reported_before_loading_anything(tmp_path):
     with socket.socket() as busy:
         busy.bind(("127.0.0.1", 0))
@@ -249,7 +252,7 @@ def test_nul_byte_anywhere_makes_a_file_binary(tmp_path):
 
 
 def test_login_attempts_are_limited():
-    from qa.ui import LoginLimiter
+    from qa.web.security import LoginLimiter
 
     now = [0.0]
     check = LoginLimiter("ana", "s3cret", max_failures=3, window=60, clock=lambda: now[0])
@@ -260,16 +263,14 @@ def test_login_attempts_are_limited():
     assert check("ana", "s3cret")
 
 
+@pytest.mark.slow
 def test_served_app_with_a_login_limits_guessing(seeded):
     import urllib.error
     import urllib.parse
     import urllib.request
 
-    from qa.ui import build_ui, serve
-
-    settings = dataclasses.replace(seeded.settings, port=free_port(), auth="ana:s3cret")
-    demo = build_ui(seeded, settings)
-    _, url, _ = serve(demo, settings, prevent_thread_lock=True, quiet=True)
+    served = serve_app(seeded, auth="ana:s3cret")
+    url = served.url
 
     def login(password: str) -> int:
         data = urllib.parse.urlencode({"username": "ana", "password": password}).encode()
@@ -284,4 +285,4 @@ def test_served_app_with_a_login_limits_guessing(seeded):
         assert all(login(f"guess{i}") == 400 for i in range(5))
         assert login("s3cret") == 400  # too many failures: refused for a while
     finally:
-        demo.close()
+        served.close()

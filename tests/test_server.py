@@ -65,7 +65,8 @@ def test_server_killed_mid_session(server, make_settings, embedder, tmp_path):
     small_corpus(tmp_path / "articles", 2)
     pipeline = open_pipeline(make_settings, embedder, tmp_path / "data", chroma_url=server.url)
     ingest(pipeline, tmp_path / "articles")
-    assert pipeline.ask("Vinamilk thương hiệu hàng đầu châu Á").question
+    answer = pipeline.ask("Vinamilk thương hiệu hàng đầu châu Á")
+    assert answer.sources or answer.related
     server.kill()
     with pytest.raises(StoreError) as failed:
         pipeline.ask("Vinamilk thương hiệu hàng đầu châu Á")

@@ -8,23 +8,14 @@ from pathlib import Path
 import gradio as gr
 import pytest
 
+from ingest.uploads import UPLOADS, sanitize_filename, upload_target
 from qa.answer import NOT_FOUND, Answer, Source
-from qa.ui import (
-    UPLOADS,
-    LaunchError,
-    answer_html,
-    build_ui,
-    check_exposure,
-    is_loopback,
-    launch,
-    make_filters,
-    parse_auth,
-    safe_url,
-    sanitize_filename,
-    split_claims,
-    texts,
-    upload_target,
-)
+from qa.web.handlers import make_filters
+from qa.web.layout import build_ui
+from qa.web.render import answer_html, safe_url, split_claims
+from qa.web.security import LaunchError, check_exposure, is_loopback, parse_auth
+from qa.web.server import launch
+from qa.web.strings import texts
 
 HOSTILE = """# url = javascript:alert(1)
 # date = 2024-05-01

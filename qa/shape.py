@@ -1,0 +1,163 @@
+"""The shape of an answer, read from the question: one fact, a list, or one item of a list.
+
+- A list question ("Bộ trưởng nêu những trọng tâm nào?", "What are the minister's six
+  priorities?", "Hai trọng tâm phát triển của tỉnh là gì?") is answered with all the items, in
+  the article's order; a number in the question ("six", "6", "hai") says how many to expect.
+- An ordinal question ("Trọng tâm thứ ba là gì?", "What is the third priority?") is answered with
+  that item of the list.
+- Items are found by how news articles enumerate: sentences that open with an item marker
+  ("Thứ nhất là …", "Một là …", "First, …", "Secondly …", "1.", "(2)", "b)"), in a run.
+
+Everything is matched on folded text (no diacritics, lower case), so questions typed without
+diacritics get the same shape. These are rules of the two languages, not of any article.
+"""
+
+import re
+from dataclasses import dataclass
+
+from ingest.normalize import fold
+
+# Number words, folded: Vietnamese (with both spellings of 4 and 7) and English.
+_VI_NUMBERS = {
+    "mot": 1,
+    "hai": 2,
+    "ba": 3,
+    "bon": 4,
+    "tu": 4,
+    "nam": 5,
+    "sau": 6,
+    "bay": 7,
+    "tam": 8,
+    "chin": 9,
+    "muoi": 10,
+}
+_VI_ORDINALS = {**{k: v for k, v in _VI_NUMBERS.items() if k != "mot"}, "nhat": 1, "nhi": 2}
+_EN_NUMBERS = {
+    "one": 1,
+    "two": 2,
+    "three": 3,
+    "four": 4,
+    "five": 5,
+    "six": 6,
+    "seven": 7,
+    "eight": 8,
+    "nine": 9,
+    "ten": 10,
+}
+_EN_ORDINALS = {
+    "first": 1,
+    "second": 2,
+    "third": 3,
+    "fourth": 4,
+    "fifth": 5,
+    "sixth": 6,
+    "seventh": 7,
+    "eighth": 8,
+    "ninth": 9,
+    "tenth": 10,
+}
+_ALT = "|".join
+
+# Question cues, on folded text.
+_VI_LIST = re.compile(
+    r"\b(nhung|cac)\b(\s+\w+){0,6}\s+(nao|gi)\b"  # "những trọng tâm nào", "các đối tác nào", "những gì"
+    r"|\b(gom|bao gom)\b(\s+nhung)?\s+gi\b"  # "gồm những gì"
+    r"|\bliet ke\b"
+)
+_EN_LIST = re.compile(
+    r"\b(what|which)\s+(are|were)\b"  # "what are the …", "which were …"
+    r"|\blist\b|\bname (all|the)\b"
+    r"|\b(what|which)\s+(\w+\s+)?\w+s\s+(do|does|did|are|were|will|would|can|could|has|have|had)\b"
+)
+_VI_ORDINAL_Q = re.compile(r"\b\w+\s+thu\s+(" + _ALT(_VI_ORDINALS) + r"|\d{1,2})\b")  # "trọng tâm thứ ba"
+_EN_ORDINAL_Q = re.compile(r"\bthe\s+(" + _ALT(_EN_ORDINALS) + r"|\d{1,2}(?:st|nd|rd|th))\b")
+# A count before a noun: "6 trọng tâm", "hai trọng tâm", "six priorities", "two main industries". Vietnamese
+# number words only with their diacritics ("ba" three, "bà" Mrs; "năm" five or year, so never before a digit).
+_VI_COUNT_WORDS = {"hai": 2, "ba": 3, "bốn": 4, "tư": 4, "năm": 5, "sáu": 6, "bảy": 7, "bẩy": 7, "tám": 8, "chín": 9}
+_UNITS_VI = r"(?!giờ|phút|ngày|tháng|năm|tuổi|lần|người|tỷ|triệu|nghìn|\d)"
+_VI_COUNT = re.compile(r"(?<!\w)(" + _ALT(_VI_COUNT_WORDS) + r"|\d{1,2})\s+" + _UNITS_VI + r"\w+")
+_EN_COUNT = re.compile(
+    r"\b(" + _ALT(_EN_NUMBERS) + r"|\d{1,2})\s+(?!years?|days?|months?|times?|hours?|percent)(\w+\s+){0,2}\w+s\b"
+)
+
+# Item markers at the start of a sentence, on folded text.
+_MARKERS = (
+    (re.compile(r"thu\s+(" + _ALT(_VI_ORDINALS) + r")\s*(la\b|,|:)"), _VI_ORDINALS),  # "Thứ nhất là", "Thứ hai,"
+    (re.compile(r"(" + _ALT(_VI_NUMBERS) + r")\s+la\b"), _VI_NUMBERS),  # "Một là", "Hai là"
+    (re.compile(r"(" + _ALT(_EN_ORDINALS) + r")(ly)?\s*[,:]"), _EN_ORDINALS),  # "First,", "Secondly:"
+    (re.compile(r"\(?(\d{1,2})[.)]\s"), None),  # "1. ", "2) ", "(3) "
+    (re.compile(r"\(?([a-j])\)\s"), "letters"),  # "a) ", "(b) "
+)
+_LAST_MARKERS = re.compile(r"(cuoi cung|sau cung|finally|lastly)\s*(la\b|,|:)")
+
+
+@dataclass(frozen=True)
+class Shape:
+    kind: str = "single"  # "single", "list" or "ordinal"
+    count: int | None = None  # items a list question expects ("six priorities": 6)
+    ordinal: int | None = None  # the item an ordinal question asks for (1-based)
+
+
+def question_shape(question: str) -> Shape:
+    """What kind of answer the question asks for."""
+    text = fold(question)
+    m = _VI_ORDINAL_Q.search(text) or _EN_ORDINAL_Q.search(text)
+    if m:
+        return Shape("ordinal", ordinal=_number(m.group(1)))
+    count = None
+    c = _VI_COUNT.search(question.lower()) or _EN_COUNT.search(text)
+    if c:
+        count = _VI_COUNT_WORDS.get(c.group(1)) or _number(c.group(1))
+    if _VI_LIST.search(text) or _EN_LIST.search(text) or (count is not None and count > 1):
+        return Shape("list", count=count if count and count > 1 else None)
+    return Shape()
+
+
+def item_number(sentence: str) -> int | None:
+    """The position an item marker at the start of `sentence` gives it (1-based); 0 for "finally"
+    and bullets without a number; None when the sentence opens no item."""
+    text = fold(sentence.lstrip(" -•*–\"“'‘("))
+    if _LAST_MARKERS.match(text):
+        return 0
+    for pattern, table in _MARKERS:
+        m = pattern.match(text)
+        if not m:
+            continue
+        if table is None:
+            return int(m.group(1))
+        if table == "letters":
+            return ord(m.group(1)) - ord("a") + 1
+        return table[m.group(1)]
+    return None
+
+
+def enumeration(sentences: list[str], anchor: int) -> list[int]:
+    """Indexes of the enumerated run of items that holds, follows or precedes sentence `anchor`
+    (sentences in article order): consecutive markers 1, 2, 3… ("finally" may close it), with
+    non-item sentences between items allowed up to two at a time. [] when there is no such run."""
+    numbers = [item_number(s) for s in sentences]
+    starts = [i for i, n in enumerate(numbers) if n == 1]
+    best: list[int] = []
+    for start in starts:
+        run, expected, gap = [start], 2, 0
+        for i in range(start + 1, len(sentences)):
+            n = numbers[i]
+            if n == expected or (n == 0 and len(run) >= 2):
+                run.append(i)
+                expected, gap = expected + 1, 0
+                if n == 0:
+                    break
+            elif n is not None or gap >= 2:
+                break
+            else:
+                gap += 1
+        if len(run) >= 2 and (run[0] - 3 <= anchor <= run[-1] + 2) and len(run) > len(best):
+            best = run
+    return best
+
+
+def _number(word: str) -> int:
+    word = re.sub(r"(st|nd|rd|th)$", "", word) if word[:1].isdigit() else word
+    if word.isdigit():
+        return int(word)
+    return _VI_ORDINALS.get(word) or _VI_NUMBERS.get(word) or _EN_ORDINALS.get(word) or _EN_NUMBERS.get(word) or 1

@@ -1,0 +1,263 @@
+"""The app's HTML: answers with clickable citations, source cards, the whole article with the cited
+passage marked, the article table. Every piece of article-derived text goes through `esc()`;
+only http(s) URLs become links."""
+
+import html
+import json
+import re
+from pathlib import Path
+from urllib.parse import urlparse
+
+from qa.answer import Answer, Source
+
+MAX_SHOWN_QUESTION = 400  # characters of a (too) long question echoed in the chat
+
+
+def esc(text) -> str:
+    """HTML-escape text (quotes included), plus the characters templates might interpret."""
+    return (
+        html.escape("" if text is None else str(text), quote=True)
+        .replace("{", "&#123;")
+        .replace("}", "&#125;")
+        .replace("$", "&#36;")
+        .replace("`", "&#96;")
+    )
+
+
+def safe_url(url: str) -> str:
+    """The URL when it is http(s) with a host, else "" (javascript:, data:, relative… never become links)."""
+    url = (url or "").strip()
+    try:
+        parsed = urlparse(url)
+    except ValueError:
+        return ""
+    if parsed.scheme.lower() in ("http", "https") and parsed.netloc and not re.search(r"[\s\x00-\x1f]", url):
+        return url
+    return ""
+
+
+def link(url: str, label: str) -> str:
+    """An external link, or the escaped label alone when the URL is not http(s)."""
+    url = safe_url(url)
+    if not url:
+        return esc(label)
+    return f'<a class="nq-link" href="{esc(url)}" target="_blank" rel="noopener noreferrer nofollow">{esc(label)}</a>'
+
+
+def split_claims(answer: Answer) -> list[tuple[str, int | None]]:
+    """The answer as (sentence, source number) pairs, in order.
+
+    Answers are "sentence [n] sentence [m] …" with each sentence taken verbatim from a source
+    passage; matching the cited sentences themselves keeps a literal "[2]" inside an article's
+    sentence from being read as a citation.
+    """
+    text = answer.answer or ""
+    if not answer.found:
+        return [(text, None)] if text else []
+    quotes = sorted(
+        ((s.text[a:b], s.number) for s in answer.sources for a, b in s.highlights if b > a),
+        key=lambda q: -len(q[0]),
+    )
+    claims: list[tuple[str, int | None]] = []
+    pos = 0
+    while pos < len(text):
+        while pos < len(text) and text[pos] == " ":
+            pos += 1
+        if pos >= len(text):
+            break
+        for quote, number in quotes:
+            marker = f"{quote} [{number}]"
+            if text.startswith(marker, pos):
+                claims.append((quote, number))
+                pos += len(marker)
+                break
+        else:
+            break
+    if pos < len(text):  # not in the expected shape: fall back to the markers themselves
+        claims = []
+        for m in re.finditer(r"(.*?)\s*\[(\d+)\](?=\s|$)|(.+)$", text, flags=re.S):
+            if m.group(3):
+                claims.append((m.group(3).strip(), None))
+            elif m.group(1) is not None:
+                claims.append((m.group(1).strip(), int(m.group(2))))
+    return claims
+
+
+def cited_and_related(answer: Answer) -> tuple[list[Source], list[Source]]:
+    """Listed sources are exactly the cited ones; retrieved-but-uncited ones go to "related"."""
+    cited = {n for _, n in split_claims(answer) if n is not None}
+    sources = [s for s in answer.sources if s.number in cited]
+    related = [s for s in answer.sources if s.number not in cited] + list(answer.related)
+    return sources, related
+
+
+def source_key(source: Source) -> str:
+    """What a click on a source sends back: where its passage and cited sentences are in the article."""
+    return json.dumps(
+        {
+            "a": source.article_id,
+            "s": int(source.start),
+            "e": int(source.end),
+            "h": [[int(source.start + a), int(source.start + b)] for a, b in source.highlights],
+            "n": int(source.number),
+        },
+        separators=(",", ":"),
+        ensure_ascii=False,
+    )
+
+
+def marked(text: str, spans: list[tuple[int, int]]) -> str:
+    """Escaped text with each span wrapped in <mark>."""
+    out, pos = [], 0
+    for a, b in _merge(spans, len(text)):
+        out.append(esc(text[pos:a]))
+        out.append(f"<mark>{esc(text[a:b])}</mark>")
+        pos = b
+    out.append(esc(text[pos:]))
+    return "".join(out)
+
+
+def _merge(spans, limit: int) -> list[tuple[int, int]]:
+    merged: list[list[int]] = []
+    for a, b in sorted((max(0, int(a)), min(limit, int(b))) for a, b in spans):
+        if b <= a:
+            continue
+        if merged and a <= merged[-1][1]:
+            merged[-1][1] = max(merged[-1][1], b)
+        else:
+            merged.append([a, b])
+    return [(a, b) for a, b in merged]
+
+
+def source_html(source: Source, t: dict, numbered: bool = True) -> str:
+    key = esc(source_key(source))
+    where = link(source.url, t["original"]) if safe_url(source.url) else ""
+    if not where and source.source:
+        where = f'{esc(t["file"])}: <span class="nq-file">{esc(Path(source.source).name)}</span>'
+    meta = [f'<span class="nq-by">{esc(source.byline)}</span>' if source.byline else ""]
+    meta.append(f'<span class="nq-date">{esc(source.date)}</span>' if source.date else "")
+    meta.append(f'<span class="nq-rel">{esc(t["relevance"])} {source.score:.2f}</span>')
+    meta.append(f'<span class="nq-where">{where}</span>' if where else "")
+    number = f'<span class="nq-num">[{int(source.number)}]</span> ' if numbered and source.number else ""
+    return (
+        f'<div class="nq-source" tabindex="0" role="button">'
+        f'<div class="nq-src-head">{number}<span class="nq-title">{esc(source.title or source.article_id)}</span></div>'
+        f'<div class="nq-meta">{" · ".join(m for m in meta if m)}</div>'
+        f'<div class="nq-passage">{marked(source.text, source.highlights)}</div>'
+        f'<button type="button" class="nq-open" value="{key}">{esc(t["open"])}</button>'
+        "</div>"
+    )
+
+
+def answer_html(answer: Answer, t: dict, upto: int | None = None) -> str:
+    """The whole answer message; `upto` = number of sentences shown so far while streaming."""
+    claims = split_claims(answer)
+    sources, related = cited_and_related(answer)
+    by_number = {s.number: s for s in sources}
+    final = upto is None or upto >= len(claims)
+    parts = ['<div class="nq-answer">']
+    if answer.searched:
+        parts.append(f'<div class="nq-searched">{esc(t["searched"])} <q>{esc(answer.searched)}</q></div>')
+    body = []
+    for sentence, number in claims[: len(claims) if upto is None else upto]:
+        cite = ""
+        if number is not None:
+            src = by_number.get(number)
+            if src is not None:
+                cite = (
+                    f' <button type="button" class="nq-cite" value="{esc(source_key(src))}" '
+                    f'title="{esc(src.title)}">[{number}]</button>'
+                )
+            else:
+                cite = f" [{number}]"
+        body.append(f'<span class="nq-claim">{esc(sentence)}{cite}</span>')
+    css = "nq-text" if answer.found else "nq-text nq-notfound"
+    parts.append(f'<p class="{css}">{" ".join(body)}{"" if final else " …"}</p>')
+    if final:
+        if sources:
+            parts.append(f'<div class="nq-sources"><div class="nq-h">{esc(t["sources"])}</div>')
+            parts.extend(source_html(s, t) for s in sources)
+            parts.append("</div>")
+        if related:
+            label = t["related"] if answer.found else t["closest"]
+            opened = "" if answer.found else " open"
+            parts.append(f'<details class="nq-related"{opened}><summary>{esc(label)} ({len(related)})</summary>')
+            parts.extend(source_html(s, t, numbered=False) for s in related)
+            parts.append("</details>")
+        parts.append(
+            f'<div class="nq-actions"><button type="button" class="nq-copy" value="{esc(answer.plain_text())}">'
+            f'<span class="nq-copy-label">{esc(t["copy"])}</span>'
+            f'<span class="nq-copied" hidden>{esc(t["copied"])}</span></button></div>'
+        )
+    parts.append("</div>")
+    return "".join(parts)
+
+
+def message_html(text: str, kind: str = "info") -> str:
+    return f'<div class="nq-msg nq-{kind}">{esc(text)}</div>'
+
+
+def user_html(question: str) -> str:
+    shown = question if len(question) <= MAX_SHOWN_QUESTION else question[:MAX_SHOWN_QUESTION] + "…"
+    return f'<div class="nq-question">{esc(shown)}</div>'
+
+
+def article_html(info, text: str, key: dict | None, t: dict) -> str:
+    """The whole cleaned article; the clicked passage wrapped in #nq-focus, its cited sentences marked."""
+    meta = [esc(x) for x in (info.byline, info.date) if x]
+    if safe_url(info.url):
+        meta.append(link(info.url, t["original"]))
+    elif info.source:
+        meta.append(f'{esc(t["file"])}: <span class="nq-file">{esc(Path(info.source).name)}</span>')
+    n = len(text)
+    start = end = 0
+    spans: list[tuple[int, int]] = []
+    if key:
+        start = min(max(0, int(key.get("s", 0))), n)
+        end = min(max(start, int(key.get("e", 0))), n)
+        spans = [(int(a), int(b)) for a, b in key.get("h", []) if start <= int(a) < int(b) <= end]
+    if end > start:
+        inner, pos = [], start
+        for a, b in _merge(spans, end):
+            inner.append(esc(text[pos:a]) + f"<mark>{esc(text[a:b])}</mark>")
+            pos = b
+        inner.append(esc(text[pos:end]))
+        body = f'{esc(text[:start])}<span id="nq-focus" class="nq-focus">{"".join(inner)}</span>{esc(text[end:])}'
+    else:
+        body = esc(text)
+    return (
+        f'<div class="nq-article" data-nq-article="{esc(info.id)}">'
+        f'<h3 class="nq-article-title">{esc(info.title or info.id)}</h3>'
+        f'<div class="nq-meta">{" · ".join(meta)}</div>'
+        f'<div class="nq-body">{body}</div></div>'
+    )
+
+
+def articles_table(articles, t: dict) -> str:
+    if not articles:
+        return message_html(t["no_articles"])
+    rows = "".join(
+        f"<tr><td>{esc(a.title)}</td><td>{esc(a.date or '–')}</td><td>{int(a.chunk_count)}</td>"
+        f'<td class="nq-id">{esc(a.id)}</td></tr>'
+        for a in articles
+    )
+    return (
+        f'<table class="nq-table"><thead><tr><th>{esc(t["col_title"])}</th><th>{esc(t["col_date"])}</th>'
+        f"<th>{esc(t['col_chunks'])}</th><th>{esc(t['col_id'])}</th></tr></thead><tbody>{rows}</tbody></table>"
+    )
+
+
+def article_choices(articles) -> list[tuple[str, str]]:
+    out = []
+    for a in articles:
+        title = a.title if len(a.title) <= 90 else a.title[:89] + "…"
+        out.append((f"{title} ({a.date})" if a.date else title, a.id))
+    return out
+
+
+def article_placeholder(t: dict) -> str:
+    return f'<div class="nq-placeholder">{esc(t["article_placeholder"])}</div>'
+
+
+def header_html(t: dict) -> str:
+    return f'<div class="nq-header"><h1>{esc(t["title"])}</h1><p>{esc(t["subtitle"])}</p></div>'

@@ -1,0 +1,94 @@
+"""Serving the app: one FastAPI application holding the JSON API (/api, schema at /openapi.json)
+and the Gradio chat UI mounted at /, run by uvicorn. Checks come first (exposure, address), then
+the pipeline, the layout and the server."""
+
+import logging
+import threading
+import time
+from dataclasses import dataclass
+
+import gradio as gr
+import uvicorn
+from fastapi import FastAPI
+
+from ingest.errors import NewsqaError
+from qa.pipeline import Pipeline, open_embedder
+from qa.settings import Settings
+from qa.web.api import api_router
+from qa.web.layout import CHAT_CONCURRENCY, CSS, THEME, build_ui
+from qa.web.security import LaunchError, LoginLimiter, check_exposure, check_port, port_message
+
+logger = logging.getLogger(__name__)
+
+AUTH_MESSAGE = "newsqa: đăng nhập để hỏi về các bài báo / sign in to ask about the articles"
+
+
+def build_app(demo: gr.Blocks, settings: Settings) -> FastAPI:
+    """The API and the UI of a built app in one FastAPI application, behind one login."""
+    auth = check_exposure(settings)
+    login = LoginLimiter(*auth) if auth else None
+    app = FastAPI(title="newsqa", version="1", docs_url="/api/docs", redoc_url=None)
+    app.include_router(api_router(demo.newsqa, login))
+    demo.queue(default_concurrency_limit=CHAT_CONCURRENCY)
+    return gr.mount_gradio_app(
+        app,
+        demo,
+        path="",
+        auth=login,
+        auth_message=AUTH_MESSAGE if login else None,
+        max_file_size=f"{settings.max_upload_mb}mb",
+        show_error=False,
+        theme=THEME,
+        css=CSS,
+        footer_links=["api", "settings"],
+    )
+
+
+@dataclass
+class Served:
+    """A server running in a background thread (tests, embedding): its address, and how to stop it."""
+
+    url: str
+    server: uvicorn.Server
+    thread: threading.Thread
+
+    def close(self) -> None:
+        self.server.should_exit = True
+        self.thread.join(timeout=30)
+
+
+def serve(demo: gr.Blocks, settings: Settings, *, background: bool = False) -> Served | None:
+    """Serve a built app on the settings' address; with `background`, in a thread (returns at once)."""
+    app = build_app(demo, settings)
+    check_port(settings.host, settings.port)
+    config = uvicorn.Config(app, host=settings.host, port=settings.port, log_level="warning", lifespan="on")
+    server = uvicorn.Server(config)
+    host = f"[{settings.host}]" if ":" in settings.host else settings.host
+    url = f"http://{host}:{settings.port}/"
+    if not background:
+        logger.warning("newsqa is serving on %s (API: %sapi, schema: %sopenapi.json)", url, url, url)
+        server.run()
+        return None
+    thread = threading.Thread(target=server.run, name="newsqa-server", daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 60
+    while not server.started:
+        if not thread.is_alive() or time.monotonic() > deadline:
+            server.should_exit = True
+            raise LaunchError(port_message(settings.host, settings.port, "the server did not start"))
+        time.sleep(0.05)
+    return Served(url, server, thread)
+
+
+def launch(settings: Settings, *, background: bool = False) -> Served | None:
+    """Open the Pipeline (the store may be down: the chat then says so), build the app, serve it."""
+    check_exposure(settings)  # before the slow part: refuse early
+    check_port(settings.host, settings.port)
+    embedder = open_embedder(settings)
+    pipeline = None
+    try:
+        pipeline = Pipeline.open(settings, embedder=embedder)
+    except NewsqaError as e:
+        logger.error("The store is not available yet (%s); the app starts and retries on each request.", e)
+    demo = build_ui(pipeline, settings, embedder=embedder)
+    return serve(demo, settings, background=background)

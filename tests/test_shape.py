@@ -1,0 +1,70 @@
+"""The shape of an answer: list and ordinal questions, item markers, enumerated runs (no model)."""
+
+import pytest
+
+from qa.shape import Shape, enumeration, item_number, question_shape
+
+
+@pytest.mark.parametrize(
+    "question, shape",
+    [
+        ("Hai trọng tâm phát triển của Quảng Ngãi là gì?", Shape("list", count=2)),
+        ("What are the minister's six priorities?", Shape("list", count=6)),
+        ("Bộ trưởng nêu những trọng tâm nào của ngành Ngoại giao?", Shape("list")),
+        ("bo truong neu nhung trong tam nao", Shape("list")),
+        ("Which foreign localities does Quảng Ngãi want to cooperate with?", Shape("list")),
+        ("Trọng tâm thứ ba là gì?", Shape("ordinal", ordinal=3)),
+        ("trong tam thu ba la gi", Shape("ordinal", ordinal=3)),
+        ("What is the third priority?", Shape("ordinal", ordinal=3)),
+        ("What was the 2nd item?", Shape("ordinal", ordinal=2)),
+        ("what did Quảng Ngãi request?", Shape()),
+        ("Ai dẫn đầu đoàn công tác tỉnh Quảng Ngãi?", Shape()),
+        ("Bà Vân nói gì?", Shape()),  # "bà" is not "ba" (three)
+        ("Năm 2023 tỉnh đạt gì?", Shape()),  # "năm" before a year is no count
+        ("Kim ngạch xuất khẩu 9 tháng đầu năm 2023 tăng bao nhiêu phần trăm?", Shape()),
+        ("How many people live in Hanoi?", Shape()),
+        ("When did the minister receive the delegation?", Shape()),
+    ],
+)
+def test_question_shape(question, shape):
+    assert question_shape(question) == shape
+
+
+@pytest.mark.parametrize(
+    "sentence, number",
+    [
+        ("Thứ nhất là phải phát huy hiệu quả các khuôn khổ quan hệ.", 1),
+        ("Thứ sáu là tham gia đóng góp tích cực.", 6),
+        ("Thứ tư, hỗ trợ các ngành.", 4),
+        ("Hai là, tăng cường hợp tác.", 2),
+        ("First, the council met.", 1),
+        ("Secondly: budgets.", 2),
+        ("3. Đường sắt tốc độ cao.", 3),
+        ("(2) Cảng biển.", 2),
+        ("b) Logistics.", 2),
+        ("Cuối cùng là phát triển nguồn nhân lực.", 0),
+        ("Finally, the vote.", 0),
+        ("Thứ Hai tuần sau, ông đến Hà Nội.", None),  # Monday, not the second item
+        ("Bộ trưởng nói rõ sáu trọng tâm.", None),
+    ],
+)
+def test_item_number(sentence, number):
+    assert item_number(sentence) == number
+
+
+def test_enumeration_finds_the_run_around_the_anchor():
+    sentences = [
+        "Bộ trưởng nêu các trọng tâm.",
+        "Thứ nhất là A.",
+        "Thứ hai là B.",
+        "Ảnh: minh họa.",  # a caption between items
+        "Thứ ba là C.",
+        "Cuối cùng là D.",
+        "Đại biểu khác hỏi tiếp.",
+        "Thứ nhất là X.",  # a second, shorter list later
+        "Thứ hai là Y.",
+    ]
+    assert enumeration(sentences, anchor=0) == [1, 2, 4, 5]
+    assert enumeration(sentences, anchor=4) == [1, 2, 4, 5]
+    assert enumeration(sentences, anchor=8) == [7, 8]
+    assert enumeration(["Một câu.", "Thứ nhất là A.", "Một câu khác."], anchor=1) == []  # one item is no list
