@@ -6,6 +6,7 @@ A question goes: `Pipeline.ask` -> `HybridSearch.search` (dense in Chroma + BM25
 
 import logging
 import re
+import threading
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -33,19 +34,22 @@ class ReadResult:
 
 
 class Pipeline:
-    def __init__(self, settings: Settings, index: Index, embedder: Embedder):
+    """Questions and articles over one index. The embedding model is loaded on first use: listing,
+    showing or removing articles never loads it."""
+
+    def __init__(self, settings: Settings, index: Index, embedder: Embedder | None = None):
         self.settings = settings
         self.index = index
-        self.embedder = embedder
-        self.search = HybridSearch(index, embedder)
+        self._embedder = embedder
+        self._search: HybridSearch | None = None
+        self._loading = threading.Lock()
         self.answerer = ExtractiveAnswerer()
 
     @classmethod
     def open(cls, settings: Settings, embedder: Embedder | None = None) -> "Pipeline":
-        """Load the model (unless given one), connect to Chroma; raises a NewsqaError that says what to do."""
-        client = open_client(StoreConfig(settings.data_dir, settings.chroma_url))  # first: fails fast
-        if embedder is None:
-            embedder = open_embedder(settings)
+        """Connect to Chroma (the model waits until a question or an ingest needs it); raises a
+        NewsqaError that says what to do."""
+        client = open_client(StoreConfig(settings.data_dir, settings.chroma_url))
         index = Index(
             client,
             settings.data_dir,
@@ -55,6 +59,25 @@ class Pipeline:
             grace_seconds=settings.grace_seconds,
         )
         return cls(settings, index, embedder)
+
+    @property
+    def embedder(self) -> Embedder:
+        """The embedding model, loaded the first time something needs it."""
+        with self._loading:
+            if self._embedder is None:
+                self._embedder = open_embedder(self.settings)
+            if self.index.embedder is None:
+                self.index.embedder = self._embedder
+            return self._embedder
+
+    @property
+    def search(self) -> HybridSearch:
+        """Hybrid retrieval over the index (loads the model)."""
+        embedder = self.embedder
+        with self._loading:
+            if self._search is None:
+                self._search = HybridSearch(self.index, embedder)
+            return self._search
 
     # ---- questions -----------------------------------------------------------------------
     def ask(self, question: str, k: int | None = None, filters: Filters | None = None, searched: str = "") -> Answer:
@@ -76,6 +99,7 @@ class Pipeline:
         prune: list[Path] | None = None,
     ) -> IngestReport:
         """Index `articles`; with `prune`, also remove articles whose file under those folders is gone."""
+        self.embedder  # noqa: B018 - loaded (and handed to the index) before the write lock is taken
         return self.index.ingest(articles, progress, prune=prune)
 
     def prune(self, folders: list[Path]) -> list[str]:

@@ -1,8 +1,11 @@
 """The `newsqa` command line: exit codes and exact messages for bad input, and a real round trip."""
 
 import json
+import os
+import subprocess
+import sys
 
-from tests.conftest import SEEDS
+from tests.conftest import MODELS_DIR, ROOT, SEEDS
 
 
 def test_empty_question(run):
@@ -120,3 +123,19 @@ def test_ask_file_jsonl(run, tmp_path):
     assert rows[0]["id"] == "a" and rows[0]["found"] is True
     assert "Bùi Thị Quỳnh Vân" in " ".join(s["text"] for s in rows[0]["sources"])
     assert rows[1] == {"id": "b", "error": "The question is empty. Type a question about the articles."}
+
+
+def test_list_show_remove_never_load_the_model(run, tmp_path):
+    """Checked in a fresh process through `sys.modules`: no torch, no sentence-transformers."""
+
+    run("ingest", str(SEEDS))
+    probe = (
+        "import sys\nfrom qa.cli import cli\ntry:\n    cli()\nexcept SystemExit as e:\n    code = e.code\n"
+        "print('LOADED', sorted(m for m in ('torch', 'sentence_transformers') if m in sys.modules), code)"
+    )
+    env = {**os.environ, "NEWSQA_DATA_DIR": str(tmp_path / "data"), "NEWSQA_MODELS_DIR": str(MODELS_DIR)}
+    for args in (["list"], ["show", "003_7211dce79f53bb69"], ["remove", "003_7211dce79f53bb69"]):
+        done = subprocess.run(
+            [sys.executable, "-c", probe, *args], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120
+        )
+        assert done.stdout.strip().splitlines()[-1] == "LOADED [] 0", (args, done.stdout[-500:], done.stderr[-500:])

@@ -7,7 +7,6 @@ chat, and the app keeps working.
 import json
 import logging
 import threading
-import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -30,14 +29,11 @@ from qa.web.render import (
     article_placeholder,
     articles_table,
     message_html,
-    split_claims,
     user_html,
 )
 from qa.web.strings import texts
 
 logger = logging.getLogger(__name__)
-
-STREAM_DELAY = 0.04  # seconds between streamed sentences
 
 
 def parse_day(value: str, t: dict) -> int:
@@ -141,11 +137,6 @@ class Handlers:
             yield list(history), "", conversation
             return
         conversation.append(searched)
-        claims = len(split_claims(answer))
-        for shown in range(1, claims):
-            history[-1] = {"role": "assistant", "content": answer_html(answer, t, upto=shown)}
-            yield list(history), "", conversation
-            time.sleep(STREAM_DELAY)
         history[-1] = {"role": "assistant", "content": answer_html(answer, t)}
         yield list(history), "", conversation
 

@@ -3,6 +3,7 @@
 The page's CSS and JavaScript are files in `qa/web/static/`.
 """
 
+import os
 from pathlib import Path
 
 import gradio as gr
@@ -15,7 +16,7 @@ from qa.web.render import article_choices, article_placeholder, esc, header_html
 from qa.web.strings import EXAMPLES, LANGUAGES, TEXT, texts
 
 STATIC = Path(__file__).resolve().parent / "static"
-CHAT_CONCURRENCY = 2  # questions answered at the same time (the machine has few cores)
+CHAT_CONCURRENCY = max(1, os.cpu_count() or 1)  # questions answered at the same time: one per core
 CSS = (STATIC / "newsqa.css").read_text(encoding="utf-8")
 PANEL_JS = (STATIC / "panel.js").read_text(encoding="utf-8")
 DETECT_LANGUAGE_JS = (STATIC / "detect-language.js").read_text(encoding="utf-8")

@@ -149,17 +149,16 @@ def source_html(source: Source, t: dict, numbered: bool = True) -> str:
     )
 
 
-def answer_html(answer: Answer, t: dict, upto: int | None = None) -> str:
-    """The whole answer message; `upto` = number of sentences shown so far while streaming."""
+def answer_html(answer: Answer, t: dict) -> str:
+    """The whole answer message: claims with clickable citations, sources, related passages."""
     claims = split_claims(answer)
     sources, related = cited_and_related(answer)
     by_number = {s.number: s for s in sources}
-    final = upto is None or upto >= len(claims)
     parts = ['<div class="nq-answer">']
     if answer.searched:
         parts.append(f'<div class="nq-searched">{esc(t["searched"])} <q>{esc(answer.searched)}</q></div>')
     body = []
-    for sentence, number in claims[: len(claims) if upto is None else upto]:
+    for sentence, number in claims:
         cite = ""
         if number is not None:
             src = by_number.get(number)
@@ -172,23 +171,22 @@ def answer_html(answer: Answer, t: dict, upto: int | None = None) -> str:
                 cite = f" [{number}]"
         body.append(f'<span class="nq-claim">{esc(sentence)}{cite}</span>')
     css = "nq-text" if answer.found else "nq-text nq-notfound"
-    parts.append(f'<p class="{css}">{" ".join(body)}{"" if final else " …"}</p>')
-    if final:
-        if sources:
-            parts.append(f'<div class="nq-sources"><div class="nq-h">{esc(t["sources"])}</div>')
-            parts.extend(source_html(s, t) for s in sources)
-            parts.append("</div>")
-        if related:
-            label = t["related"] if answer.found else t["closest"]
-            opened = "" if answer.found else " open"
-            parts.append(f'<details class="nq-related"{opened}><summary>{esc(label)} ({len(related)})</summary>')
-            parts.extend(source_html(s, t, numbered=False) for s in related)
-            parts.append("</details>")
-        parts.append(
-            f'<div class="nq-actions"><button type="button" class="nq-copy" value="{esc(answer.plain_text())}">'
-            f'<span class="nq-copy-label">{esc(t["copy"])}</span>'
-            f'<span class="nq-copied" hidden>{esc(t["copied"])}</span></button></div>'
-        )
+    parts.append(f'<p class="{css}">{" ".join(body)}</p>')
+    if sources:
+        parts.append(f'<div class="nq-sources"><div class="nq-h">{esc(t["sources"])}</div>')
+        parts.extend(source_html(s, t) for s in sources)
+        parts.append("</div>")
+    if related:
+        label = t["related"] if answer.found else t["closest"]
+        opened = "" if answer.found else " open"
+        parts.append(f'<details class="nq-related"{opened}><summary>{esc(label)} ({len(related)})</summary>')
+        parts.extend(source_html(s, t, numbered=False) for s in related)
+        parts.append("</details>")
+    parts.append(
+        f'<div class="nq-actions"><button type="button" class="nq-copy" value="{esc(answer.plain_text())}">'
+        f'<span class="nq-copy-label">{esc(t["copy"])}</span>'
+        f'<span class="nq-copied" hidden>{esc(t["copied"])}</span></button></div>'
+    )
     parts.append("</div>")
     return "".join(parts)
 
