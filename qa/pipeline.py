@@ -18,7 +18,8 @@ from ingest.readers import Article, find_files, read_file
 from ingest.records import ArticleInfo
 from ingest.store import StoreConfig, open_client
 from ingest.writer import IngestReport
-from qa.answer import NOT_FOUND, Answer, ExtractiveAnswerer, question_language
+from qa.answer import NOT_FOUND, Answer, ExtractiveAnswerer
+from qa.language import question_language
 from qa.retriever import Filters, HybridSearch
 from qa.settings import Settings
 

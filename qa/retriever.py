@@ -32,9 +32,10 @@ from pydantic import ConfigDict
 from ingest.embedder import Embedder
 from ingest.index import Index
 from ingest.lexical import tokens
-from ingest.normalize import has_diacritics, normalize, words
+from ingest.normalize import normalize, words
 from ingest.records import ChunkRecord
 from ingest.store import CHUNKS, Key
+from qa.language import EN_FUNCTION_WORDS, is_english, without_diacritics
 
 logger = logging.getLogger(__name__)
 
@@ -43,19 +44,6 @@ LEXICAL_EN = 0.3  # ... for an English one
 LEXICAL_NO_DIACRITICS = 2.0  # ... for Vietnamese typed without diacritics: the model reads it poorly
 SENTENCE_W = 1.0  # weight of the best sentence's cosine
 CACHE_CHUNKS = 4096  # passages kept decoded in memory (text, sentence vectors, vector)
-_EN_WORDS = frozenset(
-    "the a an of to in on for and or is are was were be been being what who whom whose which when where why "
-    "how did do does done can could would should will with by from about at as it its this that these those "
-    "than there their they he she his her we you i not no yes has have had".split()
-)
-
-
-def is_english(question: str) -> bool:
-    """A fair share of English function words (names with diacritics may be in it: "what did Quảng Ngãi request?")."""
-    tokens = normalize(question).lower().split()
-    tokens = [t.strip(".,;:!?\"'()[]") for t in tokens]
-    tokens = [t for t in tokens if t]
-    return bool(tokens) and sum(t in _EN_WORDS for t in tokens) / len(tokens) >= 0.2
 
 
 @dataclass
@@ -155,7 +143,7 @@ class HybridSearch:
         worth little. English function words are dropped from an English question."""
         lexical = self.index.lexical(self._generation)
         if english:
-            question = " ".join(w for w in words(question) if w not in _EN_WORDS)
+            question = " ".join(w for w in words(question) if w not in EN_FUNCTION_WORDS)
         top = lexical.top(question, n)
         best = sum(lexical.idf(t) for t in tokens(question)) or (top[0][1] if top else 0.0)
         return {id_: score / best for id_, score in top} if best > 0 else dict(top)
@@ -182,7 +170,7 @@ class HybridSearch:
         }
         lexical_top = sorted((i for i in lexical_score if i in visible), key=lambda i: -lexical_score[i])[: self.fetch]
         candidates = [i for i in dense_score if i in visible] + [i for i in lexical_top if i not in dense_score]
-        lam = LEXICAL_EN if english else LEXICAL_VI if has_diacritics(question) else LEXICAL_NO_DIACRITICS
+        lam = LEXICAL_EN if english else LEXICAL_NO_DIACRITICS if without_diacritics(question) else LEXICAL_VI
 
         fused: dict[str, float] = {}
         sentence_score: dict[str, float] = {}

@@ -4,7 +4,8 @@ import pytest
 
 from ingest.normalize import match_key
 from ingest.readers import Article
-from qa.retriever import Filters, NewsRetriever, is_english
+from qa.language import is_english
+from qa.retriever import Filters, NewsRetriever
 
 
 def ranks(pipeline, question: str, evidence: str, k: int = 5) -> list[int]:
