@@ -47,6 +47,12 @@ def test_ask(app):
     assert any(LY_SON in s["text"] for s in answer["sources"])
 
 
+def test_ask_with_an_empty_date_range_finds_nothing(app):
+    body = {"question": "Quảng Ngãi đề nghị gì?", "date_from": "2023-10-25", "date_to": "2023-10-01"}
+    status, answer = call("POST", f"{app}/api/ask", body)
+    assert status == 200 and answer["found"] is False and answer["related"] == []
+
+
 def test_ask_follow_up_and_filters(app):
     first = "Quảng Ngãi đề nghị Bộ Ngoại giao những gì?"
     status, answer = call("POST", f"{app}/api/ask", {"question": "còn Bộ trưởng thì sao?", "history": [first]})
@@ -63,7 +69,6 @@ def test_ask_follow_up_and_filters(app):
         ({"question": ""}, 422, None),
         ({"question": "   "}, 422, None),
         ({"question": "Quảng Ngãi?", "date_from": "2023-13-45"}, 422, None),
-        ({"question": "Quảng Ngãi?", "date_from": "2023-10-25", "date_to": "2023-10-01"}, 400, "The date range"),
         ({"question": "Quảng Ngãi?", "k": 0}, 422, None),
         ({"question": 5}, 422, None),
         ({}, 422, None),

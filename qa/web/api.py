@@ -23,7 +23,8 @@ from pydantic import BaseModel, Field
 from ingest.errors import NewsqaError, NotFoundError, StoreError, StoreLockedError
 from qa.conversation import MAX_TURNS, contextualize
 from qa.pipeline import MAX_QUESTION_CHARS
-from qa.web.handlers import Handlers, make_filters
+from qa.retriever import Filters
+from qa.web.handlers import Handlers
 from qa.web.security import LoginLimiter
 from qa.web.strings import texts
 
@@ -82,14 +83,12 @@ def api_router(handlers: Handlers, login: LoginLimiter | None) -> APIRouter:
 
     router = APIRouter(prefix="/api", dependencies=[Depends(signed_in)] if login else [])
 
-    @router.post("/ask", responses={400: {"description": "Bad question or filters"}})
+    @router.post("/ask", responses={400: {"description": "The question cannot be asked"}})
     def ask(body: AskRequest) -> dict:
         """Answer a question from the indexed articles, with numbered sources."""
-        day = lambda d: d.isoformat() if d else ""  # noqa: E731
-        try:
-            filters = make_filters(body.article_ids, day(body.date_from), day(body.date_to), t)
-        except ValueError as e:  # from after to
-            raise HTTPException(400, str(e)) from None
+        day = lambda d: d.year * 10000 + d.month * 100 + d.day if d else 0  # noqa: E731 - yyyymmdd
+        # an empty range (from after to) is no error here: no article is dated in it
+        filters = Filters(article_ids=body.article_ids, day_from=day(body.date_from), day_to=day(body.date_to))
         searched = contextualize(body.question, body.history)
         return call(lambda: service.get().ask(body.question, k=body.k, filters=filters, searched=searched).to_dict())
 
