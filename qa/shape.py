@@ -16,6 +16,7 @@ import re
 from dataclasses import dataclass
 
 from ingest.normalize import fold
+from ingest.store import Key
 
 # Number words, folded: Vietnamese (with both spellings of 4 and 7) and English.
 _VI_NUMBERS = {
@@ -161,3 +162,65 @@ def _number(word: str) -> int:
     if word.isdigit():
         return int(word)
     return _VI_ORDINALS.get(word) or _VI_NUMBERS.get(word) or _EN_ORDINALS.get(word) or _EN_NUMBERS.get(word) or 1
+
+
+# ---- choosing the answer's sentences ---------------------------------------------------------------
+SentenceKey = tuple[int, int]  # (hit index, sentence index) of a sentence of the retrieved passages
+
+
+def arrange(
+    shape: Shape, ranked: list[tuple[SentenceKey, float]], hits: list, max_sentences: int, margin: float
+) -> list[SentenceKey]:
+    """The answer's sentences, in the order they are shown, from the reader's ranking (best first;
+    `ranked` is never empty):
+
+    - one fact: the best sentence, then runners-up within `margin` of it (at most `max_sentences`);
+    - an ordinal question: the item of that number in an enumeration of the best sentence's
+      article, when the retrieved passages hold one; else as one fact;
+    - a list question: the enumerated run of items around the best sentence, in article order
+      (all of them); without a run, as one fact with room for as many sentences as the question
+      counts.
+    `hits` are the retrieved passages (`.text`, `.sentences`, `.meta` with the article id and the
+    passage's offset in its article)."""
+    best, best_score = ranked[0]
+    if shape.kind in ("ordinal", "list"):
+        keys, texts = article_sentences(hits, best)
+        anchor = keys.index(best) if best in keys else 0
+        if shape.kind == "ordinal":
+            for i, text in enumerate(texts):
+                if item_number(text) == shape.ordinal and enumeration(texts, i):
+                    return [keys[i]]
+        else:
+            run = enumeration(texts, anchor)
+            if run:
+                return [keys[i] for i in run]
+    room = max(max_sentences, shape.count or 0)
+    return [key for key, score in ranked if score >= best_score - margin][:room] or [best]
+
+
+def article_sentences(hits: list, key: SentenceKey) -> tuple[list[SentenceKey], list[str]]:
+    """The sentences of the retrieved passages of `key`'s article, once each (passages overlap), in
+    article order: their keys and texts."""
+    article = hits[key[0]].meta.get(Key.ARTICLE_ID)
+    by_position: dict[int, tuple[SentenceKey, str]] = {}
+    for h_i, hit in enumerate(hits):
+        if hit.meta.get(Key.ARTICLE_ID) != article:
+            continue
+        offset = int(hit.meta.get(Key.START, 0))
+        for s_i, (a, b) in enumerate(hit.sentences):
+            by_position.setdefault(offset + a, ((h_i, s_i), hit.text[a:b]))
+    ordered = [by_position[p] for p in sorted(by_position)]
+    return [k for k, _ in ordered], [t for _, t in ordered]
+
+
+def group_adjacent(keys: list[SentenceKey]) -> list[list[SentenceKey]]:
+    """Consecutive answer sentences that follow each other in one passage become one group (one
+    claim, one citation); the order is kept."""
+    groups: list[list[SentenceKey]] = []
+    for key in keys:
+        last = groups[-1][-1] if groups else None
+        if last is not None and last[0] == key[0] and key[1] == last[1] + 1:
+            groups[-1].append(key)
+        else:
+            groups.append([key])
+    return groups

@@ -2,7 +2,7 @@
 
 import pytest
 
-from qa.shape import Shape, enumeration, item_number, question_shape
+from qa.shape import Shape, arrange, enumeration, group_adjacent, item_number, question_shape
 
 
 @pytest.mark.parametrize(
@@ -68,3 +68,47 @@ def test_enumeration_finds_the_run_around_the_anchor():
     assert enumeration(sentences, anchor=4) == [1, 2, 4, 5]
     assert enumeration(sentences, anchor=8) == [7, 8]
     assert enumeration(["Một câu.", "Thứ nhất là A.", "Một câu khác."], anchor=1) == []  # one item is no list
+
+
+# ---- arranging the reader's ranking into an answer -------------------------------------------------
+class FakeHit:
+    """What `arrange` reads of a retrieved passage: text, sentence offsets, article id and offset."""
+
+    def __init__(self, article: str, start: int, sentences: list[str]):
+        self.text = " ".join(sentences)
+        self.sentences, at = [], 0
+        for s in sentences:
+            self.sentences.append((at, at + len(s)))
+            at += len(s) + 1
+        self.meta = {"article_id": article, "start": start}
+
+
+PRIORITIES = [
+    "Bộ Ngoại giao đặt ra các trọng tâm.",
+    "Thứ nhất là phát huy các khuôn khổ quan hệ.",
+    "Thứ hai là tăng cường nghiên cứu.",
+    "Thứ ba là thu hút nguồn lực.",
+]
+MORE = ["Thứ ba là thu hút nguồn lực.", "Thứ tư là hỗ trợ các ngành.", "Đại biểu khác hỏi tiếp."]
+
+
+def test_list_question_gathers_the_run_across_overlapping_passages():
+    hits = [FakeHit("a", 0, PRIORITIES), FakeHit("a", len(" ".join(PRIORITIES[:3])) + 1, MORE)]
+    ranked = [((0, 2), 3.0), ((1, 1), 2.0), ((0, 0), 1.0)]
+    keys = arrange(Shape("list", count=4), ranked, hits, max_sentences=3, margin=1.0)
+    assert keys == [(0, 1), (0, 2), (0, 3), (1, 1)]  # items 1-4 in article order, item 3 once
+    assert group_adjacent(keys) == [[(0, 1), (0, 2), (0, 3)], [(1, 1)]]
+
+
+def test_ordinal_question_picks_that_item():
+    hits = [FakeHit("a", 0, PRIORITIES)]
+    ranked = [((0, 1), 3.0), ((0, 3), 2.5)]
+    assert arrange(Shape("ordinal", ordinal=3), ranked, hits, 3, 1.0) == [(0, 3)]
+    assert arrange(Shape("ordinal", ordinal=7), ranked, hits, 3, 1.0) == [(0, 1), (0, 3)]  # no 7th: as one fact
+
+
+def test_single_fact_keeps_close_runners_up_only():
+    hits = [FakeHit("a", 0, PRIORITIES)]
+    ranked = [((0, 2), 3.0), ((0, 0), 2.5), ((0, 1), 0.5)]
+    assert arrange(Shape(), ranked, hits, 3, 1.0) == [(0, 2), (0, 0)]
+    assert arrange(Shape(), ranked, hits, 1, 1.0) == [(0, 2)]
