@@ -12,7 +12,8 @@ from langchain_core.runnables import Runnable, RunnableLambda
 
 from qa.conversation import contextualize
 from qa.pipeline import Pipeline
-from qa.retriever import Filters, NewsRetriever
+from qa.query import Filters
+from qa.retriever import NewsRetriever
 
 
 def news_retriever(pipeline: Pipeline, k: int = 5, filters: Filters | None = None) -> NewsRetriever:

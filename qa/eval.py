@@ -348,7 +348,7 @@ class Runner:
         return max(sentences, key=lambda s: float(self._plain[s] @ query))
 
     def _filters(self, q: Question):
-        from qa.retriever import Filters
+        from qa.query import Filters
 
         if not q.probe:
             return None

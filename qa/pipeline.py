@@ -20,7 +20,8 @@ from ingest.store import StoreConfig, open_client
 from ingest.writer import IngestReport
 from qa.answer import NOT_FOUND, Answer, ExtractiveAnswerer
 from qa.language import question_language
-from qa.retriever import Filters, HybridSearch
+from qa.query import Filters, analyse
+from qa.retriever import HybridSearch
 from qa.settings import Settings
 
 logger = logging.getLogger(__name__)
@@ -85,9 +86,9 @@ class Pipeline:
         question = check_question(question)
         if not has_words(question):  # "🙂🙂", "x" * 1999, "?!%": nothing to look for
             return refusal(question, reason="no_words")
-        query = searched or question
-        retrieval = self.search.search(query, k or self.settings.k, filters)
-        return self.answerer.answer(question, retrieval, searched=query)
+        query = analyse(question, searched, filters)
+        retrieval = self.search.search(query, k or self.settings.k)
+        return self.answerer.answer(question, retrieval, searched=query.searched)
 
     # ---- articles ------------------------------------------------------------------------
     def read(self, paths: Iterable[Path]) -> ReadResult:

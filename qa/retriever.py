@@ -32,10 +32,11 @@ from pydantic import ConfigDict
 from ingest.embedder import Embedder
 from ingest.index import Index
 from ingest.lexical import tokens
-from ingest.normalize import normalize, words
+from ingest.normalize import words
 from ingest.records import ChunkRecord
 from ingest.store import CHUNKS, Key
-from qa.language import EN_FUNCTION_WORDS, is_english, without_diacritics
+from qa.language import EN_FUNCTION_WORDS
+from qa.query import Filters, Query, analyse
 
 logger = logging.getLogger(__name__)
 
@@ -44,37 +45,6 @@ LEXICAL_EN = 0.3  # ... for an English one
 LEXICAL_NO_DIACRITICS = 2.0  # ... for Vietnamese typed without diacritics: the model reads it poorly
 SENTENCE_W = 1.0  # weight of the best sentence's cosine
 CACHE_CHUNKS = 4096  # passages kept decoded in memory (text, sentence vectors, vector)
-
-
-@dataclass
-class Filters:
-    """Restrict retrieval to some articles and/or a date range (yyyymmdd ints, inclusive)."""
-
-    article_ids: list[str] = field(default_factory=list)
-    day_from: int = 0
-    day_to: int = 0
-
-    def where(self) -> dict | None:
-        clauses = []
-        if self.article_ids:
-            clauses.append({Key.ARTICLE_ID: {"$in": list(self.article_ids)}})
-        if self.day_from:
-            clauses.append({Key.DAY: {"$gte": self.day_from}})
-        if self.day_to:
-            clauses.append({Key.DAY: {"$lte": self.day_to}})
-        if not clauses:
-            return None
-        return clauses[0] if len(clauses) == 1 else {"$and": clauses}
-
-    def allows(self, meta: dict) -> bool:
-        if self.article_ids and meta.get(Key.ARTICLE_ID) not in self.article_ids:
-            return False
-        day = int(meta.get(Key.DAY, 0) or 0)
-        if self.day_from and day < self.day_from:
-            return False
-        if self.day_to and (not day or day > self.day_to):
-            return False
-        return True
 
 
 @dataclass
@@ -107,6 +77,7 @@ class Retrieval:
     query_vector: np.ndarray
     lexical_weight: float  # 0..1: how Vietnamese the question's vocabulary is (1: all of it is in the corpus)
     english: bool = False
+    query: Query | None = None  # what was searched
 
 
 class HybridSearch:
@@ -148,20 +119,22 @@ class HybridSearch:
         best = sum(lexical.idf(t) for t in tokens(question)) or (top[0][1] if top else 0.0)
         return {id_: score / best for id_, score in top} if best > 0 else dict(top)
 
-    def search(self, question: str, k: int = 5, filters: Filters | None = None) -> Retrieval:
+    def search(self, query: Query | str, k: int = 5, filters: Filters | None = None) -> Retrieval:
+        """The `k` best passages for a Query (a plain question is analysed first, with `filters`)."""
+        if isinstance(query, str):
+            query = analyse(query, filters=filters)
         self.refresh()
-        filters = filters or Filters()
-        english = is_english(question)
-        weight = self.lexical_weight(question)
+        filters, english = query.filters, query.english
+        weight = self.lexical_weight(query.searched)
         # The passages were normalised at ingest (NFC, one tone-mark placement): so is the question,
         # or "hoà" and "hòa" would be different strings to the model.
-        query_vector = self.embedder.encode_queries([normalize(question)])[0]
+        query_vector = self.embedder.encode_queries([query.text])[0]
 
         # Dense candidates: ids and cosines from Chroma; text and vectors from the cache when there.
         dense_score = self.index.nearest(query_vector, self.fetch, filters.where())
 
         # Lexical candidates: the best BM25 scores (those the filters allow are kept below).
-        lexical_score = self.lexical_top(question, english, self.fetch * 3)
+        lexical_score = self.lexical_top(query.searched, english, self.fetch * 3)
         chunks = self._chunks(list(dict.fromkeys([*dense_score, *lexical_score])))
         visible = {
             id_: c
@@ -170,7 +143,7 @@ class HybridSearch:
         }
         lexical_top = sorted((i for i in lexical_score if i in visible), key=lambda i: -lexical_score[i])[: self.fetch]
         candidates = [i for i in dense_score if i in visible] + [i for i in lexical_top if i not in dense_score]
-        lam = LEXICAL_EN if english else LEXICAL_NO_DIACRITICS if without_diacritics(question) else LEXICAL_VI
+        lam = LEXICAL_EN if english else LEXICAL_NO_DIACRITICS if query.without_diacritics else LEXICAL_VI
 
         fused: dict[str, float] = {}
         sentence_score: dict[str, float] = {}
@@ -206,7 +179,7 @@ class HybridSearch:
             )
             if len(hits) >= k:
                 break
-        return Retrieval(hits=hits, query_vector=query_vector, lexical_weight=weight, english=english)
+        return Retrieval(hits=hits, query_vector=query_vector, lexical_weight=weight, english=english, query=query)
 
     def _chunks(self, ids: list[str]) -> dict[str, ChunkRecord]:
         """Decoded chunks by id, from the cache or from Chroma (then cached)."""

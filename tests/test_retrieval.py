@@ -5,7 +5,8 @@ import pytest
 from ingest.normalize import match_key
 from ingest.readers import Article
 from qa.language import is_english
-from qa.retriever import Filters, NewsRetriever
+from qa.query import Filters
+from qa.retriever import NewsRetriever
 
 
 def ranks(pipeline, question: str, evidence: str, k: int = 5) -> list[int]:

@@ -23,7 +23,7 @@ from pydantic import BaseModel, Field
 from ingest.errors import NewsqaError, NotFoundError, StoreError, StoreLockedError
 from qa.conversation import MAX_TURNS, contextualize
 from qa.pipeline import MAX_QUESTION_CHARS
-from qa.retriever import Filters
+from qa.query import Filters
 from qa.web.handlers import Handlers
 from qa.web.security import LoginLimiter
 from qa.web.strings import texts

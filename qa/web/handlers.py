@@ -20,7 +20,7 @@ from ingest.uploads import UPLOAD_SUFFIXES, UPLOADS, free_upload_target, upload_
 from ingest.writer import IngestReport
 from qa.conversation import MAX_TURNS, contextualize, keep_recent
 from qa.pipeline import MAX_QUESTION_CHARS, Pipeline, open_embedder
-from qa.retriever import Filters
+from qa.query import Filters
 from qa.settings import Settings
 from qa.web.render import (
     answer_html,
