@@ -281,25 +281,26 @@ def eval_(obj: Context, datasets, questions, corpus, shared, compare, probes, li
     """
     from tqdm import tqdm
 
+    from qa import datasets as ds
     from qa import eval as ev
     from qa.pipeline import open_embedder
 
-    shared = shared or ev.default_shared()
+    shared = shared or ds.default_shared()
     chosen = []
     if questions:
-        chosen.append(ev.file_dataset(questions.stem, questions, corpus or ev.ROOT / "seeds"))
+        chosen.append(ds.file_dataset(questions.stem, questions, corpus or ds.ROOT / "seeds"))
     for name in datasets or (() if questions else ("seed",)):
         if name == "seed":
             path = shared / "eval" / "seed_questions.jsonl"
             if not path.exists():
                 fail(f"{path} is absent. Give --shared DIR (the folder with eval/seed_questions.jsonl).")
-            chosen.append(ev.file_dataset("seed", path, corpus or ev.ROOT / "seeds"))
+            chosen.append(ds.file_dataset("seed", path, corpus or ds.ROOT / "seeds"))
         else:
             if not (shared / "eval" / "xquad").exists():
                 fail(f"{shared / 'eval' / 'xquad'} is absent. Give --shared DIR (the folder with eval/xquad/).")
-            chosen.append(ev.xquad_dataset(shared, name.split("-")[1], probes=probes))
+            chosen.append(ds.xquad_dataset(shared, name.split("-")[1], probes=probes))
     if limit:
-        chosen = [ev.limit(d, limit) for d in chosen]
+        chosen = [ds.limit(d, limit) for d in chosen]
     if threads:
         import torch
 
@@ -382,13 +383,15 @@ def serve(obj: Context, host, port):
     type=click.Path(file_okay=False, path_type=Path),
     help="Where to write the reader [default qa/reader_model].",
 )
-@click.option("--epochs", type=float, default=1.0, show_default=True, help="Passes over the training windows.")
+@click.option(
+    "--stages", type=click.IntRange(1), default=2, show_default=True, help="Passes over the training windows."
+)
 @click.option(
     "--seed", type=int, default=0, show_default=True, help="Random seed (the default reproduces the shipped reader)."
 )
 @click.option("--limit", type=click.IntRange(0), default=0, help="Use only N questions (a quick trial run).")
 @click.option("--threads", type=click.IntRange(1), default=2, show_default=True, help="CPU threads for training.")
-def train_reader(train_dir, out, epochs, seed, limit, threads):
+def train_reader(train_dir, out, stages, seed, limit, threads):
     """Fine-tune the answer reader (sentence scores + answerability) on CPU; about 40-50 minutes on 2 cores.
 
     \b
@@ -399,7 +402,7 @@ def train_reader(train_dir, out, epochs, seed, limit, threads):
 
     os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")  # before torch is imported: idle threads sleep
     from qa import train_reader as tr
-    from qa.eval import default_shared
+    from qa.datasets import default_shared
     from qa.reader import ARTEFACT
 
     train_dir = train_dir or default_shared() / "train"
@@ -408,7 +411,7 @@ def train_reader(train_dir, out, epochs, seed, limit, threads):
     tr.train(
         train_dir,
         out=out or ARTEFACT,
-        epochs=epochs,
+        stages=stages,
         seed=seed,
         limit=limit,
         threads=threads,

@@ -8,14 +8,16 @@ import pytest
 from click.testing import CliRunner
 from conftest import MODELS_DIR, ROOT, SEED_QUESTIONS, SEEDS, SHARED, shared_file
 
+from qa import datasets as ds
 from qa import eval as ev
+from qa import systems as sy
 from qa.cli import cli
 
 
 def question(evidence, need_all=True, **kw):
     from ingest.normalize import match_key
 
-    return ev.Question("q", "?", "vi", "factoid", [match_key(e) for e in evidence], need_all, **kw)
+    return ds.Question("q", "?", "vi", "factoid", [match_key(e) for e in evidence], need_all, **kw)
 
 
 def test_hit_rules():
@@ -28,11 +30,11 @@ def test_hit_rules():
 
 
 def test_first_claim():
-    assert ev.first_claim("Câu một, năm 2022. [1] Câu hai. [2]") == "Câu một, năm 2022."
-    assert ev.first_claim("Sentence one [12] two [3]") == "Sentence one"
-    assert ev.first_claim("8,7% [1]") == "8,7%"
-    assert ev.first_claim("No marker at all.") == "No marker at all."
-    assert ev.first_claim("") == ""
+    assert ds.first_claim("Câu một, năm 2022. [1] Câu hai. [2]") == "Câu một, năm 2022."
+    assert ds.first_claim("Sentence one [12] two [3]") == "Sentence one"
+    assert ds.first_claim("8,7% [1]") == "8,7%"
+    assert ds.first_claim("No marker at all.") == "No marker at all."
+    assert ds.first_claim("") == ""
 
 
 def test_first_rule():
@@ -57,19 +59,19 @@ def test_first_rule():
 def test_summarize():
     qs = [question(["a"]), question(["a"]), question(["a"]), question([])]
     outcomes = [
-        ev.Outcome([True, False], 0.010, found=True, cited=True, claim="a", first=True),
-        ev.Outcome([False, False, True], 0.020, found=True, cited=False, claim="b", first=False),
-        ev.Outcome([False] * 10, 0.030, found=False, cited=False, first=False),
-        ev.Outcome([False] * 10, 0.040, found=False),
+        sy.Outcome([True, False], 0.010, found=True, cited=True, claim="a", first=True),
+        sy.Outcome([False, False, True], 0.020, found=True, cited=False, claim="b", first=False),
+        sy.Outcome([False] * 10, 0.030, found=False, cited=False, first=False),
+        sy.Outcome([False] * 10, 0.040, found=False),
     ]
-    s = ev.summarize(ev.OURS, qs, outcomes, depth=10)
+    s = ev.summarize(sy.OURS, qs, outcomes, depth=10)
     assert s["recall@1"] == pytest.approx(1 / 3) and s["recall@5"] == pytest.approx(2 / 3)
     assert s["mrr@10"] == pytest.approx((1 + 1 / 3) / 3)
     assert s["cited"] == pytest.approx(1 / 3) and s["first"] == pytest.approx(1 / 3)
     assert s["refused_unanswerable"] == 1.0 and s["refused_answerable"] == pytest.approx(1 / 3)
     assert s["refused_probes"] is None and s["refused_tempting"] is None
     assert s["latency_p50_ms"] == pytest.approx(25.0)
-    assert ev.summarize(ev.NAIVE, qs, outcomes, depth=5)["recall@10"] is None
+    assert ev.summarize(sy.NAIVE, qs, outcomes, depth=5)["recall@10"] is None
 
 
 def test_refusals_split_probes_and_tempting():
@@ -77,13 +79,13 @@ def test_refusals_split_probes_and_tempting():
         question(["a"]),
         question(["a"], probe=True),
         question(["a"], probe=True),
-        ev.Question("t", "?", "en", "tempting", [], True, "x"),
-        ev.Question("t2", "?", "vi", "tempting", [], True, "x"),
+        ds.Question("t", "?", "en", "tempting", [], True, "x"),
+        ds.Question("t2", "?", "vi", "tempting", [], True, "x"),
         question([]),
     ]
     found = [True, False, True, False, True, True]
-    outcomes = [ev.Outcome([], 0.01, found=f) for f in found]
-    s = ev.summarize(ev.OURS, qs, outcomes, depth=10)
+    outcomes = [sy.Outcome([], 0.01, found=f) for f in found]
+    s = ev.summarize(sy.OURS, qs, outcomes, depth=10)
     assert (s["probes"], s["tempting"], s["unanswerable"]) == (2, 2, 5)
     assert s["refused_probes"] == 0.5 and s["refused_tempting"] == 0.5
     assert s["refused_unanswerable"] == pytest.approx(2 / 5) and s["refused_answerable"] == 0.0
@@ -93,20 +95,20 @@ def test_reliability_buckets():
     qs = [question(["a"]), question(["a"]), question([]), question(["a"]), question(["a"], probe=True)]
     conf = [0.05, 0.2, 0.19, 0.95, 1.0]
     first = [False, True, None, True, None]
-    outcomes = [ev.Outcome([], 0.0, found=c >= 0.5, first=f, signals={"confidence": c}) for c, f in zip(conf, first)]
+    outcomes = [sy.Outcome([], 0.0, found=c >= 0.5, first=f, signals={"confidence": c}) for c, f in zip(conf, first)]
     buckets = ev.reliability(qs, outcomes)
     assert [b["range"] for b in buckets] == ["0.0–0.2", "0.2–0.4", "0.4–0.6", "0.6–0.8", "0.8–1.0"]
     assert [b["count"] for b in buckets] == [2, 1, 0, 0, 2]  # 0.2 goes up, 1.0 into the last range
     assert buckets[0]["unanswerable"] == 0.5 and buckets[0]["first"] == 0.0 and buckets[0]["answered"] == 0.0
     assert buckets[1]["first"] == 1.0 and buckets[2]["mean_confidence"] is None
     assert buckets[4]["mean_confidence"] == pytest.approx(0.975) and buckets[4]["unanswerable"] == 0.5
-    assert ev.reliability(qs, [ev.Outcome([], 0.0, signals={"best_sentence": 0.8}) for _ in qs]) is None
+    assert ev.reliability(qs, [sy.Outcome([], 0.0, signals={"best_sentence": 0.8}) for _ in qs]) is None
     table = ev.reliability_markdown("seed", buckets)
     assert "| 0.8–1.0 | 2 | 0.975 | 1.000 | 0.500 | 0.500 |" in table
 
 
 def tempting_rows() -> list[dict]:
-    return [json.loads(line) for line in ev.TEMPTING.read_text(encoding="utf-8").splitlines() if line.strip()]
+    return [json.loads(line) for line in ds.TEMPTING.read_text(encoding="utf-8").splitlines() if line.strip()]
 
 
 def test_tempting_questions_file():
@@ -124,24 +126,24 @@ def test_tempting_questions_file():
     seeds = {read_file(f).id for f in SEEDS.glob("*.txt")}
     assert {r["article"] for r in rows if r["corpus"] == "seed"} <= seeds
     shared_file(SHARED / "eval" / "xquad" / "xquad.vi.json")
-    xquad = {a.id for a in ev.xquad_articles(SHARED / "eval" / "xquad" / "xquad.vi.json")}
+    xquad = {a.id for a in ds.xquad_articles(SHARED / "eval" / "xquad" / "xquad.vi.json")}
     assert {r["article"] for r in rows if r["corpus"] == "xquad"} <= xquad
 
 
 def test_seed_dataset_has_the_tempting_questions():
-    seed = ev.file_dataset("seed", shared_file(SEED_QUESTIONS), ROOT / "seeds")
+    seed = ds.file_dataset("seed", shared_file(SEED_QUESTIONS), ROOT / "seeds")
     tempting = [q for q in seed.questions if q.kind == "tempting"]
     expected = [r for r in tempting_rows() if r["corpus"] == "seed"]
     assert [q.id for q in tempting] == [r["id"] for r in expected] and {q.lang for q in tempting} == {"vi", "en"}
     assert all(not q.answerable and not q.probe and q.article for q in tempting)
-    plain = ev.file_dataset("mine", SEED_QUESTIONS, ROOT / "seeds")
+    plain = ds.file_dataset("mine", SEED_QUESTIONS, ROOT / "seeds")
     assert not any(q.kind == "tempting" for q in plain.questions)
 
 
 def test_xquad_loader():
     shared_file(SHARED / "eval" / "xquad" / "xquad.vi.json")
-    vi = ev.xquad_dataset(SHARED, "vi", probes=True)
-    en = ev.xquad_dataset(SHARED, "en", probes=False)
+    vi = ds.xquad_dataset(SHARED, "vi", probes=True)
+    en = ds.xquad_dataset(SHARED, "en", probes=False)
     tempting = {
         lang: [r["id"] for r in tempting_rows() if r["corpus"] == "xquad" and r["lang"] == lang]
         for lang in ("vi", "en")
@@ -154,13 +156,13 @@ def test_xquad_loader():
     assert len(en_xquad) == 1190 and len(vi_xquad) == 1190 and sum(q.probe for q in vi.questions) == 1190
     assert [q.id for q in en_xquad] == [q.id for q in vi_xquad]
     assert [q.evidence for q in en_xquad] == [q.evidence for q in vi_xquad]  # gold = vi spans
-    text = {a.id: ev.match_key(a.text) for a in vi.articles}
+    text = {a.id: ds.match_key(a.text) for a in vi.articles}
     assert all(any(e in text[q.article] for e in q.evidence) for q in en_xquad)
     assert sum(a.text.count("\n\n") + 1 for a in vi.articles) == 240
-    small = ev.limit(vi, 3)
+    small = ds.limit(vi, 3)
     kinds = [q.kind for q in small.questions]
     assert kinds == ["xquad"] * 3 + ["tempting"] * len(tempting["vi"]) + ["probe"] * 3
-    assert not ev.xquad_dataset(SHARED, "en", probes=False, tempting=False).questions[-1].kind == "tempting"
+    assert not ds.xquad_dataset(SHARED, "en", probes=False, tempting=False).questions[-1].kind == "tempting"
 
 
 @pytest.mark.slow
@@ -171,14 +173,14 @@ def test_eval_compare_on_seed(tmp_path):
     result = CliRunner().invoke(cli, ["eval", "seed", "--compare", "--json", str(out)], env=env)
     assert result.exit_code == 0, result.output
     table = [line for line in result.output.splitlines() if line.startswith("| seed |")]
-    assert [line.split("|")[2].strip() for line in table] == list(ev.SYSTEMS)
+    assert [line.split("|")[2].strip() for line in table] == list(sy.SYSTEMS)
     assert "answer p95 / naive similarity_search p95" in result.output
     assert not (tmp_path / "data").exists(), "eval must not touch the data folder"
 
     (report,) = json.loads(out.read_text())
     tempting = [r["id"] for r in tempting_rows() if r["corpus"] == "seed"]
     assert report["dataset"] == "seed" and report["questions"] == 15 + len(tempting) and report["articles"] == 2
-    ours = report["systems"][ev.OURS]
+    ours = report["systems"][sy.OURS]
     assert ours["answerable"] == 12 and ours["unanswerable"] == 3 + len(tempting)
     assert ours["tempting"] == len(tempting) and ours["probes"] == 0 and ours["refused_probes"] is None
     assert ours["recall@5"] == 1.0 and ours["recall@10"] == 1.0
@@ -188,14 +190,14 @@ def test_eval_compare_on_seed(tmp_path):
         assert 0 <= s["first"] <= 1 and s["first"] > 0, name  # every system gets some first claims right
         assert 0 < s["latency_p50_ms"] <= s["latency_p95_ms"]
         assert ours["mrr@10"] >= s["mrr@10"], name
-    assert report["systems"][ev.NAIVE]["recall@10"] is None
+    assert report["systems"][sy.NAIVE]["recall@10"] is None
     assert {d["id"] for d in report["details"]} == {f"d{i:02d}" for i in range(1, 16)} | set(tempting)
     assert all("best_sentence" in d["signals"] for d in report["details"])
     for d in report["details"]:
-        assert set(d["first"]) == set(d["claim"]) == set(ev.SYSTEMS)
+        assert set(d["first"]) == set(d["claim"]) == set(sy.SYSTEMS)
         if d["answerable"]:
             assert all(isinstance(v, bool) for v in d["first"].values())
-            assert d["claim"][ev.DENSE] and d["claim"][ev.NAIVE]  # BM25 finds nothing for some English ones
-            assert "[" not in (d["claim"][ev.OURS] or "")
+            assert d["claim"][sy.DENSE] and d["claim"][sy.NAIVE]  # BM25 finds nothing for some English ones
+            assert "[" not in (d["claim"][sy.OURS] or "")
         else:
             assert set(d["first"].values()) == {None}

@@ -1,0 +1,205 @@
+"""The systems `newsqa eval` compares, over the same chunks in one process.
+
+Our side is the app itself: a `Pipeline` over its own temp data folder, timed from the question to
+the extractive answer. `--compare` adds, in the same process and on the same chunks: dense only
+(Chroma, our prompts), BM25 only (our lexical index), and the naive LangChain pipeline
+(RecursiveCharacterTextSplitter 1000/200 over the article text, the same model without prompts,
+`Chroma.similarity_search(k=5)` in a collection of its own). Systems are run one after the other
+for each question, so background load affects them alike.
+
+The baselines have no answerer; their answer is the sentence of their top-1 passage that best
+matches the question, under the embedding the pipeline already has, so that `first` compares
+retrieval plus one cheap sentence pick and not a straw man:
+- dense and BM25 (our chunks): the sentence whose stored contextual vector (`ingest.embedder`,
+  computed at ingest) has the highest cosine with the question's query vector (e5 `query: `
+  prompt): no encoding beyond the question's own vector (reused by both);
+- naive LangChain: its top chunk split by `ingest.chunk.split_sentences`, each sentence encoded
+  with the same plain model (no prompts, as its pipeline does; cached by text) and the one with
+  the highest cosine to the plainly encoded question.
+Picking the sentence is done outside the timed part: the baselines' latency stays retrieval only.
+
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from ingest.normalize import match_key, normalize
+from ingest.readers import Article
+from ingest.records import decode_chunk
+from qa.datasets import Question, first_claim
+
+OURS, DENSE, BM25, NAIVE = "newsqa", "dense", "bm25", "naive-langchain"
+SYSTEMS = (OURS, DENSE, BM25, NAIVE)
+DEPTH = 10  # ranks scored: Recall@1/5/10, MRR@10
+NAIVE_K = 5
+
+
+# -------------------------------------------------------------------------------
+@dataclass
+class Outcome:
+    ranks: list[bool]  # hit at each retrieved position
+    seconds: float
+    found: bool | None = None  # ours: answered (not refused)
+    cited: bool | None = None  # ours: the cited sources contain the evidence
+    signals: dict = field(default_factory=dict)
+    claim: str | None = None  # the answer's first claim (baselines: the picked sentence); None: refused
+    first: bool | None = None  # the first claim holds the answer (answerable questions only)
+
+
+class PlainEmbeddings:
+    """The usual LangChain setup: the sentence-transformers model as is, no query/passage prompts."""
+
+    def __init__(self, model):
+        self.model = model
+
+    def embed_documents(self, texts: list[str]) -> list[list[float]]:
+        return self.model.encode(
+            list(texts), batch_size=16, normalize_embeddings=True, show_progress_bar=False
+        ).tolist()
+
+    def embed_query(self, text: str) -> list[float]:
+        return self.model.encode(text, normalize_embeddings=True, show_progress_bar=False).tolist()
+
+
+def naive_store(articles: list[Article], model, folder: Path):
+    """RecursiveCharacterTextSplitter(1000, 200) + Chroma, in a collection of its own (reused when complete)."""
+    import chromadb
+    from chromadb.config import Settings as ChromaSettings
+    from langchain_chroma import Chroma
+    from langchain_core.documents import Document
+    from langchain_core.embeddings import Embeddings
+    from langchain_text_splitters import RecursiveCharacterTextSplitter
+
+    class _Plain(PlainEmbeddings, Embeddings):
+        pass
+
+    splitter = RecursiveCharacterTextSplitter(chunk_size=1000, chunk_overlap=200)
+    docs = splitter.split_documents(
+        [Document(page_content=a.text, metadata={"article_id": a.id, "title": a.title}) for a in articles]
+    )
+    client = chromadb.PersistentClient(path=str(folder), settings=ChromaSettings(anonymized_telemetry=False))
+    store = Chroma(client=client, collection_name="naive_langchain", embedding_function=_Plain(model))
+    if store._collection.count() != len(docs):
+        store.reset_collection()
+        for i in range(0, len(docs), 64):
+            store.add_documents(docs[i : i + 64])
+    return store, len(docs)
+
+
+class Runner:
+    """The systems under test, over one corpus."""
+
+    def __init__(self, pipeline, compare: bool, naive_store=None):
+        self.pipeline = pipeline
+        self.compare = compare
+        self.naive = naive_store
+        self.k = pipeline.settings.k
+        self._query: tuple[str, np.ndarray] | None = None  # the last question's query vector
+        self._plain: dict[str, np.ndarray] = {}  # naive: sentence -> plain vector
+
+    def systems(self) -> list[str]:
+        return list(SYSTEMS) if self.compare else [OURS]
+
+    def run(self, system: str, q: Question) -> Outcome:
+        outcome = getattr(self, "_" + system.replace("-", "_"))(q)
+        if q.answerable:
+            outcome.first = q.first(outcome.claim)
+        return outcome
+
+    # ---- the baselines' answer: one sentence of their top passage (module docstring) ----
+    def _query_vector(self, q: Question) -> np.ndarray:
+        if self._query is None or self._query[0] != q.text:
+            self._query = (q.text, self.pipeline.embedder.encode_queries([normalize(q.text)])[0])
+        return self._query[1]
+
+    def _stored_pick(self, q: Question, record) -> str:
+        """The sentence of one of our chunks (a ChunkRecord) whose stored contextual vector is closest
+        to the question."""
+        if not record.sentences:
+            return record.text
+        if not len(record.sentence_vectors):
+            a, b = record.sentences[0]
+            return record.text[a:b]
+        a, b = record.sentences[int(np.argmax(record.sentence_vectors @ self._query_vector(q)))]
+        return record.text[a:b]
+
+    def _plain_pick(self, q: Question, text: str) -> str:
+        """Naive: the sentence of its chunk closest to the question under the plain model."""
+        from ingest.chunk import split_sentences
+
+        sentences = [text[s.start : s.end] for s in split_sentences(text)] or [text]
+        embeddings = self.naive.embeddings
+        todo = [s for s in dict.fromkeys(sentences) if s not in self._plain]
+        if todo:
+            for s, v in zip(todo, embeddings.embed_documents(todo)):
+                self._plain[s] = np.asarray(v, dtype=np.float32)
+        query = np.asarray(embeddings.embed_query(q.text), dtype=np.float32)
+        return max(sentences, key=lambda s: float(self._plain[s] @ query))
+
+    def _filters(self, q: Question):
+        from qa.query import Filters
+
+        if not q.probe:
+            return None
+        ids = [a for a in self.pipeline.index.registry() if a != q.article]
+        return Filters(article_ids=ids)
+
+    def _newsqa(self, q: Question) -> Outcome:
+        from qa.retriever import Retrieval
+
+        pipeline, filters = self.pipeline, self._filters(q)
+        started = time.perf_counter()
+        retrieval = pipeline.search.search(q.text, max(DEPTH, self.k), filters)
+        top = Retrieval(retrieval.hits[: self.k], retrieval.query_vector, retrieval.lexical_weight)
+        answer = pipeline.answerer.answer(q.text, top, searched=q.text)
+        seconds = time.perf_counter() - started
+        cited = bool(q.evidence) and answer.found and _covers(q, [s.text for s in answer.sources])
+        signals = dict(answer.signals)
+        claim = first_claim(answer.answer) if answer.found else None
+        if retrieval.hits:  # what retrieval saw of its best passage, for calibrating the refusal rule
+            top = retrieval.hits[0]
+            signals["retrieval"] = {
+                "score": round(top.score, 4),
+                "dense": round(top.dense, 4),
+                "sentence": round(getattr(top, "sentence", 0.0), 4),
+                "lexical": round(top.lexical, 4),
+                "english": bool(getattr(retrieval, "english", False)),
+            }
+        ranks = [q.hit(h.text) for h in retrieval.hits[:DEPTH]]
+        return Outcome(ranks, seconds, answer.found, cited, signals, claim=claim)
+
+    def _dense(self, q: Question) -> Outcome:
+        started = time.perf_counter()
+        docs = self.pipeline.search.vectorstore.similarity_search(q.text, k=DEPTH)
+        seconds = time.perf_counter() - started
+        dim = self.pipeline.embedder.dim
+        claim = self._stored_pick(q, decode_chunk(docs[0].page_content, docs[0].metadata, None, dim)) if docs else None
+        return Outcome([q.hit(d.page_content) for d in docs], seconds, claim=claim)
+
+    def _bm25(self, q: Question) -> Outcome:
+        index = self.pipeline.index
+        started = time.perf_counter()
+        ids = [id_ for id_, _ in index.lexical().top(q.text, DEPTH)]
+        records = index.chunk_records(ids, self.pipeline.embedder.dim)
+        seconds = time.perf_counter() - started
+        claim = self._stored_pick(q, records[ids[0]]) if ids else None
+        return Outcome([q.hit(records[i].text) for i in ids], seconds, claim=claim)
+
+    def _naive_langchain(self, q: Question) -> Outcome:
+        started = time.perf_counter()
+        docs = self.naive.similarity_search(q.text, k=NAIVE_K)
+        seconds = time.perf_counter() - started
+        claim = self._plain_pick(q, docs[0].page_content) if docs else None
+        return Outcome([q.hit(d.page_content) for d in docs], seconds, claim=claim)
+
+
+def _covers(q: Question, texts: list[str]) -> bool:
+    """Every evidence string (seed) / one gold answer (XQuAD) is inside one of the cited passages."""
+    keys = [match_key(t) for t in texts]
+    found = [any(e in k for k in keys) for e in q.evidence]
+    return all(found) if q.need_all else any(found)
