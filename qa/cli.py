@@ -392,7 +392,7 @@ def serve(obj: Context, host, port):
 @click.option("--limit", type=click.IntRange(0), default=0, help="Use only N questions (a quick trial run).")
 @click.option("--threads", type=click.IntRange(1), default=2, show_default=True, help="CPU threads for training.")
 def train_reader(train_dir, out, stages, seed, limit, threads):
-    """Fine-tune the answer reader (sentence scores + answerability) on CPU; about 40-50 minutes on 2 cores.
+    """Fine-tune the answer reader (sentence scores + answerability) on CPU; 35-60 minutes on 2 cores.
 
     \b
     newsqa train-reader                    # rebuilds qa/reader_model from ../shared/train

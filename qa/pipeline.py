@@ -18,7 +18,8 @@ from ingest.readers import Article, find_files, read_file
 from ingest.records import ArticleInfo
 from ingest.store import StoreConfig, open_client
 from ingest.writer import IngestReport
-from qa.answer import NOT_FOUND, Answer, ExtractiveAnswerer
+from qa.answer import NOT_FOUND, Answer
+from qa.answerer import ExtractiveAnswerer
 from qa.language import question_language
 from qa.query import Filters, analyse
 from qa.retriever import HybridSearch
@@ -45,7 +46,7 @@ class Pipeline:
         self._embedder = embedder
         self._search: HybridSearch | None = None
         self._loading = threading.Lock()
-        self.answerer = ExtractiveAnswerer()
+        self.answerer = make_answerer(settings.answerer)
 
     @classmethod
     def open(cls, settings: Settings, embedder: Embedder | None = None) -> "Pipeline":
@@ -180,6 +181,16 @@ def refusal(question: str, reason: str) -> Answer:
     """The "not in the articles" answer, without searching."""
     language = question_language(question)
     return Answer(question, NOT_FOUND[language], found=False, sources=[], language=language, signals={reason: True})
+
+
+def make_answerer(kind: str):
+    """The answerer the settings name: "rules" (the extractive answerer with calibrated rules) or
+    "reader" (the trained reader, loaded on its first question)."""
+    if kind == "reader":
+        from qa.reader_answerer import ReaderAnswerer
+
+        return ReaderAnswerer()
+    return ExtractiveAnswerer()
 
 
 def check_question(question: str) -> str:

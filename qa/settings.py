@@ -28,6 +28,7 @@ class Settings:
     commit_chunks: int = 256  # an ingest commits (readers see new articles) every this many chunks…
     commit_seconds: float = 30.0  # …or this many seconds
     grace_seconds: float = 2.0  # replaced chunks stay this long for questions already under way
+    answerer: str = "rules"  # "rules" (extractive, calibrated rules) or "reader" (the trained reader)
 
     @classmethod
     def load(cls, **flags) -> "Settings":
@@ -110,6 +111,13 @@ def _path(raw) -> Path:
     return path
 
 
+def _choice(raw, allowed: tuple[str, ...]) -> str:
+    value = str(raw).strip().lower()
+    if value not in allowed:
+        raise ValueError
+    return value
+
+
 def _nonempty(raw) -> str:
     value = str(raw).strip()
     if not value:
@@ -131,6 +139,7 @@ _CHECKS = {
     "commit_chunks": _number(int, 1, 1_000_000),
     "commit_seconds": _number(float, 0, 86_400),
     "grace_seconds": _number(float, 0, 3_600),
+    "answerer": ("rules or reader", lambda raw: _choice(raw, ("rules", "reader"))),
 }
 
 

@@ -23,7 +23,7 @@ Picking the sentence is done outside the timed part: the baselines' latency stay
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
@@ -31,7 +31,7 @@ import numpy as np
 from ingest.normalize import match_key, normalize
 from ingest.readers import Article
 from ingest.records import decode_chunk
-from qa.datasets import Question, first_claim
+from qa.datasets import Question
 
 OURS, DENSE, BM25, NAIVE = "newsqa", "dense", "bm25", "naive-langchain"
 SYSTEMS = (OURS, DENSE, BM25, NAIVE)
@@ -150,17 +150,14 @@ class Runner:
         return Filters(article_ids=ids)
 
     def _newsqa(self, q: Question) -> Outcome:
-        from qa.retriever import Retrieval
-
         pipeline, filters = self.pipeline, self._filters(q)
         started = time.perf_counter()
         retrieval = pipeline.search.search(q.text, max(DEPTH, self.k), filters)
-        top = Retrieval(retrieval.hits[: self.k], retrieval.query_vector, retrieval.lexical_weight)
-        answer = pipeline.answerer.answer(q.text, top, searched=q.text)
+        answer = pipeline.answerer.answer(q.text, replace(retrieval, hits=retrieval.hits[: self.k]), searched=q.text)
         seconds = time.perf_counter() - started
         cited = bool(q.evidence) and answer.found and _covers(q, [s.text for s in answer.sources])
         signals = dict(answer.signals)
-        claim = first_claim(answer.answer) if answer.found else None
+        claim = answer.claims[0].text if answer.claims else None
         if retrieval.hits:  # what retrieval saw of its best passage, for calibrating the refusal rule
             top = retrieval.hits[0]
             signals["retrieval"] = {

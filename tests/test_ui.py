@@ -9,10 +9,10 @@ import gradio as gr
 import pytest
 
 from ingest.uploads import UPLOADS, sanitize_filename, upload_target
-from qa.answer import NOT_FOUND, Answer, Source
+from qa.answer import NOT_FOUND, Answer, Claim, Source
 from qa.web.handlers import make_filters
 from qa.web.layout import build_ui
-from qa.web.render import answer_html, safe_url, split_claims
+from qa.web.render import answer_html, safe_url
 from qa.web.security import LaunchError, check_exposure, is_loopback, parse_auth
 from qa.web.server import launch
 from qa.web.strings import texts
@@ -186,24 +186,26 @@ def test_only_http_urls_become_links():
     for bad in ("javascript:alert(1)", "JaVaScRiPt:alert(1)", "data:text/html,x", "/relative", "http://", "ftp://x/y"):
         assert safe_url(bad) == ""
     source = Source(1, "a", "T", "", "", 'https://x.vn/"><script>', "", "text", 0, 4, 0.9, [(0, 4)])
-    answer = Answer("q", "text [1]", True, [source])
+    answer = Answer("q", "text [1]", True, [source], claims=[Claim("text", 1, 0, 4)])
     page = answer_html(answer, texts("en"))
     assert 'href="https://x.vn/&quot;&gt;&lt;script&gt;"' in page and "<script" not in page
 
 
-def test_split_claims_ignores_brackets_inside_sentences():
+def test_claims_with_brackets_inside_render_as_written():
+    """Claims are data: a literal "[2]" inside an article's sentence is never read as a citation."""
     s1 = Source(1, "a", "T", "", "", "", "", "Điều [2] của luật. Câu khác.", 0, 27, 0.9, [(0, 18)])
     s2 = Source(2, "b", "U", "", "", "", "", "Một câu [1] nữa.", 0, 16, 0.8, [(0, 16)])
-    answer = Answer("q", "Điều [2] của luật. [1] Một câu [1] nữa. [2]", True, [s1, s2])
-    assert split_claims(answer) == [("Điều [2] của luật.", 1), ("Một câu [1] nữa.", 2)]
+    claims = [Claim("Điều [2] của luật.", 1, 0, 18), Claim("Một câu [1] nữa.", 2, 0, 16)]
+    answer = Answer("q", "Điều [2] của luật. [1] Một câu [1] nữa. [2]", True, [s1, s2], claims=claims)
     page = answer_html(answer, texts("en"))
     assert cited_numbers(page) == listed_numbers(page) == {1, 2}
+    assert page.count('class="nq-claim"') == 2 and "Điều [2] của luật." in page
 
 
 def test_uncited_source_is_listed_as_related():
     s1 = Source(1, "a", "T", "", "", "", "", "Câu một.", 0, 8, 0.9, [(0, 8)])
     s2 = Source(2, "b", "U", "", "", "", "", "Câu hai.", 0, 8, 0.8, [(0, 8)])
-    page = answer_html(Answer("q", "Câu một. [1]", True, [s1, s2]), texts("en"))
+    page = answer_html(Answer("q", "Câu một. [1]", True, [s1, s2], claims=[Claim("Câu một.", 1, 0, 8)]), texts("en"))
     assert listed_numbers(page) == {1}
     assert "Also related (not cited) (1)" in page and "Câu hai." in page
 

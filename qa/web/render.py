@@ -44,48 +44,9 @@ def link(url: str, label: str) -> str:
     return f'<a class="nq-link" href="{esc(url)}" target="_blank" rel="noopener noreferrer nofollow">{esc(label)}</a>'
 
 
-def split_claims(answer: Answer) -> list[tuple[str, int | None]]:
-    """The answer as (sentence, source number) pairs, in order.
-
-    Answers are "sentence [n] sentence [m] …" with each sentence taken verbatim from a source
-    passage; matching the cited sentences themselves keeps a literal "[2]" inside an article's
-    sentence from being read as a citation.
-    """
-    text = answer.answer or ""
-    if not answer.found:
-        return [(text, None)] if text else []
-    quotes = sorted(
-        ((s.text[a:b], s.number) for s in answer.sources for a, b in s.highlights if b > a),
-        key=lambda q: -len(q[0]),
-    )
-    claims: list[tuple[str, int | None]] = []
-    pos = 0
-    while pos < len(text):
-        while pos < len(text) and text[pos] == " ":
-            pos += 1
-        if pos >= len(text):
-            break
-        for quote, number in quotes:
-            marker = f"{quote} [{number}]"
-            if text.startswith(marker, pos):
-                claims.append((quote, number))
-                pos += len(marker)
-                break
-        else:
-            break
-    if pos < len(text):  # not in the expected shape: fall back to the markers themselves
-        claims = []
-        for m in re.finditer(r"(.*?)\s*\[(\d+)\](?=\s|$)|(.+)$", text, flags=re.S):
-            if m.group(3):
-                claims.append((m.group(3).strip(), None))
-            elif m.group(1) is not None:
-                claims.append((m.group(1).strip(), int(m.group(2))))
-    return claims
-
-
 def cited_and_related(answer: Answer) -> tuple[list[Source], list[Source]]:
     """Listed sources are exactly the cited ones; retrieved-but-uncited ones go to "related"."""
-    cited = {n for _, n in split_claims(answer) if n is not None}
+    cited = {c.source for c in answer.claims}
     sources = [s for s in answer.sources if s.number in cited]
     related = [s for s in answer.sources if s.number not in cited] + list(answer.related)
     return sources, related
@@ -151,25 +112,21 @@ def source_html(source: Source, t: dict, numbered: bool = True) -> str:
 
 def answer_html(answer: Answer, t: dict) -> str:
     """The whole answer message: claims with clickable citations, sources, related passages."""
-    claims = split_claims(answer)
     sources, related = cited_and_related(answer)
     by_number = {s.number: s for s in sources}
     parts = ['<div class="nq-answer">']
     if answer.searched:
         parts.append(f'<div class="nq-searched">{esc(t["searched"])} <q>{esc(answer.searched)}</q></div>')
-    body = []
-    for sentence, number in claims:
-        cite = ""
-        if number is not None:
-            src = by_number.get(number)
-            if src is not None:
-                cite = (
-                    f' <button type="button" class="nq-cite" value="{esc(source_key(src))}" '
-                    f'title="{esc(src.title)}">[{number}]</button>'
-                )
-            else:
-                cite = f" [{number}]"
-        body.append(f'<span class="nq-claim">{esc(sentence)}{cite}</span>')
+    body = [esc(answer.answer)] if not answer.claims else []
+    for claim in answer.claims:
+        src = by_number.get(claim.source)
+        cite = (
+            f' <button type="button" class="nq-cite" value="{esc(source_key(src))}" '
+            f'title="{esc(src.title)}">[{claim.source}]</button>'
+            if src is not None
+            else f" [{claim.source}]"
+        )
+        body.append(f'<span class="nq-claim">{esc(claim.text)}{cite}</span>')
     css = "nq-text" if answer.found else "nq-text nq-notfound"
     parts.append(f'<p class="{css}">{" ".join(body)}</p>')
     if sources:

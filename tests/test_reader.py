@@ -1,0 +1,108 @@
+"""The trained reader (qa/reader_model) on small made-up passages: real model, no index.
+
+`ReaderAnswerer` (qa/reader_answerer.py) is the reader-based answerer of issue 9; `Pipeline` does not use it
+yet (see the report in qa/reader.py's docstring: it misses the issue's targets).
+"""
+
+import numpy as np
+import pytest
+
+from qa.reader_answerer import ReaderAnswerer
+from qa.retriever import Hit, Retrieval
+
+
+@pytest.fixture(scope="module")
+def reader():
+    from qa.reader import ARTEFACT, load_reader
+
+    if not (ARTEFACT / "model.safetensors").exists():
+        pytest.fail(f"{ARTEFACT} is missing: run `newsqa train-reader`")
+    return load_reader()
+
+
+def _hit(embedder, id_: str, sentences: list[str], dense: float = 0.8) -> Hit:
+    text = " ".join(sentences)
+    spans, at = [], 0
+    for s in sentences:
+        spans.append((at, at + len(s)))
+        at += len(s) + 1
+    vectors = embedder.encode_documents(sentences)
+    return Hit(id_, text, {}, dense, dense, 0.0, spans, vectors)
+
+
+def _ask(embedder, reader, question: str, passages: list[list[str]]):
+    hits = [_hit(embedder, f"p{i}", p, 0.85 - 0.01 * i) for i, p in enumerate(passages)]
+    retrieval = Retrieval(hits, embedder.encode_queries([question])[0], lexical_weight=1.0)
+    return ReaderAnswerer(reader=reader).answer(question, retrieval)
+
+
+def _first(answer) -> str:
+    return answer.answer.split(" [")[0]
+
+
+QUANG_NGAI = [
+    "Ngày 24/10, Bộ trưởng Bộ Ngoại giao Bùi Thanh Sơn đã tiếp đoàn công tác tỉnh Quảng Ngãi.",
+    "Bí thư Tỉnh ủy Bùi Thị Quỳnh Vân dẫn đầu đoàn công tác của tỉnh.",
+    "Bộ trưởng đề nghị tỉnh Quảng Ngãi mở rộng hợp tác với các đối tác châu Âu và Trung Đông.",
+    "Quảng Ngãi mong muốn Bộ Ngoại giao tiếp tục hỗ trợ tỉnh quảng bá hình ảnh và thu hút đầu tư.",
+]
+
+
+@pytest.mark.xfail(
+    reason="known gap: the 6-layer reader favours the first sentence of a window and misreads roles", strict=False
+)
+def test_who_asked_whom(embedder, reader):
+    """Both sentences name the minister and the province; only one has the province asking."""
+    answer = _ask(embedder, reader, "Quảng Ngãi đề nghị Bộ Ngoại giao điều gì?", [QUANG_NGAI])
+    assert answer.found, answer.signals
+    assert "mong muốn Bộ Ngoại giao" in _first(answer)
+
+    answer = _ask(embedder, reader, "Who led the Quang Ngai delegation?", [QUANG_NGAI])
+    assert answer.found, answer.signals
+    assert "dẫn đầu" in _first(answer)
+
+
+def test_tempting_number_is_refused(embedder, reader):
+    """The passage is about the project, but gives no amount: asking for one must be refused."""
+    passage = [
+        "Dự án cao tốc Bắc - Nam đoạn qua tỉnh Quảng Ngãi được khởi công vào tháng 9.",
+        "Tuyến đường dài 88 km, đi qua 7 huyện và thị xã của tỉnh.",
+        "Chủ đầu tư cam kết hoàn thành dự án trước cuối năm 2025.",
+    ]
+    answer = _ask(embedder, reader, "Tổng vốn đầu tư của dự án là bao nhiêu tỷ đồng?", [passage])
+    assert not answer.found, answer.signals
+    assert answer.signals["confidence"] < answer.signals["threshold"]
+    # the same passage does answer what it gives
+    answer = _ask(embedder, reader, "Tuyến cao tốc qua Quảng Ngãi dài bao nhiêu km?", [passage])
+    assert answer.found, answer.signals
+    assert "88 km" in _first(answer)
+
+
+def test_best_sentence_among_distractors(embedder, reader):
+    """The answer sentence is in the second passage; the first is about the same topic."""
+    distractor = [
+        "Giá vàng trong nước hôm nay tiếp tục tăng mạnh theo giá thế giới.",
+        "Nhiều người dân xếp hàng mua vàng tại các cửa hàng ở Hà Nội.",
+        "Các chuyên gia khuyến cáo người dân thận trọng khi đầu tư vào vàng.",
+    ]
+    evidence = [
+        "Ngân hàng Nhà nước đã tổ chức đấu thầu vàng miếng vào sáng thứ hai.",
+        "Giá trúng thầu thấp nhất là 85,3 triệu đồng mỗi lượng.",
+        "Có 11 đơn vị tham gia phiên đấu thầu.",
+    ]
+    answer = _ask(
+        embedder, reader, "Giá trúng thầu thấp nhất của phiên đấu thầu vàng là bao nhiêu?", [distractor, evidence]
+    )
+    assert answer.found, answer.signals
+    assert "85,3 triệu" in _first(answer)
+    assert 0.0 <= answer.signals["confidence"] <= 1.0
+
+
+def test_scores_are_per_sentence_and_finite(reader):
+    from qa.reader import Window
+
+    text = "Hà Nội là thủ đô của Việt Nam. Thành phố có hơn 8 triệu dân."
+    windows = [Window(text, [(0, 30), (31, len(text))])]
+    (scores,) = reader.score_windows("Dân số Hà Nội là bao nhiêu?", windows)
+    assert scores.shape == (2,) and np.isfinite(scores).all()
+    assert scores[1] > scores[0]
