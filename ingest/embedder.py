@@ -84,12 +84,13 @@ class Embedder(Embeddings):
     def encode_queries(self, texts: list[str]) -> np.ndarray:
         if self.query_encoder is not None:
             return self.query_encoder(texts)
-        return self._encode(texts, self.query_prompt)
+        return self.encode_with_model(texts, self.query_prompt)
 
     def encode_documents(self, texts: list[str]) -> np.ndarray:
-        return self._encode(texts, self.document_prompt)
+        return self.encode_with_model(texts, self.document_prompt)
 
-    def _encode(self, texts: list[str], prompt: str) -> np.ndarray:
+    def encode_with_model(self, texts: list[str], prompt: str) -> np.ndarray:
+        """The sentence-transformers model's vectors (normalised) for `texts` with `prompt`."""
         return self.model.encode(
             list(texts),
             prompt=prompt or None,

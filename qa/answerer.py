@@ -18,7 +18,8 @@ from dataclasses import dataclass
 from ingest.normalize import words
 from ingest.store import Key
 from qa.answer import Answer, assemble, refused
-from qa.language import EN_FUNCTION_WORDS, question_language
+from qa.language import EN_FUNCTION_WORDS
+from qa.query import analyse
 from qa.retriever import Retrieval
 from qa.shape import arrange, question_shape
 
@@ -90,10 +91,11 @@ class ExtractiveAnswerer:
         self.t = thresholds or Thresholds()
 
     def answer(self, question: str, retrieval: Retrieval, searched: str = "") -> Answer:
-        language = question_language(question)
+        query = retrieval.query or analyse(question, searched)
+        language = query.language
         hits = retrieval.hits
         q = retrieval.query_vector
-        wanted = content_words(searched or question)
+        wanted = content_words(query.searched)
         candidates = []  # (score, cosine, hit index, sentence index)
         for h_i, hit in enumerate(hits):
             for s_i, (a, b) in enumerate(hit.sentences):

@@ -72,7 +72,8 @@ def run(
     from ingest.chunk import chunk_text
     from ingest.readers import find_files
     from ingest.records import embed_text
-    from qa.pipeline import Pipeline, open_embedder, read_articles
+    from ingest.sources import read_articles
+    from qa.pipeline import Pipeline, open_embedder
 
     work = Path(work_dir) if work_dir else Path(tempfile.mkdtemp(prefix="newsqa-bench-"))
     work.mkdir(parents=True, exist_ok=True)

@@ -96,7 +96,7 @@ def ingest(obj: Context, paths, prune):
 
     from ingest.fetch import is_url
     from ingest.lock import check_not_locked
-    from qa.pipeline import read_sources
+    from ingest.sources import read_sources
 
     check_not_locked(obj.settings.data_dir)  # fail fast, before reading or loading the model
     result = read_sources(paths, allow_empty=prune)

@@ -69,7 +69,9 @@ def attach_onnx_query_encoder(embedder, models_dir: Path) -> bool:
         path = _export(transformer, Path(models_dir), embedder.name)
         session = _session(path)
         encoder = OnnxQueryEncoder(session, tokenizer, embedder.query_prompt, max_length)
-        agreement = float(np.min(np.sum(encoder(_CHECK) * embedder._encode(_CHECK, embedder.query_prompt), axis=1)))
+        agreement = float(
+            np.min(np.sum(encoder(_CHECK) * embedder.encode_with_model(_CHECK, embedder.query_prompt), axis=1))
+        )
         if agreement < 0.999:
             logger.warning("ONNX query encoder disagrees with PyTorch (cosine %.4f); using PyTorch.", agreement)
             return False

@@ -8,14 +8,14 @@ import logging
 import re
 import threading
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
 from pathlib import Path
 
 from ingest.embedder import Embedder, load_model
-from ingest.errors import NewsqaError, QuestionError, ReadError
+from ingest.errors import NewsqaError, QuestionError
 from ingest.index import Index
-from ingest.readers import Article, find_files, read_file
+from ingest.readers import Article
 from ingest.records import ArticleInfo
+from ingest.sources import ReadResult, read_articles
 from ingest.store import StoreConfig, open_client
 from ingest.writer import IngestReport
 from qa.answer import NOT_FOUND, Answer
@@ -28,12 +28,6 @@ from qa.settings import Settings
 logger = logging.getLogger(__name__)
 
 MAX_QUESTION_CHARS = 2000
-
-
-@dataclass
-class ReadResult:
-    articles: list[Article]
-    problems: list[str]  # one message per file that was skipped
 
 
 class Pipeline:
@@ -118,43 +112,6 @@ class Pipeline:
 
     def remove(self, article_ids: list[str]) -> list[str]:
         return self.index.remove(article_ids)
-
-
-def read_articles(paths: Iterable[Path]) -> ReadResult:
-    """Read every article file under `paths`; files that cannot be read are reported, not fatal."""
-    files, problems = find_files(list(paths))
-    articles = []
-    for f in files:
-        try:
-            articles.append(read_file(f))
-        except ReadError as e:
-            problems.append(str(e))
-    return ReadResult(articles, problems)
-
-
-def read_sources(items: Iterable[str | Path], allow_empty: bool = False) -> ReadResult:
-    """Read files, folders and web page URLs (fetched over HTTP); what cannot be read is reported.
-    With `allow_empty`, folders without article files are reported instead of raising."""
-    from ingest.errors import NoArticlesError
-    from ingest.fetch import fetch_url, is_url
-
-    items = [str(i) for i in items]
-    urls = [i for i in items if is_url(i)]
-    paths = [Path(i) for i in items if not is_url(i)]
-    result = ReadResult([], [])
-    if paths:
-        try:
-            result = read_articles(paths)
-        except NoArticlesError as e:
-            if not (urls or allow_empty):
-                raise
-            result.problems.append(str(e))
-    for url in urls:
-        try:
-            result.articles.append(fetch_url(url))
-        except ReadError as e:
-            result.problems.append(str(e))
-    return result
 
 
 def open_embedder(settings: Settings) -> Embedder:

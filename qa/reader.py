@@ -27,7 +27,7 @@ probes refused 74% vs 51%; answer step p95 about 150 ms. Its confidence ranks Vi
 questions above probes well (ROC AUC 0.98; English 0.89), but the threshold fitted on the training
 data (0.40) is too low for Vietnamese and too high for English, and on the seed questions it refuses
 d05 and answers d13 and d15. Known flaw to fix first: training windows too often start with the
-answer sentence (`train_reader.window_around`), so the reader favours a window's first sentence.
+answer sentence (`train_data.window_around`), so the reader favours a window's first sentence.
 """
 
 from __future__ import annotations

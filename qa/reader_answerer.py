@@ -20,7 +20,7 @@ import numpy as np
 from ingest.errors import ModelError
 from qa.answer import Answer, assemble, refused
 from qa.answerer import content_words, coverage
-from qa.language import question_language
+from qa.query import analyse
 from qa.reader import QUERY_PREFIX, QUESTION_TOKENS, pack_windows
 from qa.retriever import Hit, Retrieval
 from qa.shape import arrange, question_shape
@@ -106,7 +106,7 @@ class ReaderAnswerer:
         return features, len(windows), best_cosine
 
     def answer(self, question: str, retrieval: Retrieval, searched: str = "") -> Answer:
-        language = question_language(question)
+        language = (retrieval.query or analyse(question, searched)).language
         hits = retrieval.hits
         reader = self.reader
         features, n_windows, best_cosine = (

@@ -84,7 +84,7 @@ def naive_store(articles: list[Article], model, folder: Path):
     )
     client = chromadb.PersistentClient(path=str(folder), settings=ChromaSettings(anonymized_telemetry=False))
     store = Chroma(client=client, collection_name="naive_langchain", embedding_function=_Plain(model))
-    if store._collection.count() != len(docs):
+    if len(store.get(include=[])["ids"]) != len(docs):
         store.reset_collection()
         for i in range(0, len(docs), 64):
             store.add_documents(docs[i : i + 64])

@@ -20,7 +20,7 @@ QUESTIONS = [
 def test_onnx_vectors_agree_with_torch(embedder):
     assert embedder.query_encoder is not None, "the default model should get the ONNX query encoder"
     onnx = embedder.encode_queries(QUESTIONS)
-    torch = embedder._encode(QUESTIONS, embedder.query_prompt)
+    torch = embedder.encode_with_model(QUESTIONS, embedder.query_prompt)
     assert onnx.dtype == np.float32 and onnx.shape == torch.shape
     assert np.allclose(np.linalg.norm(onnx, axis=1), 1.0, atol=1e-5)
     cosine = np.sum(onnx * torch, axis=1)
