@@ -20,7 +20,7 @@ from ingest.store import Key
 from qa.answer import Answer, assemble, refused
 from qa.language import EN_FUNCTION_WORDS
 from qa.query import analyse
-from qa.retriever import Retrieval
+from qa.retriever import Hit, Retrieval
 from qa.shape import arrange, question_shape
 
 # Vietnamese function words that say little about what a question is about.
@@ -32,7 +32,7 @@ _VI_STOP = set(
 
 @dataclass
 class Thresholds:
-    """Refusal rule, calibrated on the seed questions (README, "Calibration").
+    """Refusal rule, calibrated on the seed questions (README, "Refusing").
 
     A Vietnamese question (its syllables exist in the corpus) is answered when the best sentence
     is very close to it, or close and the passage holds most of its content syllables. A
@@ -51,6 +51,12 @@ class Thresholds:
 def content_words(question: str) -> list[str]:
     """Folded syllables of the question that say what it is about (function words removed)."""
     return [w for w in dict.fromkeys(words(question)) if w not in _VI_STOP and w not in EN_FUNCTION_WORDS]
+
+
+def sentence_cosine(hit: Hit, s_i: int, query_vector) -> float:
+    """Cosine of a passage's sentence (its stored contextual vector) with the question; the
+    passage's own cosine when the sentence has no vector."""
+    return float(hit.sentence_vectors[s_i] @ query_vector) if s_i < len(hit.sentence_vectors) else hit.dense
 
 
 def coverage(wanted: list[str], text: str) -> float:
@@ -99,7 +105,7 @@ class ExtractiveAnswerer:
         candidates = []  # (score, cosine, hit index, sentence index)
         for h_i, hit in enumerate(hits):
             for s_i, (a, b) in enumerate(hit.sentences):
-                cos = float(hit.sentence_vectors[s_i] @ q) if s_i < len(hit.sentence_vectors) else hit.dense
+                cos = sentence_cosine(hit, s_i, q)
                 score = cos + 0.05 * coverage(wanted, hit.text[a:b]) + 0.02 * hit.dense
                 candidates.append((score, cos, h_i, s_i))
         candidates.sort(key=lambda c: -c[0])
@@ -132,13 +138,14 @@ class ExtractiveAnswerer:
         if not found:
             return refused(question, hits, language, searched or question, signals)
 
-        keys = [best[2:]]
-        for c in candidates[1:]:
-            if len(keys) >= self.t.max_sentences or c[0] < self.t.relative * best[0]:
-                break
-            keys.append(c[2:])
         shape = question_shape(question)
         if shape.kind != "single":  # a list or one item of it: see qa.shape
             ranked = [(c[2:], c[0]) for c in candidates]
             keys = arrange(shape, ranked, hits, self.t.max_sentences, (1 - self.t.relative) * best[0])
+        else:
+            keys = [best[2:]]
+            for c in candidates[1:]:
+                if len(keys) >= self.t.max_sentences or c[0] < self.t.relative * best[0]:
+                    break
+                keys.append(c[2:])
         return assemble(question, hits, keys, language, searched or question, signals)

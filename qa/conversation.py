@@ -10,6 +10,8 @@ stands on its own is returned unchanged.
 import re
 import unicodedata
 
+from qa.language import is_word
+
 # Openings that continue the previous question (matched on whole words at the start).
 START_MARKERS = (
     # Vietnamese
@@ -107,7 +109,6 @@ GENERIC_NOUNS_EN = (
     "day",
 )
 SHORT_WORDS = 3  # a question of this many words or fewer is read as a follow-up
-MAX_WORD_CHARS = 30  # a longer run of letters is no word ("x" * 1999): it makes no follow-up
 MAX_SEARCHED_CHARS = 600  # a searched question (follow-ups joined) never grows past this
 MAX_TURNS = 20  # turns a conversation keeps (searched questions, and the chat shown)
 
@@ -137,7 +138,7 @@ def keep_recent(items: list, turns: int = MAX_TURNS, per_turn: int = 1) -> list:
 def is_follow_up(question: str) -> bool:
     """Whether a question leans on the previous one (see the module docstring)."""
     text = unicodedata.normalize("NFC", question).lower().strip()
-    tokens = [t for t in _WORD.findall(text) if len(t) <= MAX_WORD_CHARS]
+    tokens = [t for t in _WORD.findall(text) if is_word(t)]  # "x" * 1999 makes no follow-up
     if not tokens:
         return False
     if len(tokens) <= SHORT_WORDS:

@@ -5,7 +5,6 @@ A question goes: `Pipeline.ask` -> `HybridSearch.search` (dense in Chroma + BM25
 """
 
 import logging
-import re
 import threading
 from collections.abc import Callable, Iterable
 from pathlib import Path
@@ -18,9 +17,9 @@ from ingest.records import ArticleInfo
 from ingest.sources import ReadResult, read_articles
 from ingest.store import StoreConfig, open_client
 from ingest.writer import IngestReport
-from qa.answer import NOT_FOUND, Answer
+from qa.answer import Answer, refused
 from qa.answerer import ExtractiveAnswerer
-from qa.language import question_language
+from qa.language import has_words, question_language
 from qa.query import Filters, analyse
 from qa.retriever import HybridSearch
 from qa.settings import Settings
@@ -80,7 +79,7 @@ class Pipeline:
     def ask(self, question: str, k: int | None = None, filters: Filters | None = None, searched: str = "") -> Answer:
         question = check_question(question)
         if not has_words(question):  # "🙂🙂", "x" * 1999, "?!%": nothing to look for
-            return refusal(question, reason="no_words")
+            return refused(question, [], question_language(question), question, {"no_words": True})
         query = analyse(question, searched, filters)
         retrieval = self.search.search(query, k or self.settings.k)
         return self.answerer.answer(question, retrieval, searched=query.searched)
@@ -123,21 +122,6 @@ def open_embedder(settings: Settings) -> Embedder:
 
         attach_onnx_query_encoder(embedder, settings.model_folder_root)
     return embedder
-
-
-_WORD = re.compile(r"\w+")
-MAX_WORD_CHARS = 30  # longer runs of letters are no word of any language we answer in
-
-
-def has_words(question: str) -> bool:
-    """Whether the question holds at least one word: a run of 1-30 word characters with a letter in it."""
-    return any(len(w) <= MAX_WORD_CHARS and not w.isdigit() for w in _WORD.findall(question.replace("_", " ")))
-
-
-def refusal(question: str, reason: str) -> Answer:
-    """The "not in the articles" answer, without searching."""
-    language = question_language(question)
-    return Answer(question, NOT_FOUND[language], found=False, sources=[], language=language, signals={reason: True})
 
 
 def make_answerer(kind: str):

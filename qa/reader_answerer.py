@@ -19,7 +19,7 @@ import numpy as np
 
 from ingest.errors import ModelError
 from qa.answer import Answer, assemble, refused
-from qa.answerer import content_words, coverage
+from qa.answerer import content_words, coverage, sentence_cosine
 from qa.query import analyse
 from qa.reader import QUERY_PREFIX, QUESTION_TOKENS, pack_windows
 from qa.retriever import Hit, Retrieval
@@ -79,8 +79,7 @@ class ReaderAnswerer:
         stage1 = {}  # (hit index, sentence index) -> (cosine, overlap)
         for h_i, hit in enumerate(read):
             for s_i, (a, b) in enumerate(hit.sentences):
-                cos = float(hit.sentence_vectors[s_i] @ query_vector) if s_i < len(hit.sentence_vectors) else hit.dense
-                stage1[(h_i, s_i)] = (cos, coverage(wanted, hit.text[a:b]))
+                stage1[(h_i, s_i)] = (sentence_cosine(hit, s_i, query_vector), coverage(wanted, hit.text[a:b]))
         ranked = sorted(stage1, key=lambda k: -(stage1[k][0] + 0.05 * stage1[k][1]))
         wanted_sentences = set(ranked[: self.s.candidates])
         q_tokens = len(reader.tokenizer(QUERY_PREFIX + asked, add_special_tokens=False)["input_ids"])
