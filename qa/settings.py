@@ -5,7 +5,7 @@ setting (the flag or the variable it came from) and what it accepts.
 """
 
 import os
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 from urllib.parse import urlparse
 
@@ -24,11 +24,16 @@ class Settings:
     auth: str = ""  # "user:password"; required when host is not a loopback address
     k: int = 5  # sources retrieved per question
     max_upload_mb: int = 5
-    onnx_queries: bool = True  # encode questions with ONNX Runtime when available (faster, same vectors)
+    threads: int = 0  # CPU threads for the embedding model; 0 = one per core
     commit_chunks: int = 256  # an ingest commits (readers see new articles) every this many chunks…
     commit_seconds: float = 30.0  # …or this many seconds
     grace_seconds: float = 2.0  # replaced chunks stay this long for questions already under way
     answerer: str = "rules"  # "rules" (extractive, calibrated rules) or "reader" (the trained reader)
+    llm: str = ""  # "openai:MODEL" or "ollama:MODEL": generative answers (qa/llm.py); "" = extractive only
+    llm_base_url: str = ""  # the model server, e.g. http://127.0.0.1:11434 (Ollama), http://host:8000/v1
+    llm_api_key: str = field(default="", repr=False)  # OpenAI-compatible servers; never printed
+    llm_timeout: float = 60.0  # seconds the whole generated answer may take
+    llm_unverified: str = "mark"  # a generated sentence that fails verification: "mark" (shown, marked) or "drop"
 
     @classmethod
     def load(cls, **flags) -> "Settings":
@@ -62,17 +67,6 @@ def _number(kind: type, low: float, high: float):
 
     what = "a whole number" if kind is int else "a number of seconds"
     return f"{what} from {low} to {high}", convert
-
-
-def _flag(raw) -> bool:
-    if isinstance(raw, bool):
-        return raw
-    value = str(raw).strip().lower()
-    if value in {"1", "true", "yes", "on"}:
-        return True
-    if value in {"0", "false", "no", "off"}:
-        return False
-    raise ValueError
 
 
 def _url(raw) -> str:
@@ -125,6 +119,17 @@ def _nonempty(raw) -> str:
     return value
 
 
+def _llm(raw) -> str:
+    """ "openai:MODEL" or "ollama:MODEL" (the provider in any case), "" for none."""
+    value = str(raw).strip()
+    if value:
+        provider, sep, model = value.partition(":")
+        if not sep or provider.strip().lower() not in ("openai", "ollama") or not model.strip():
+            raise ValueError
+        value = f"{provider.strip().lower()}:{model.strip()}"
+    return value
+
+
 _CHECKS = {
     "data_dir": ("a folder (it may not exist yet; not a file)", _path),
     "models_dir": ("a folder (it may not exist yet; not a file)", _path),
@@ -135,11 +140,16 @@ _CHECKS = {
     "auth": ("user:password", _auth),
     "k": _number(int, 1, 50),
     "max_upload_mb": _number(int, 1, 1024),
-    "onnx_queries": ("1/0, true/false, yes/no or on/off", _flag),
+    "threads": _number(int, 0, 1024),
     "commit_chunks": _number(int, 1, 1_000_000),
     "commit_seconds": _number(float, 0, 86_400),
     "grace_seconds": _number(float, 0, 3_600),
     "answerer": ("rules or reader", lambda raw: _choice(raw, ("rules", "reader"))),
+    "llm": ("openai:MODEL or ollama:MODEL (or nothing: extractive answers only)", lambda raw: _llm(raw)),
+    "llm_base_url": ("a URL like http://127.0.0.1:11434 or http://127.0.0.1:8000/v1", _url),
+    "llm_api_key": ("an API key", lambda raw: str(raw).strip()),
+    "llm_timeout": _number(float, 1, 3_600),
+    "llm_unverified": ("mark or drop", lambda raw: _choice(raw, ("mark", "drop"))),
 }
 
 

@@ -49,24 +49,24 @@ class Outcome:
     signals: dict = field(default_factory=dict)
     claim: str | None = None  # the answer's first claim (baselines: the picked sentence); None: refused
     first: bool | None = None  # the first claim holds the answer (answerable questions only)
+    evidence: str | None = None  # ours with NEWSQA_LLM: the first claim's evidence sentence (the claim is generated)
+    llm: dict | None = None  # ours with NEWSQA_LLM: mode, sentences, verified, verified_cites (see `llm_outcome`)
 
 
 class PlainEmbeddings:
-    """The usual LangChain setup: the sentence-transformers model as is, no query/passage prompts."""
+    """The usual LangChain setup: the embedding model as is, no query/passage prompts."""
 
-    def __init__(self, model):
-        self.model = model
+    def __init__(self, embedder):
+        self.embedder = embedder
 
     def embed_documents(self, texts: list[str]) -> list[list[float]]:
-        return self.model.encode(
-            list(texts), batch_size=16, normalize_embeddings=True, show_progress_bar=False
-        ).tolist()
+        return self.embedder.encode(list(texts)).tolist()
 
     def embed_query(self, text: str) -> list[float]:
-        return self.model.encode(text, normalize_embeddings=True, show_progress_bar=False).tolist()
+        return self.embedder.encode([text])[0].tolist()
 
 
-def naive_store(articles: list[Article], model, folder: Path):
+def naive_store(articles: list[Article], embedder, folder: Path):
     """RecursiveCharacterTextSplitter(1000, 200) + Chroma, in a collection of its own (reused when complete)."""
     import chromadb
     from chromadb.config import Settings as ChromaSettings
@@ -83,7 +83,7 @@ def naive_store(articles: list[Article], model, folder: Path):
         [Document(page_content=a.text, metadata={"article_id": a.id, "title": a.title}) for a in articles]
     )
     client = chromadb.PersistentClient(path=str(folder), settings=ChromaSettings(anonymized_telemetry=False))
-    store = Chroma(client=client, collection_name="naive_langchain", embedding_function=_Plain(model))
+    store = Chroma(client=client, collection_name="naive_langchain", embedding_function=_Plain(embedder))
     if len(store.get(include=[])["ids"]) != len(docs):
         store.reset_collection()
         for i in range(0, len(docs), 64):
@@ -108,7 +108,7 @@ class Runner:
     def run(self, system: str, q: Question) -> Outcome:
         outcome = getattr(self, "_" + system.replace("-", "_"))(q)
         if q.answerable:
-            outcome.first = q.first(outcome.claim)
+            outcome.first = q.first(outcome.claim) or q.first(outcome.evidence)
         return outcome
 
     # ---- the baselines' answer: one sentence of their top passage (module docstring) ----
@@ -153,7 +153,8 @@ class Runner:
         pipeline, filters = self.pipeline, self._filters(q)
         started = time.perf_counter()
         retrieval = pipeline.search.search(q.text, max(DEPTH, self.k), filters)
-        answer = pipeline.answerer.answer(q.text, replace(retrieval, hits=retrieval.hits[: self.k]), searched=q.text)
+        answerer = pipeline.generative or pipeline.answerer  # `newsqa eval --llm`: the language model's answers
+        answer = answerer.answer(q.text, replace(retrieval, hits=retrieval.hits[: self.k]), searched=q.text)
         seconds = time.perf_counter() - started
         cited = bool(q.evidence) and answer.found and _covers(q, [s.text for s in answer.sources])
         signals = dict(answer.signals)
@@ -168,7 +169,14 @@ class Runner:
                 "english": bool(getattr(retrieval, "english", False)),
             }
         ranks = [q.hit(h.text) for h in retrieval.hits[:DEPTH]]
-        return Outcome(ranks, seconds, answer.found, cited, signals, claim=claim)
+        outcome = Outcome(ranks, seconds, answer.found, cited, signals, claim=claim)
+        if pipeline.generative is not None:
+            outcome.llm = llm_outcome(q, answer)
+            if answer.mode == "llm" and answer.claims:
+                first, by_number = answer.claims[0], {s.number: s for s in answer.sources}
+                if first.verified and first.source in by_number:
+                    outcome.evidence = by_number[first.source].text[first.start : first.end]
+        return outcome
 
     def _dense(self, q: Question) -> Outcome:
         started = time.perf_counter()
@@ -193,6 +201,29 @@ class Runner:
         seconds = time.perf_counter() - started
         claim = self._plain_pick(q, docs[0].page_content) if docs else None
         return Outcome([q.hit(d.page_content) for d in docs], seconds, claim=claim)
+
+
+def llm_outcome(q: Question, answer) -> dict:
+    """What `newsqa eval --llm` counts of a generated answer: its mode, the sentences the model wrote
+    that cite a passage and how many of them the verifier accepted, and whether a verified claim's
+    source holds the gold evidence."""
+    written = [c for c in answer.signals.get("llm_claims", []) if c.get("cited")]
+    by_number = {s.number: s for s in answer.sources}
+    verified_texts = [
+        by_number[n].text
+        for c in answer.claims
+        if c.verified and answer.mode == "llm"
+        for n in c.cited
+        if n in by_number
+    ]
+    return {
+        "mode": answer.mode,
+        "asked": bool(answer.signals.get("llm_asked")),
+        "error": answer.signals.get("llm_error"),
+        "sentences": len(written),
+        "verified": sum(bool(c.get("verified")) for c in written),
+        "verified_cites": bool(q.evidence) and bool(verified_texts) and _covers(q, verified_texts),
+    }
 
 
 def _covers(q: Question, texts: list[str]) -> bool:

@@ -61,7 +61,7 @@ def base_state(base: Path, layers: int):
     from safetensors.torch import load_file
 
     state = load_file(str(base / "model.safetensors"))
-    table = state.pop("embeddings.word_embeddings.weight")
+    table = state.pop("embeddings.word_embeddings.weight").float()  # stored as float16
     keep = {}
     for k, v in state.items():
         m = re.match(r"encoder\.layer\.(\d+)\.", k)
@@ -257,7 +257,7 @@ def recalibrate(train_dir: Path, folder: Path, base: Path | None = None, seed: i
     from safetensors.torch import load_file
     from transformers import AutoTokenizer
 
-    from ingest.embedder import Embedder, load_model
+    from ingest.embedder import DEFAULT_MODEL, load_embedder
     from qa.reader import BASE_NAME, base_model_folder
 
     torch.manual_seed(seed)
@@ -275,7 +275,7 @@ def recalibrate(train_dir: Path, folder: Path, base: Path | None = None, seed: i
     net.load_state_dict({k: v.float() for k, v in load_file(str(folder / "model.safetensors")).items()}, strict=False)
     net.eval()
     table, _ = base_state(base, 0)
-    embedder = Embedder(load_model(str(base), base.parent))
+    embedder = load_embedder(DEFAULT_MODEL, base.parent)
     assert base.name == BASE_NAME
     result = calibrate(net, table, tokenizer, held_items, random.Random(seed + 1), log, embedder)
     for k in ("calibration",):
@@ -390,9 +390,9 @@ def train(
                 )
     train_seconds = time.time() - t0
     net.eval()
-    from ingest.embedder import Embedder, load_model
+    from ingest.embedder import DEFAULT_MODEL, load_embedder
 
-    embedder = Embedder(load_model(str(base), base.parent))  # the stored-cosine features, as at ingest
+    embedder = load_embedder(DEFAULT_MODEL, base.parent)  # the stored-cosine features, as at ingest
     result = calibrate(net, table, tokenizer, held_items, random.Random(seed + 1), log, embedder)
 
     out = Path(out)

@@ -72,7 +72,6 @@ def newsqa(data_dir: Path, *args: str, **env: str) -> subprocess.Popen:
         **os.environ,
         "NEWSQA_DATA_DIR": str(data_dir),
         "NEWSQA_MODELS_DIR": str(MODELS_DIR),
-        "NEWSQA_ONNX_QUERIES": "0",
         **env,
     }
     return subprocess.Popen(

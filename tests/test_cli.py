@@ -125,17 +125,37 @@ def test_ask_file_jsonl(run, tmp_path):
     assert rows[1] == {"id": "b", "error": "The question is empty. Type a question about the articles."}
 
 
-def test_list_show_remove_never_load_the_model(run, tmp_path):
-    """Checked in a fresh process through `sys.modules`: no torch, no sentence-transformers."""
+def test_no_torch_for_list_show_ask_remove(run, tmp_path):
+    """Checked in a fresh process through `sys.modules`: no torch, no sentence-transformers, no
+    transformers; `ask` answers with the ONNX encoder (and the ONNX reader)."""
 
     run("ingest", str(SEEDS))
     probe = (
         "import sys\nfrom qa.cli import cli\ntry:\n    cli()\nexcept SystemExit as e:\n    code = e.code\n"
-        "print('LOADED', sorted(m for m in ('torch', 'sentence_transformers') if m in sys.modules), code)"
+        "heavy = ('torch', 'sentence_transformers', 'transformers')\n"
+        "print('LOADED', sorted(m for m in heavy if m in sys.modules), code)"
     )
     env = {**os.environ, "NEWSQA_DATA_DIR": str(tmp_path / "data"), "NEWSQA_MODELS_DIR": str(MODELS_DIR)}
-    for args in (["list"], ["show", "003_7211dce79f53bb69"], ["remove", "003_7211dce79f53bb69"]):
+    from ingest.embedder import default_model_folder
+    from qa.reader import ARTEFACT, export_reader
+
+    export_reader(ARTEFACT, default_model_folder(MODELS_DIR))  # as `newsqa prepare-model` does at set-up
+    question = ["ask", "Ai dẫn đầu đoàn công tác tỉnh Quảng Ngãi?"]
+    for args, answerer in (
+        (["list"], "rules"),
+        (["show", "003_7211dce79f53bb69"], "rules"),
+        (question, "rules"),
+        (question, "reader"),
+        (["remove", "003_7211dce79f53bb69"], "rules"),
+    ):
         done = subprocess.run(
-            [sys.executable, "-c", probe, *args], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120
+            [sys.executable, "-c", probe, *args],
+            cwd=ROOT,
+            env={**env, "NEWSQA_ANSWERER": answerer},
+            capture_output=True,
+            text=True,
+            timeout=120,
         )
         assert done.stdout.strip().splitlines()[-1] == "LOADED [] 0", (args, done.stdout[-500:], done.stderr[-500:])
+        if args == question:
+            assert "Bùi Thị Quỳnh Vân" in done.stdout

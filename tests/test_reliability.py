@@ -190,7 +190,7 @@ def test_ask_file_survives_bad_lines(run, tmp_path):
         ("NEWSQA_MAX_UPLOAD_MB", "-1", "a whole number from 1 to 1024"),
         ("NEWSQA_CHROMA_URL", "localhost:8000", "a URL like http://127.0.0.1:8000"),
         ("NEWSQA_AUTH", "nocolon", "user:password"),
-        ("NEWSQA_ONNX_QUERIES", "maybe", "1/0, true/false, yes/no or on/off"),
+        ("NEWSQA_THREADS", "-1", "a whole number from 0 to 1024"),
         ("NEWSQA_HOST", "", "an address to bind, like 127.0.0.1 or 0.0.0.0"),
     ],
 )

@@ -6,6 +6,7 @@ chat, and the app keeps working.
 
 import json
 import logging
+import queue
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -29,6 +30,7 @@ from qa.web.render import (
     article_placeholder,
     articles_table,
     message_html,
+    streaming_html,
     user_html,
 )
 from qa.web.strings import texts
@@ -118,7 +120,14 @@ class Handlers:
         history.append({"role": "assistant", "content": message_html(t["searching"], "wait")})
         yield list(history), "", conversation
         try:
-            answer = self.service.get().ask(stripped, k=self.settings.k, filters=filters, searched=searched)
+            if self.settings.llm:  # the model's text streams into the chat, then the verified answer replaces it
+                answer = None
+                for partial, answer in self.ask_streaming(stripped, filters, searched):
+                    if answer is None:
+                        history[-1] = {"role": "assistant", "content": streaming_html(partial, t)}
+                        yield list(history), "", conversation
+            else:
+                answer = self.service.get().ask(stripped, k=self.settings.k, filters=filters, searched=searched)
         except NewsqaError as e:
             if isinstance(e, StoreError):
                 self.service.failed()  # a server that comes back, or was recreated, is reconnected to
@@ -139,6 +148,36 @@ class Handlers:
         conversation.append(searched)
         history[-1] = {"role": "assistant", "content": answer_html(answer, t)}
         yield list(history), "", conversation
+
+    def ask_streaming(self, question: str, filters: Filters, searched: str):
+        """Generator over a question answered by the language model: (text so far, None) while it
+        writes, then ("", answer). The pipeline runs in a worker thread; its errors are raised here."""
+        updates: queue.Queue = queue.Queue()
+        result: dict = {}
+
+        def work():
+            try:
+                result["answer"] = self.service.get().ask(
+                    question, k=self.settings.k, filters=filters, searched=searched, on_token=updates.put
+                )
+            except BaseException as e:  # noqa: BLE001 - raised again in the generator
+                result["error"] = e
+            finally:
+                updates.put(None)
+
+        threading.Thread(target=work, name="newsqa-ask", daemon=True).start()
+        while True:
+            items = [updates.get()]
+            while not updates.empty():  # only the latest text is shown
+                items.append(updates.get_nowait())
+            texts_so_far = [i for i in items if i is not None]
+            if texts_so_far:
+                yield texts_so_far[-1], None
+            if None in items:
+                break
+        if "error" in result:
+            raise result["error"]
+        yield "", result["answer"]
 
     def clear(self, lang):
         return [], [], "", article_placeholder(texts(lang))

@@ -46,7 +46,7 @@ def link(url: str, label: str) -> str:
 
 def cited_and_related(answer: Answer) -> tuple[list[Source], list[Source]]:
     """Listed sources are exactly the cited ones; retrieved-but-uncited ones go to "related"."""
-    cited = {c.source for c in answer.claims}
+    cited = {n for c in answer.claims for n in (c.cited or [c.source])}
     sources = [s for s in answer.sources if s.number in cited]
     related = [s for s in answer.sources if s.number not in cited] + list(answer.related)
     return sources, related
@@ -117,16 +117,30 @@ def answer_html(answer: Answer, t: dict) -> str:
     parts = ['<div class="nq-answer">']
     if answer.searched:
         parts.append(f'<div class="nq-searched">{esc(t["searched"])} <q>{esc(answer.searched)}</q></div>')
+    if answer.mode == "llm":
+        model = str(answer.signals.get("llm", ""))
+        parts.append(f'<div class="nq-mode nq-mode-llm">{esc(t["mode_llm"].format(model=model))}</div>')
+    if answer.note:
+        parts.append(f'<div class="nq-note">{esc(t["llm_note"])}: {esc(answer.note)}</div>')
     body = [esc(answer.answer)] if not answer.claims else []
     for claim in answer.claims:
-        src = by_number.get(claim.source)
-        cite = (
-            f' <button type="button" class="nq-cite" value="{esc(source_key(src))}" '
-            f'title="{esc(src.title)}">[{claim.source}]</button>'
-            if src is not None
-            else f" [{claim.source}]"
-        )
-        body.append(f'<span class="nq-claim">{esc(claim.text)}{cite}</span>')
+        cite = ""
+        for number in claim.cited or [claim.source]:
+            src = by_number.get(number)
+            cite += (
+                f' <button type="button" class="nq-cite" value="{esc(source_key(src))}" '
+                f'title="{esc(src.title)}">[{number}]</button>'
+                if src is not None
+                else f" [{number}]"
+            )
+        if claim.verified:
+            body.append(f'<span class="nq-claim">{esc(claim.text)}{cite}</span>')
+        else:
+            why = f"{t['unverified']}: {claim.reason}"
+            body.append(
+                f'<span class="nq-claim nq-unverified" title="{esc(why)}">{esc(claim.text)}{cite} '
+                f'<span class="nq-badge">{esc(t["unverified"])}</span></span>'
+            )
     css = "nq-text" if answer.found else "nq-text nq-notfound"
     parts.append(f'<p class="{css}">{" ".join(body)}</p>')
     if sources:
@@ -146,6 +160,14 @@ def answer_html(answer: Answer, t: dict) -> str:
     )
     parts.append("</div>")
     return "".join(parts)
+
+
+def streaming_html(text: str, t: dict) -> str:
+    """The language model's answer while it is being written (replaced by the verified answer)."""
+    return (
+        f'<div class="nq-answer nq-streaming"><div class="nq-mode">{esc(t["llm_writing"])}</div>'
+        f'<p class="nq-text">{esc(text)}</p></div>'
+    )
 
 
 def message_html(text: str, kind: str = "info") -> str:

@@ -65,6 +65,10 @@ TEXT = {
         "too_big": "{name}: {size:.1f} MB, vượt giới hạn {mb} MB.",
         "removed": "Đã xóa {n} bài.",
         "remove_none": "Hãy chọn một bài để xóa.",
+        "mode_llm": "Câu trả lời do mô hình ngôn ngữ ({model}) viết; từng câu được đối chiếu với đoạn nguồn mà câu đó trích.",
+        "llm_note": "Mô hình ngôn ngữ",
+        "llm_writing": "Mô hình ngôn ngữ đang viết…",
+        "unverified": "chưa kiểm chứng",
     },
     "en": {
         "title": "News Q&A",
@@ -121,6 +125,10 @@ TEXT = {
         "too_big": "{name}: {size:.1f} MB, over the {mb} MB limit.",
         "removed": "{n} article(s) removed.",
         "remove_none": "Choose an article to remove.",
+        "mode_llm": "Written by the language model ({model}); each sentence is checked against the passage it cites.",
+        "llm_note": "Language model",
+        "llm_writing": "The language model is writing…",
+        "unverified": "unverified",
     },
 }
 LANGUAGES = [("Tiếng Việt", "vi"), ("English", "en")]
