@@ -14,6 +14,7 @@ Two encoders give the token embeddings:
 
 import base64
 import logging
+import shutil
 from pathlib import Path
 
 import numpy as np
@@ -33,6 +34,9 @@ def default_model_folder(models_dir: Path) -> Path:
     from ingest.onnx_model import has_encoder
 
     path = Path(models_dir) / "multilingual-e5-small"
+    stale = Path(models_dir) / "multilingual-e5-small-onnx-query"  # the query-only export of earlier versions
+    if (stale / "newsqa_onnx.json").exists():
+        shutil.rmtree(stale, ignore_errors=True)
     if (path / MARKER).exists() and has_encoder(path) and _current_format(path):
         return path
     try:

@@ -133,15 +133,20 @@ class HybridSearch:
         # Dense candidates: ids and cosines from Chroma; text and vectors from the cache when there.
         dense_score = self.index.nearest(query_vector, self.fetch, filters.where())
 
-        # Lexical candidates: the best BM25 scores (those the filters allow are kept below).
+        # Lexical candidates: the `fetch` best BM25 scores the filters allow, read from the store a
+        # `fetch` at a time (best first) until there are enough: usually one read.
         lexical_score = self.lexical_top(query.searched, english, self.fetch * 3)
-        chunks = self._chunks(list(dict.fromkeys([*dense_score, *lexical_score])))
-        visible = {
-            id_: c
-            for id_, c in chunks.items()
-            if self._visible(c.meta) and (id_ in dense_score or filters.allows(c.meta))
-        }
-        lexical_top = sorted((i for i in lexical_score if i in visible), key=lambda i: -lexical_score[i])[: self.fetch]
+        ranked = list(lexical_score)  # best first
+        visible: dict[str, ChunkRecord] = {}
+        lexical_top: list[str] = []
+        for start in range(0, max(len(ranked), 1), self.fetch):
+            wanted = ranked[start : start + self.fetch] + (list(dense_score) if start == 0 else [])
+            for id_, c in self._chunks(list(dict.fromkeys(wanted))).items():
+                if self._visible(c.meta) and (id_ in dense_score or filters.allows(c.meta)):
+                    visible[id_] = c
+            lexical_top = [i for i in ranked if i in visible][: self.fetch]
+            if len(lexical_top) >= self.fetch:
+                break
         candidates = [i for i in dense_score if i in visible] + [i for i in lexical_top if i not in dense_score]
         lam = LEXICAL_EN if english else LEXICAL_NO_DIACRITICS if query.without_diacritics else LEXICAL_VI
 

@@ -2,12 +2,16 @@
 a real `chroma run` server, free ports."""
 
 import dataclasses
+import json
 import os
+import re
 import socket
 import subprocess
 import sys
+import threading
 import time
 import urllib.request
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
@@ -138,3 +142,102 @@ def serve_app(pipeline, **changes):
         pipeline.settings, **{"host": "127.0.0.1", "port": free_port(), "auth": "", **changes}
     )
     return serve(build_ui(pipeline, settings), settings, background=True)
+
+
+class FakeLLM:
+    """An OpenAI-compatible chat server on 127.0.0.1: `POST /v1/chat/completions` answered by
+    `script(request) -> reply`; a reply is {"text": ...} (streamed as SSE chunks when asked for),
+    {"status": 500}, {"sleep": s, ...} before replying, or {"raw": bytes} sent as is."""
+
+    def __init__(self):
+        self.requests: list[dict] = []
+        self.script = lambda request: {"text": "Nothing scripted [1]."}
+        fake = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def log_message(self, *args):
+                pass
+
+            def do_POST(self):
+                body = json.loads(self.rfile.read(int(self.headers.get("Content-Length", 0))) or b"{}")
+                fake.requests.append(
+                    {"path": self.path, "headers": {k.lower(): v for k, v in self.headers.items()}, "body": body}
+                )
+                reply = fake.script(body)
+                try:
+                    time.sleep(reply.get("sleep", 0))
+                    if "status" in reply:
+                        self.send_json(reply["status"], {"error": {"message": "scripted failure", "type": "test"}})
+                    elif "raw" in reply:
+                        self.send_bytes(200, "text/event-stream", reply["raw"])
+                    elif body.get("stream"):
+                        self.stream(reply["text"], reply.get("pause", 0.0))
+                    else:
+                        message = {"role": "assistant", "content": reply["text"]}
+                        self.send_json(200, completion([{"index": 0, "message": message, "finish_reason": "stop"}]))
+                except (BrokenPipeError, ConnectionResetError):
+                    pass  # the client gave up (a timeout test)
+
+            def send_json(self, status, data):
+                self.send_bytes(status, "application/json", json.dumps(data).encode())
+
+            def send_bytes(self, status, kind, data):
+                self.send_response(status)
+                self.send_header("Content-Type", kind)
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+
+            def stream(self, text, pause):
+                self.send_response(200)
+                self.send_header("Content-Type", "text/event-stream")
+                self.send_header("Connection", "close")
+                self.end_headers()
+                pieces = re.findall(r"\S+\s*", text)
+                for i, piece in enumerate(pieces):
+                    if i == 2:
+                        time.sleep(pause)
+                    self.event(completion([{"index": 0, "delta": {"content": piece}, "finish_reason": None}]))
+                self.event(completion([{"index": 0, "delta": {}, "finish_reason": "stop"}]))
+                self.wfile.write(b"data: [DONE]\n\n")
+                self.wfile.flush()
+                self.close_connection = True
+
+            def event(self, data):
+                self.wfile.write(b"data: " + json.dumps(data).encode() + b"\n\n")
+                self.wfile.flush()
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", free_port()), Handler)
+        self.server.daemon_threads = True
+        self.url = f"http://127.0.0.1:{self.server.server_port}/v1"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def close(self):
+        self.server.shutdown()
+        self.server.server_close()
+
+
+def completion(choices: list[dict]) -> dict:
+    return {
+        "id": "chatcmpl-test",
+        "object": "chat.completion",
+        "created": 0,
+        "model": "test-model",
+        "choices": choices,
+    }
+
+
+def prompt_of(request: dict) -> str:
+    return "\n".join(m["content"] for m in request["messages"] if isinstance(m.get("content"), str))
+
+
+def passage_number(request: dict, needle: str) -> int:
+    """The [n] the prompt gives the passage that holds `needle`."""
+    blocks = re.split(r"\n\n(?=\[\d+\] )", prompt_of(request))
+    for block in blocks:
+        m = re.match(r"\[(\d+)\] ", block)
+        if m and needle in block:
+            return int(m.group(1))
+    raise AssertionError(f"no passage holds {needle!r}")

@@ -249,3 +249,41 @@ def test_password_protects_the_app(browser, seeded):
         context.close()
     finally:
         served.close()
+
+
+def test_generated_answer_streams_and_marks_unverified_sentences(browser, seeded, embedder):
+    """NEWSQA_LLM against a local scripted OpenAI-compatible server: the browser shows the mode, a
+    verified sentence with its evidence, and the unverified one marked, its reason on hover."""
+    import dataclasses
+
+    from qa.pipeline import Pipeline
+    from tests.helpers import FakeLLM, passage_number
+
+    def script(request):
+        n = passage_number(request, "1,9 tỷ USD")
+        text = f"Kim ngạch xuất khẩu 9 tháng đầu năm 2023 ước đạt 1,9 tỷ USD [{n}]. Tỉnh đặt mục tiêu 5 tỷ USD [{n}]."
+        return {"text": text, "pause": 0.5}
+
+    llm = FakeLLM()
+    llm.script = script
+    settings = dataclasses.replace(
+        seeded.settings, llm="openai:test-model", llm_base_url=llm.url, llm_api_key="sk-test", llm_timeout=20.0
+    )
+    served = start(Pipeline(settings, seeded.index, embedder))
+    page = browser.new_page(viewport={"width": 1400, "height": 1000}, locale="en-US")
+    page.set_default_timeout(TIMEOUT_MS)
+    try:
+        open_app(page, served.url)
+        answer = ask(page, "Kim ngạch xuất khẩu 9 tháng đầu năm 2023 của Quảng Ngãi đạt bao nhiêu?")
+        assert len(llm.requests) == 1
+        assert "Written by the language model (openai:test-model)" in answer
+        unverified = page.locator("#nq-chat .nq-unverified").last
+        assert unverified.is_visible()
+        assert "5 tỷ" in unverified.get_attribute("title")
+        assert page.locator("#nq-chat .nq-badge").last.inner_text().strip() == "unverified"
+        assert page.locator("#nq-chat .nq-claim:not(.nq-unverified)").count() >= 1
+        page.screenshot(path=SCREENSHOTS / "09-generated-answer.png")
+    finally:
+        page.close()
+        served.close()
+        llm.close()
