@@ -414,7 +414,7 @@ def train_reader(train_dir, out, stages, seed, limit, threads):
     os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")  # before torch is imported: idle threads sleep
     from qa import train_reader as tr
     from qa.datasets import default_shared
-    from qa.reader import ARTEFACT
+    from qa.reader import ARTEFACT, base_model_folder, export_reader
 
     train_dir = train_dir or default_shared() / "train"
     if not train_dir.is_dir():
@@ -428,3 +428,4 @@ def train_reader(train_dir, out, stages, seed, limit, threads):
         threads=threads,
         log=lambda m: click.echo(m, err=True),
     )
+    click.echo(f"Exported for questions: {export_reader(out or ARTEFACT, base_model_folder())}.")

@@ -74,3 +74,44 @@ def test_twenty_simultaneous_questions(app_url):
     p50, p95 = statistics.median(latencies), percentile(latencies, 0.95)
     print(f"\nload: {CLIENTS} simultaneous chat requests, all answered in {wall:.2f}s; p50 {p50:.2f}s, p95 {p95:.2f}s")
     assert wall < 60
+
+
+def test_questions_are_answered_while_an_upload_is_indexed(fresh, tmp_path):
+    """A big upload (about 150 passages) through the API; questions asked meanwhile come back
+    cited before it is done."""
+    import httpx
+
+    from tests.conftest import SEEDS
+    from tests.helpers import DANTRI, shared_file
+
+    fresh.ingest(fresh.read([SEEDS]).articles)
+    bodies = [p.read_text(encoding="utf-8") for p in sorted(shared_file(DANTRI).glob("*.txt"))[:40]]
+    article = tmp_path / "big.txt"
+    article.write_text("Tổng hợp tin tức\n\n" + "\n\n".join(bodies), encoding="utf-8")
+    served = serve_app(fresh)
+    http = httpx.Client(base_url=served.url, timeout=300)
+    upload: dict = {}
+
+    def send():
+        with article.open("rb") as f:
+            upload["response"] = http.post("api/articles", files={"files": ("big.txt", f, "text/plain")})
+        upload["done"] = time.perf_counter()
+
+    try:
+        sender = threading.Thread(target=send)
+        sender.start()
+        time.sleep(1.0)  # the upload is being read and embedded
+        answered = []
+        while sender.is_alive() and len(answered) < 5:
+            reply = http.post("api/ask", json={"question": QUESTIONS[len(answered) % 2]}).json()
+            answered.append((time.perf_counter(), reply))
+        sender.join(timeout=300)
+        assert upload["response"].status_code == 200, upload["response"].text
+        assert answered, "the upload finished before any question was asked"
+        for at, reply in answered:
+            assert reply["found"] and reply["claims"], reply
+        assert answered[0][0] < upload["done"]  # answered while the upload was still being indexed
+        assert any(a["title"] == "Tổng hợp tin tức" for a in http.get("api/articles").json())
+    finally:
+        http.close()
+        served.close()
