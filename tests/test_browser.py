@@ -277,6 +277,7 @@ def test_generated_answer_streams_and_marks_unverified_sentences(browser, seeded
         answer = ask(page, "Kim ngạch xuất khẩu 9 tháng đầu năm 2023 của Quảng Ngãi đạt bao nhiêu?")
         assert len(llm.requests) == 1
         assert "Written by the language model (openai:test-model)" in answer
+        assert "A language model writes the answers" in page.locator("#nq-header").inner_text()
         unverified = page.locator("#nq-chat .nq-unverified").last
         assert unverified.is_visible()
         assert "5 tỷ" in unverified.get_attribute("title")

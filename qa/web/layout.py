@@ -36,7 +36,7 @@ def build_ui(pipeline: Pipeline | None, settings: Settings, *, embedder=None) ->
     initial = article_choices(handlers.list_articles()[0]) if pipeline is not None else []
     with gr.Blocks(title="newsqa", analytics_enabled=False, fill_width=True) as demo:
         with gr.Row(equal_height=False):
-            header = gr.HTML(header_html(t), elem_id="nq-header", js_on_load=None)
+            header = gr.HTML(header_html(t, bool(settings.llm)), elem_id="nq-header", js_on_load=None)
             lang = gr.Radio(LANGUAGES, value="vi", label=t["language"], elem_id="nq-lang", scale=0, min_width=300)
         conversation = gr.State([])
         with gr.Tabs():
@@ -180,7 +180,7 @@ def build_ui(pipeline: Pipeline | None, settings: Settings, *, embedder=None) ->
             t = texts(lang_)
             keep_panel = panel_value and "nq-placeholder" not in panel_value
             return [
-                header_html(t),
+                header_html(t, bool(settings.llm)),
                 gr.update(label=t["tab_chat"]),
                 gr.update(label=t["tab_articles"]),
                 gr.update(label=t["chat_label"], placeholder=t["chat_placeholder"]),

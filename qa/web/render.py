@@ -236,5 +236,7 @@ def article_placeholder(t: dict) -> str:
     return f'<div class="nq-placeholder">{esc(t["article_placeholder"])}</div>'
 
 
-def header_html(t: dict) -> str:
-    return f'<div class="nq-header"><h1>{esc(t["title"])}</h1><p>{esc(t["subtitle"])}</p></div>'
+def header_html(t: dict, generative: bool = False) -> str:
+    """The title, and what the answers are: quoted, or written by the language model and checked."""
+    subtitle = t["subtitle_llm"] if generative else t["subtitle"]
+    return f'<div class="nq-header"><h1>{esc(t["title"])}</h1><p>{esc(subtitle)}</p></div>'

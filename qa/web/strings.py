@@ -13,6 +13,7 @@ TEXT = {
     "vi": {
         "title": "Hỏi đáp tin tức",
         "subtitle": "Hỏi về các bài báo đã lập chỉ mục. Mỗi câu trả lời trích nguyên văn từ bài báo và ghi rõ nguồn [n].",
+        "subtitle_llm": "Hỏi về các bài báo đã lập chỉ mục. Mô hình ngôn ngữ viết câu trả lời; mỗi câu được kiểm tra với đoạn nguồn [n] nó trích dẫn.",
         "language": "Ngôn ngữ / Language",
         "tab_chat": "Hỏi đáp",
         "tab_articles": "Bài báo",
@@ -73,6 +74,7 @@ TEXT = {
     "en": {
         "title": "News Q&A",
         "subtitle": "Ask about the indexed articles. Every answer quotes the articles word for word and cites its sources [n].",
+        "subtitle_llm": "Ask about the indexed articles. A language model writes the answers; each sentence is checked against the source [n] it cites.",
         "language": "Ngôn ngữ / Language",
         "tab_chat": "Chat",
         "tab_articles": "Articles",
