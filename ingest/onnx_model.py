@@ -134,27 +134,30 @@ class PieceTokenizer:
         return ids, np.asarray(offsets, dtype=np.int64)
 
 
+def session(path: Path, threads: int | None = None):
+    """An ONNX Runtime CPU session for a graph of newsqa's (`threads`: default one per core)."""
+    import onnxruntime as ort
+
+    options = ort.SessionOptions()
+    options.intra_op_num_threads = max(1, threads or os.cpu_count() or 1)
+    options.inter_op_num_threads = 1
+    options.execution_mode = ort.ExecutionMode.ORT_SEQUENTIAL
+    options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+    options.enable_cpu_mem_arena = False  # give a big ingest batch's memory back to the server afterwards
+    options.add_session_config_entry("session.intra_op.allow_spinning", "0")  # shared CPUs: no busy waits
+    return ort.InferenceSession(str(path), sess_options=options, providers=["CPUExecutionProvider"])
+
+
 class OnnxEncoder:
-    """Token embeddings of texts (prompts already added) with ONNX Runtime and the `tokenizers` library."""
+    """Token embeddings of texts (prompts already added) with ONNX Runtime and sentencepiece."""
 
     def __init__(self, folder: Path, threads: int | None = None):
-        import onnxruntime as ort
-
         folder = Path(folder)
         meta = json.loads((folder / ONNX_DIR / "encoder.json").read_text(encoding="utf-8"))
         self.dim = int(meta["dim"])
         self.tokenizer = PieceTokenizer(folder)
         self.table = word_table(folder)
-        options = ort.SessionOptions()
-        options.intra_op_num_threads = max(1, threads or os.cpu_count() or 1)
-        options.inter_op_num_threads = 1
-        options.execution_mode = ort.ExecutionMode.ORT_SEQUENTIAL
-        options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
-        options.enable_cpu_mem_arena = False  # give a big ingest batch's memory back to the server afterwards
-        options.add_session_config_entry("session.intra_op.allow_spinning", "0")  # shared CPUs: no busy waits
-        self.session = ort.InferenceSession(
-            str(folder / ONNX_DIR / "encoder.onnx"), sess_options=options, providers=["CPUExecutionProvider"]
-        )
+        self.session = session(folder / ONNX_DIR / "encoder.onnx", threads)
 
     def token_embeddings(self, texts: list[str]) -> list[tuple[np.ndarray, np.ndarray]]:
         """For each text, (token vectors [n, dim] float32, character offsets [n, 2]) incl. <s> and </s>."""

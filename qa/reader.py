@@ -46,7 +46,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ingest.onnx_model import ONNX_DIR, PieceTokenizer, word_table
+from ingest.onnx_model import ONNX_DIR, PieceTokenizer, session, word_table
 
 logger = logging.getLogger(__name__)
 
@@ -189,7 +189,6 @@ class Reader:
         self.coef = np.asarray(model.get("coef", [1.0] + [0.0] * (len(ANSWERABILITY) - 1)), dtype=np.float64)
         self.intercept = float(model.get("intercept", 0.0))
         self.threshold = float(meta.get("threshold", 0.5))
-        self._lock = threading.Lock()
 
     def sentence_score(self, reader: float, cosine: float, overlap: float) -> float:
         """The score that ranks answer sentences: the reader's, its stored cosine and word overlap, weighted
@@ -205,6 +204,18 @@ class Reader:
         )
         return 1.0 / (1.0 + math.exp(-z)) if z > -60 else 0.0
 
+    def judge(self, features: dict, cross: float) -> tuple[dict, object, float]:
+        """For the sentences read (`features`: key -> (reader score, cosine, overlap)): each one's
+        sentence score, the best one's key (None when none was read) and the probability that it
+        answers (0 when none was read)."""
+        scores = {key: self.sentence_score(*f) for key, f in features.items()}
+        if not scores:
+            return scores, None, 0.0
+        best = max(scores, key=scores.get)
+        best_reader = max(f[0] for f in features.values())
+        best_cosine = max(f[1] for f in features.values())
+        return scores, best, self.answerability(scores[best], best_reader, best_cosine, cross)
+
     def token_lengths(self, texts: list[str]) -> list[int]:
         if not texts:
             return []
@@ -215,9 +226,8 @@ class Reader:
         if not windows:
             return []
         ids, mask, sentence_of = encode_windows(self.tokenizer, question, windows, self.max_tokens)
-        logits = self.session.run(None, feeds(self.table, ids, mask, sentence_of, max(len(w.spans) for w in windows)))[
-            0
-        ]
+        n = max(len(w.spans) for w in windows)
+        (logits,) = self.session.run(None, feeds(self.table, ids, mask, sentence_of, n))
         out = []
         for i, w in enumerate(windows):
             scores = logits[i, 1 : 1 + len(w.spans)] - logits[i, 0]
@@ -285,14 +295,14 @@ def onnx_path(folder: Path, base: Path) -> Path:
 def export_reader(folder: Path = ARTEFACT, base: Path | None = None) -> Path:
     """Export the reader in `folder` to ONNX beside the base model (once; needs torch) and check it
     against PyTorch on a sample window; returns the path."""
-    import torch
-
-    from ingest.atomic import replacing
-
     base = base or base_model_folder()
     path = onnx_path(folder, base)
     if path.exists():
         return path
+    import torch  # only to export: answering needs no torch
+
+    from ingest.atomic import replacing
+
     meta = json.loads((folder / "reader.json").read_text(encoding="utf-8"))
     net = torch_net(folder, meta)
     table = word_table(base)
@@ -323,24 +333,13 @@ def export_reader(folder: Path = ARTEFACT, base: Path | None = None) -> Path:
             do_constant_folding=True,
             dynamo=False,
         )
-        got = _session(tmp).run(None, {k: v.numpy() for k, v in inputs.items()})[0]
+        got = session(tmp, THREADS).run(None, {k: v.numpy() for k, v in inputs.items()})[0]
         if not np.allclose(got, expected, atol=1e-3):
             raise ValueError(
                 f"the exported reader disagrees with PyTorch (max difference {np.abs(got - expected).max():.4f})"
             )
     logger.info("exported the reader to %s", path)
     return path
-
-
-def _session(path: Path):
-    import onnxruntime as ort
-
-    options = ort.SessionOptions()
-    options.intra_op_num_threads = THREADS
-    options.inter_op_num_threads = 1
-    options.enable_cpu_mem_arena = False
-    options.add_session_config_entry("session.intra_op.allow_spinning", "0")
-    return ort.InferenceSession(str(path), sess_options=options, providers=["CPUExecutionProvider"])
 
 
 _READER: Reader | None = None
@@ -358,15 +357,13 @@ def load_reader(folder: Path = ARTEFACT, base: Path | None = None) -> Reader:
             return _READER
         meta = json.loads((folder / "reader.json").read_text(encoding="utf-8"))
         base = base or base_model_folder()
-        path = onnx_path(folder, base)
-        if not path.exists():
-            export_reader(folder, base)
+        path = export_reader(folder, base)  # at once when exported already
         tokenizer = PieceTokens(PieceTokenizer(base))
         table = word_table(base)
         check = np.asarray(meta.get("embedding_check", []), dtype=np.float32)
         if check.size and not np.allclose(table[: len(check), :8], check, atol=1e-3):
             raise ValueError(f"{base} has other word embeddings than the reader was trained with")
-        reader = Reader(_session(path), tokenizer, table, meta)
+        reader = Reader(session(path, THREADS), tokenizer, table, meta)
         if default:
             _READER = reader
         return reader

@@ -111,20 +111,11 @@ class ReaderAnswerer:
         features, n_windows, best_cosine = (
             self.score(question, hits, retrieval.query_vector, searched) if hits else ({}, 0, 0.0)
         )
-        scores = {key: reader.sentence_score(*f) for key, f in features.items()}
-        ranked = sorted(scores.items(), key=lambda kv: -kv[1])
         cross = float(np.clip(1.0 - retrieval.lexical_weight, 0.0, 1.0))
-        if ranked:
-            best_key, best_score = ranked[0]
-            confidence = reader.answerability(
-                best_score,
-                max(f[0] for f in features.values()),
-                max(f[1] for f in features.values()),
-                cross,
-            )
-        else:
-            best_score, confidence = 0.0, 0.0
-        found = bool(ranked) and confidence >= self.threshold
+        scores, best, confidence = reader.judge(features, cross)
+        ranked = sorted(scores.items(), key=lambda kv: -kv[1])
+        best_score = scores[best] if best is not None else 0.0
+        found = best is not None and confidence >= self.threshold
         signals = {
             "confidence": round(confidence, 4),
             "threshold": self.threshold,

@@ -254,11 +254,10 @@ def calibrate(net, table, tokenizer, items: list[Item], rng: random.Random, log,
 def recalibrate(train_dir: Path, folder: Path, base: Path | None = None, seed: int = 0, log=print) -> dict:
     """Run the held-out calibration again for a trained reader in `folder` (rewrites its reader.json)."""
     import torch
-    from safetensors.torch import load_file
     from transformers import AutoTokenizer
 
     from ingest.embedder import DEFAULT_MODEL, load_embedder
-    from qa.reader import BASE_NAME, base_model_folder
+    from qa.reader import BASE_NAME, base_model_folder, torch_net
 
     torch.manual_seed(seed)
     rng = random.Random(seed)
@@ -267,13 +266,7 @@ def recalibrate(train_dir: Path, folder: Path, base: Path | None = None, seed: i
     items = load_items(Path(train_dir), tokenizer, rng)
     held_items = [it for it in items if int(it.paragraph.key[:8], 16) / 0xFFFFFFFF < HELD_OUT]
     meta = json.loads((folder / "reader.json").read_text(encoding="utf-8"))
-    from transformers import BertConfig
-
-    config = BertConfig(**meta["config"])
-    config.vocab_size = 2
-    net = build_net(config)
-    net.load_state_dict({k: v.float() for k, v in load_file(str(folder / "model.safetensors")).items()}, strict=False)
-    net.eval()
+    net = torch_net(folder, meta)
     table, _ = base_state(base, 0)
     embedder = load_embedder(DEFAULT_MODEL, base.parent)
     assert base.name == BASE_NAME

@@ -382,14 +382,10 @@ class Verifier:
         reader = self.reader_answerer.reader
         answerer = ReaderAnswerer(AnswerSettings(passages=len(hits)), reader=reader)  # reads every cited passage
         features, _, _ = answerer.score(sentence, hits, self.encode(sentence))
-        if not features:
-            return None, 0.0, []
         cross = float(np.clip(self.cross(sentence), 0.0, 1.0))
-        scores = {key: reader.sentence_score(*f) for key, f in features.items()}
-        best = max(scores, key=scores.get)
-        probability = reader.answerability(
-            scores[best], max(f[0] for f in features.values()), max(f[1] for f in features.values()), cross
-        )
+        scores, best, probability = reader.judge(features, cross)
+        if best is None:
+            return None, 0.0, []
         per_passage: dict[int, tuple[int, int]] = {}
         for key in sorted(scores, key=scores.get, reverse=True):
             per_passage.setdefault(key[0], key)
