@@ -247,7 +247,7 @@ def work_dir_option(help: str):
 
 
 @cli.command(name="eval")
-@click.argument("datasets", nargs=-1, type=click.Choice(["seed", "xquad-vi", "xquad-en"]))
+@click.argument("datasets", nargs=-1, type=click.Choice(["seed", "news", "xquad-vi", "xquad-en"]))
 @click.option(
     "--questions",
     type=click.Path(dir_okay=False, exists=True, path_type=Path),
@@ -306,6 +306,10 @@ def eval_(
             if not path.exists():
                 fail(f"{path} is absent. Give --shared DIR (the folder with eval/seed_questions.jsonl).")
             chosen.append(ds.file_dataset("seed", path, corpus or ds.ROOT / "seeds"))
+        elif name == "news":
+            if not (shared / ds.NEWS_CORPUS / "splits.json").exists():
+                fail(f"{shared / ds.NEWS_CORPUS} is absent. Give --shared DIR (the folder with corpora/dantri-unc/).")
+            chosen.append(ds.news_dataset(shared))
         else:
             if not (shared / "eval" / "xquad").exists():
                 fail(f"{shared / 'eval' / 'xquad'} is absent. Give --shared DIR (the folder with eval/xquad/).")

@@ -6,14 +6,14 @@ claim holds the gold text."""
 
 import json
 import re
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from ingest.normalize import match_key, normalize
 from ingest.readers import Article
 
 ROOT = Path(__file__).resolve().parent.parent
-DATASETS = ("seed", "xquad-vi", "xquad-en")
+DATASETS = ("seed", "news", "xquad-vi", "xquad-en")
 TEMPTING = ROOT / "tests" / "data" / "tempting_questions.jsonl"
 _MARKER = re.compile(r"\s*\[\d+\]")
 
@@ -28,6 +28,7 @@ class Question:
     need_all: bool  # seed format: every evidence string; XQuAD: any gold answer
     article: str | None = None  # the article that answers it
     probe: bool = False  # asked with its own article filtered out: must be refused
+    answers: list[str] = field(default_factory=list)  # the short answer phrase(s), match_key'd (news, XQuAD)
 
     @property
     def answerable(self) -> bool:
@@ -60,6 +61,15 @@ _SENTENCE_END = re.compile(r"(?<=[.!?…])\s+")
 
 def _bare(key: str) -> str:
     return key.strip(" .!?…;:,\"'“”‘’«»()[]")
+
+
+    def phrase(self, span: str | None) -> bool:
+        """Whether a marked answer phrase is right: a gold answer inside it, or it inside a gold answer
+        (at least half as long, so a lone syllable of a long answer does not count)."""
+        if not self.answers or not span:
+            return False
+        key = _bare(match_key(span))
+        return bool(key) and any(a in key or (key in a and 2 * len(key) >= len(a)) for a in self.answers)
 
 
 def first_claim(answer: str) -> str:
@@ -143,13 +153,23 @@ def xquad_articles(path: Path) -> list[Article]:
     return articles
 
 
-def xquad_dataset(shared: Path, lang: str, probes: bool = True, tempting: bool = True) -> Dataset:
-    """The Vietnamese XQuAD paragraphs as 48 articles; questions in `lang` ("vi" or "en"), then the
-    XQuAD-corpus tempting questions in `lang`, then (with `probes`) every question again as a probe."""
+def xquad_dataset(
+    shared: Path, lang: str, probes: bool = True, tempting: bool = True, fold: str | None = "validation"
+) -> Dataset:
+    """The Vietnamese XQuAD paragraphs as 48 articles (all of them indexed); the questions in `lang`
+    ("vi" or "en") about the articles of `fold` of `train/xquad-folds/folds.json` (the reader trains on
+    the `train` fold: report the `validation` one; None: all), then the XQuAD-corpus tempting
+    questions in `lang`, then (with `probes`) every question again as a probe."""
     folder = shared / "eval" / "xquad"
     vi = folder / "xquad.vi.json"
     articles = xquad_articles(vi)
     asked = json.loads((folder / f"xquad.{lang}.json").read_text(encoding="utf-8"))["data"]
+    titles = [item.get("title", "") for item in json.loads((folder / "xquad.en.json").read_text(encoding="utf-8"))["data"]]
+    folds = shared / "train" / "xquad-folds" / "folds.json"
+    if fold is not None and not folds.exists():
+        fold = None  # no folds file: every question
+    if fold is not None:
+        fold = set(json.loads(folds.read_text(encoding="utf-8"))[fold])
     # Gold answers are spans of the Vietnamese paragraphs: take them from the vi file, by id.
     gold = {
         qa["id"]: [match_key(a["text"]) for a in qa["answers"] if a["text"].strip()]
@@ -161,12 +181,50 @@ def xquad_dataset(shared: Path, lang: str, probes: bool = True, tempting: bool =
     for i, item in enumerate(asked):
         for p in item["paragraphs"]:
             for qa in p["qas"]:
+                if fold is not None and titles[i] not in fold:
+                    continue
                 q = Question(qa["id"], qa["question"], lang, "xquad", gold[qa["id"]], False, articles[i].id)
+                q.answers = list(gold[qa["id"]])
                 questions.append(q)
     probed = [replace(q, id=f"{q.id}:probe", kind="probe", probe=True) for q in questions] if probes else []
     if tempting:
         questions += tempting_questions("xquad", (lang,), articles)
     return Dataset(f"xquad-{lang}", articles, questions + probed, f"xquad:{vi.resolve()}")
+
+
+NEWS_CORPUS = Path("corpora") / "dantri-unc"
+
+
+def news_dataset(shared: Path, split: str = "validation") -> Dataset:
+    """`eval/news_questions.jsonl` over the articles of `split` of the dantri corpus (`splits.json`):
+    journalists' questions in Vietnamese (with or without diacritics) and English, with verbatim
+    evidence and the short answer phrase; `unanswerable` ones have no evidence."""
+    from ingest.readers import read_file
+
+    corpus = shared / NEWS_CORPUS
+    files = json.loads((corpus / "splits.json").read_text(encoding="utf-8"))[split]
+    articles = [read_file(corpus / f) for f in files]
+    by_file = {Path(a.source).name: a.id for a in articles}
+    questions = []
+    for line in (shared / "eval" / "news_questions.jsonl").read_text(encoding="utf-8").splitlines():
+        if not line.strip():
+            continue
+        item = json.loads(line)
+        evidence = [match_key(e) for e in item.get("evidence") or [] if e.strip()]
+        answer = match_key(item.get("answer") or "")
+        questions.append(
+            Question(
+                id=item["id"],
+                text=item["question"],
+                lang=item.get("lang", ""),
+                kind=item.get("kind", ""),
+                evidence=evidence,
+                need_all=True,
+                article=by_file.get(item.get("file", "")),
+                answers=[answer] if answer and evidence else [],
+            )
+        )
+    return Dataset("news", articles, questions, f"news:{corpus.resolve()}:{split}")
 
 
 def limit(dataset: Dataset, n: int) -> Dataset:
