@@ -25,6 +25,7 @@ NOT_FOUND = {
     "en": "The indexed articles do not answer this question.",
 }
 CLOSEST = {"vi": "Các đoạn gần nhất được liệt kê bên dưới.", "en": "The closest passages are listed below."}
+ANSWER_LABEL = {"vi": "Trả lời", "en": "Answer"}
 
 
 @dataclass
@@ -58,6 +59,7 @@ class Claim:
     verified: bool = True  # generated claims: it passed every check of qa.verify (quoted claims always do)
     reason: str = ""  # why it is not verified
     cited: list[int] = field(default_factory=list)  # every [n] it cites; [source] for a quoted claim
+    answer_span: dict | None = None  # the phrase that answers: {"start", "end", "text"}, offsets into `text`
 
     def __post_init__(self):
         if not self.cited and self.source:
@@ -93,9 +95,17 @@ class Answer:
     def to_dict(self) -> dict:
         return asdict(self)
 
+    def phrase(self) -> str:
+        """The phrase of the first claim that answers the question ("" when none is marked)."""
+        span = self.claims[0].answer_span if self.claims else None
+        return span["text"] if span else ""
+
     def plain_text(self) -> str:
         """The answer with its references, for a report or an e-mail."""
         lines = [render_claims(self.claims) if self.claims else self.answer, ""]
+        phrase = self.phrase()
+        if phrase:
+            lines.insert(0, f"{ANSWER_LABEL.get(self.language, ANSWER_LABEL['en'])}: {phrase}")
         if self.note:
             lines.insert(0, self.note)
         for s in self.sources:
@@ -149,10 +159,13 @@ def assemble(
     searched: str,
     signals: dict,
     confidence: dict[SentenceKey, float] | None = None,
+    phrases: dict[SentenceKey, tuple[int, int]] | None = None,
 ) -> Answer:
     """The answer made of the chosen sentences (in the order given): a sentence whose text was
     already said (an overlapping passage, a caption its paragraph repeats) is dropped; adjacent
-    sentences of one passage become one claim; sources are numbered in order of first citation."""
+    sentences of one passage become one claim; sources are numbered in order of first citation.
+    `phrases`: the answer phrase found in a sentence (offsets into its passage's text), marked in
+    its claim."""
     kept, seen = [], []
     for key in keys:
         text = _key(hits[key[0]].text, hits[key[0]].sentences[key[1]])
@@ -170,7 +183,13 @@ def assemble(
         highlights.setdefault(h_i, []).extend(spans)
         a, b = spans[0][0], spans[-1][1]
         best = max((confidence or {}).get(k, -1.0) for k in group)
-        claims.append(Claim(hits[h_i].text[a:b], n, a, b, round(best, 4) if best >= 0 else None))
+        claim = Claim(hits[h_i].text[a:b], n, a, b, round(best, 4) if best >= 0 else None)
+        for key in group:
+            pa, pb = (phrases or {}).get(key, (0, 0))
+            if a <= pa < pb <= b:
+                claim.answer_span = answer_span(claim.text, pa - a, pb - a)
+                break
+        claims.append(claim)
     return Answer(
         question=question,
         answer=render_claims(claims),
@@ -182,6 +201,18 @@ def assemble(
         language=language,
         signals=signals,
     )
+
+
+_EDGE = " \t\n,.;:!?…\"'“”‘’«»()[]"
+
+
+def answer_span(text: str, start: int, end: int) -> dict | None:
+    """{"start", "end", "text"} of text[start:end] without surrounding spaces and punctuation; None when empty."""
+    while start < end and text[start] in _EDGE:
+        start += 1
+    while end > start and text[end - 1] in _EDGE:
+        end -= 1
+    return {"start": start, "end": end, "text": text[start:end]} if end > start else None
 
 
 def _key(text: str, span: tuple[int, int]) -> str:

@@ -406,7 +406,20 @@ def serve(obj: Context, host, port):
 )
 @click.option("--limit", type=click.IntRange(0), default=0, help="Use only N questions (a quick trial run).")
 @click.option("--threads", type=click.IntRange(1), default=2, show_default=True, help="CPU threads for training.")
-def train_reader(train_dir, out, stages, seed, limit, threads):
+@click.option(
+    "--corpus",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="News corpus whose train split gives cloze questions [default ../shared/corpora/dantri-unc].",
+)
+@click.option(
+    "--mix-scale",
+    type=click.FloatRange(0.01),
+    default=1.0,
+    show_default=True,
+    help="Scale the questions drawn per stage.",
+)
+@click.option("--layers", type=click.IntRange(1, 12), default=None, help="Transformer layers of the reader.")
+def train_reader(train_dir, out, stages, seed, limit, threads, corpus, mix_scale, layers):
     """Fine-tune the answer reader (sentence scores + answerability) on CPU; 35-60 minutes on 2 cores.
 
     \b
@@ -423,6 +436,9 @@ def train_reader(train_dir, out, stages, seed, limit, threads):
     train_dir = train_dir or default_shared() / "train"
     if not train_dir.is_dir():
         fail(f"{train_dir} is absent. Give --train-dir DIR (the folder described in its README.md).")
+    from qa.datasets import NEWS_CORPUS
+    from qa.reader import LAYERS
+
     tr.train(
         train_dir,
         out=out or ARTEFACT,
@@ -431,5 +447,47 @@ def train_reader(train_dir, out, stages, seed, limit, threads):
         limit=limit,
         threads=threads,
         log=lambda m: click.echo(m, err=True),
+        corpus=corpus or default_shared() / NEWS_CORPUS,
+        mix_scale=mix_scale,
+        layers=layers or LAYERS,
     )
+    _choose_threshold(out or ARTEFACT, train_dir.parent)
     click.echo(f"Exported for questions: {export_reader(out or ARTEFACT, base_model_folder())}.")
+
+
+def _choose_threshold(folder: Path, shared: Path) -> None:
+    from qa import threshold
+    from qa.reader import base_model_folder
+
+    if not (shared / "eval" / "news_questions.jsonl").exists():
+        click.echo(f"No {shared / 'eval' / 'news_questions.jsonl'}: the threshold stays the calibration's.", err=True)
+        return
+    chosen = threshold.choose(folder, shared, base_model_folder().parent, log=lambda m: click.echo(m, err=True))
+    click.echo(
+        f"Threshold {chosen['threshold']}: refuses {chosen['refused_answerable']:.1%} of the answerable and "
+        f"{chosen['refused_unanswerable']:.1%} of the unanswerable news validation questions."
+    )
+
+
+@cli.command("choose-threshold")
+@click.option(
+    "--reader",
+    "folder",
+    type=click.Path(file_okay=False, exists=True, path_type=Path),
+    help="The reader folder [default qa/reader_model].",
+)
+@click.option(
+    "--shared",
+    type=click.Path(file_okay=False, exists=True, path_type=Path),
+    help="The shared material folder [default ../shared].",
+)
+def choose_threshold(folder, shared):
+    """Choose the reader's refusal threshold on the news validation questions (writes reader.json).
+
+    \b
+    newsqa choose-threshold
+    """
+    from qa.datasets import default_shared
+    from qa.reader import ARTEFACT
+
+    _choose_threshold(folder or ARTEFACT, shared or default_shared())

@@ -55,14 +55,6 @@ class Question:
             key in e and (2 * len(key) >= len(e) or key in map(_bare, _SENTENCE_END.split(e))) for e in self.evidence
         )
 
-
-_SENTENCE_END = re.compile(r"(?<=[.!?…])\s+")
-
-
-def _bare(key: str) -> str:
-    return key.strip(" .!?…;:,\"'“”‘’«»()[]")
-
-
     def phrase(self, span: str | None) -> bool:
         """Whether a marked answer phrase is right: a gold answer inside it, or it inside a gold answer
         (at least half as long, so a lone syllable of a long answer does not count)."""
@@ -70,6 +62,13 @@ def _bare(key: str) -> str:
             return False
         key = _bare(match_key(span))
         return bool(key) and any(a in key or (key in a and 2 * len(key) >= len(a)) for a in self.answers)
+
+
+_SENTENCE_END = re.compile(r"(?<=[.!?…])\s+")
+
+
+def _bare(key: str) -> str:
+    return key.strip(" .!?…;:,\"'“”‘’«»()[]")
 
 
 def first_claim(answer: str) -> str:
@@ -164,7 +163,9 @@ def xquad_dataset(
     vi = folder / "xquad.vi.json"
     articles = xquad_articles(vi)
     asked = json.loads((folder / f"xquad.{lang}.json").read_text(encoding="utf-8"))["data"]
-    titles = [item.get("title", "") for item in json.loads((folder / "xquad.en.json").read_text(encoding="utf-8"))["data"]]
+    titles = [
+        item.get("title", "") for item in json.loads((folder / "xquad.en.json").read_text(encoding="utf-8"))["data"]
+    ]
     folds = shared / "train" / "xquad-folds" / "folds.json"
     if fold is not None and not folds.exists():
         fold = None  # no folds file: every question

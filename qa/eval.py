@@ -40,7 +40,7 @@ from pathlib import Path
 import numpy as np
 
 from qa.datasets import Dataset, Question
-from qa.systems import DEPTH, NAIVE, NAIVE_K, OURS, Outcome, Runner, naive_store
+from qa.systems import DEPTH, NAIVE, NAIVE_K, OURS, Outcome, Runner, is_ours, naive_store
 
 logger = logging.getLogger(__name__)
 
@@ -76,12 +76,14 @@ def summarize(system: str, questions: list[Question], outcomes: list[Outcome], d
         "latency_p50_ms": float(np.percentile(main, 50) * 1000) if main else None,
         "latency_p95_ms": float(np.percentile(main, 95) * 1000) if main else None,
     }
-    if system == OURS:
+    if is_ours(system):
 
         def refused(pairs):
             return sum(not o.found for _, o in pairs) / len(pairs) if pairs else None
 
         out["cited"] = sum(bool(o.cited) for _, o in answerable) / n
+        phrased = [o for q, o in answerable if q.answers]
+        out["phrase"] = sum(bool(o.phrase) for o in phrased) / len(phrased) if phrased else None
         out["refused_unanswerable"] = refused(unanswerable)  # all of them: probes, tempting and others
         out["refused_probes"] = refused([(q, o) for q, o in unanswerable if q.probe])
         out["refused_tempting"] = refused([(q, o) for q, o in unanswerable if q.kind == "tempting"])
@@ -188,7 +190,7 @@ def evaluate(
     for n, q in enumerate(dataset.questions):
         order = systems[n % len(systems) :] + systems[: n % len(systems)]  # rotate: no system always first
         for system in order:
-            if q.probe and system != OURS:
+            if q.probe and not is_ours(system):
                 outcomes[system].append(Outcome([], 0.0))
                 continue
             outcomes[system].append(runner.run(system, q))
@@ -208,9 +210,11 @@ def evaluate(
             "cited": ours.cited if q.answerable else None,
             "confidence": confidence(ours),
             "signals": ours.signals,
-            "first_hit": {s: first_hit(outcomes[s][i].ranks) for s in systems if not (q.probe and s != OURS)},
-            "first": {s: outcomes[s][i].first for s in systems if not (q.probe and s != OURS)},
-            "claim": {s: outcomes[s][i].claim for s in systems if not (q.probe and s != OURS)},
+            "first_hit": {s: first_hit(outcomes[s][i].ranks) for s in systems if not (q.probe and not is_ours(s))},
+            "first": {s: outcomes[s][i].first for s in systems if not (q.probe and not is_ours(s))},
+            "claim": {s: outcomes[s][i].claim for s in systems if not (q.probe and not is_ours(s))},
+            "span": ours.span,
+            "phrase": ours.phrase,
             "llm": ours.llm,
             "ms": round(ours.seconds * 1000, 2),
         }
@@ -262,16 +266,16 @@ def _fmt(value, digits=3) -> str:
 def markdown(results: list[dict]) -> str:
     head = (
         "| dataset | system | R@1 | R@5 | R@10 | MRR@10 | first | cited | refused unanswerable (all) "
-        "| refused probes | refused tempting | refused answerable | p50 ms | p95 ms |"
+        "| refused probes | refused tempting | refused answerable | answer phrase | p50 ms | p95 ms |"
     )
-    lines = [head, "|" + "---|" * 14]
+    lines = [head, "|" + "---|" * 15]
     for r in results:
         for s in r["systems"].values():
             lines.append(
                 f"| {r['dataset']} | {s['system']} | {_fmt(s['recall@1'])} | {_fmt(s['recall@5'])} | "
                 f"{_fmt(s['recall@10'])} | {_fmt(s['mrr@10'])} | {_fmt(s.get('first'))} | {_fmt(s.get('cited'))} | "
                 f"{_fmt(s.get('refused_unanswerable'))} | {_fmt(s.get('refused_probes'))} | "
-                f"{_fmt(s.get('refused_tempting'))} | {_fmt(s.get('refused_answerable'))} | "
+                f"{_fmt(s.get('refused_tempting'))} | {_fmt(s.get('refused_answerable'))} | {_fmt(s.get('phrase'))} | "
                 f"{_fmt(s['latency_p50_ms'], 1)} | {_fmt(s['latency_p95_ms'], 1)} |"
             )
     notes = []

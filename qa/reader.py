@@ -54,7 +54,8 @@ ARTEFACT = Path(__file__).resolve().parent / "reader_model"
 BASE_NAME = "multilingual-e5-small"
 LAYERS = 6
 MAX_TOKENS = 192
-QUESTION_TOKENS = 48  # a longer question is cut to this many tokens
+QUESTION_TOKENS = 64  # a longer question is cut to this many tokens
+MAX_SPAN_TOKENS = 24  # the longest answer phrase read
 QUERY_PREFIX, PASSAGE_PREFIX = "query: ", "passage: "
 THREADS = 2
 CHOOSER = ("reader", "cosine", "overlap")  # per-sentence features, weighted into the sentence score
@@ -79,12 +80,14 @@ def build_net(config):
             h = config.hidden_size
             self.head = nn.Sequential(nn.Dropout(0.1), nn.Linear(h, h), nn.GELU(), nn.Linear(h, 1))
             self.null = nn.Sequential(nn.Dropout(0.1), nn.Linear(h, h), nn.GELU(), nn.Linear(h, 1))
+            self.span = nn.Linear(h, 2)
 
         def forward(self, inputs_embeds, attention_mask, sentence_of, n_sentences):
             """inputs_embeds (B, T, H); sentence_of (B, T): sentence number of each token, -1 outside
             any sentence; n_sentences: a number, or the tensor arange(n) (so an export keeps it
             dynamic). Returns logits (B, 1 + n_sentences): [null, sentence 0, ...], -1e4 where a
-            window has no such sentence."""
+            window has no such sentence; and span logits (B, T, 2): each token's score as the first
+            and as the last token of the answer phrase, -1e4 outside the sentences."""
             hidden = self.bert(inputs_embeds=inputs_embeds, attention_mask=attention_mask).last_hidden_state
             if not torch.is_tensor(n_sentences):
                 n_sentences = torch.arange(n_sentences, device=hidden.device)
@@ -94,7 +97,8 @@ def build_net(config):
             pooled = (member @ hidden) / counts.clamp(min=1.0)
             logits = self.head(pooled).squeeze(-1).masked_fill(counts.squeeze(-1) == 0, -1e4)
             null = self.null(hidden[:, 0]).squeeze(-1)
-            return torch.cat([null.unsqueeze(1), logits], dim=1)
+            spans = self.span(hidden).masked_fill((sentence_of < 0).unsqueeze(-1), -1e4)
+            return torch.cat([null.unsqueeze(1), logits], dim=1), spans
 
     return ReaderNet(config)
 
@@ -109,21 +113,24 @@ class Window:
 
 
 def encode_windows(tokenizer, question: str, windows: list[Window], max_tokens: int = MAX_TOKENS):
-    """Token ids, attention mask and sentence-of-token arrays for a batch of windows (numpy, padded)."""
+    """Token ids, attention mask, sentence-of-token and token offsets (characters of the window
+    text; -1 outside it) for a batch of windows (numpy, padded)."""
     q_ids = tokenizer(QUERY_PREFIX + question, add_special_tokens=False)["input_ids"][:QUESTION_TOKENS]
-    rows, sent_rows = [], []
+    rows, sent_rows, offset_rows = [], [], []
     for w in windows:
         enc = tokenizer(PASSAGE_PREFIX + w.text, add_special_tokens=False, return_offsets_mapping=True)
         budget = max_tokens - len(q_ids) - 4  # <s> q </s></s> ctx </s>
         ids = enc["input_ids"][:budget]
         offsets = enc["offset_mapping"][:budget]
         sent = [-1] * len(ids)
+        spans = [(-1, -1)] * len(ids)
         shift = len(PASSAGE_PREFIX)
         j = 0
         for t, (a, b) in enumerate(offsets):
             a, b = a - shift, b - shift
             if b <= 0 or b <= a:
                 continue
+            spans[t] = (max(a, 0), b)
             while j < len(w.spans) and w.spans[j][1] <= a:
                 j += 1
             if j < len(w.spans) and a < w.spans[j][1] and b > w.spans[j][0]:
@@ -132,16 +139,19 @@ def encode_windows(tokenizer, question: str, windows: list[Window], max_tokens: 
         row = [bos, *q_ids, eos, eos, *ids, eos]
         rows.append(row)
         sent_rows.append([-1] * (len(q_ids) + 3) + sent + [-1])
+        offset_rows.append([(-1, -1)] * (len(q_ids) + 3) + spans + [(-1, -1)])
     width = max(len(r) for r in rows)
     pad = tokenizer.pad_token_id
     input_ids = np.full((len(rows), width), pad, dtype=np.int64)
     mask = np.zeros((len(rows), width), dtype=np.int64)
     sentence_of = np.full((len(rows), width), -1, dtype=np.int64)
-    for i, (r, s) in enumerate(zip(rows, sent_rows)):
+    token_offsets = np.full((len(rows), width, 2), -1, dtype=np.int64)
+    for i, (r, s, o) in enumerate(zip(rows, sent_rows, offset_rows)):
         input_ids[i, : len(r)] = r
         mask[i, : len(r)] = 1
         sentence_of[i, : len(s)] = s
-    return input_ids, mask, sentence_of
+        token_offsets[i, : len(o)] = o
+    return input_ids, mask, sentence_of, token_offsets
 
 
 def pack_windows(text: str, spans: list[tuple[int, int]], lengths: list[int], budget: int, key=None) -> list[Window]:
@@ -221,20 +231,47 @@ class Reader:
             return []
         return [len(ids) for ids in self.tokenizer(list(texts), add_special_tokens=False)["input_ids"]]
 
-    def score_windows(self, question: str, windows: list[Window]) -> list[np.ndarray]:
-        """For each window, one score per sentence (sentence logit minus the window's null logit)."""
+    def score_windows(self, question: str, windows: list[Window]) -> list[WindowRead]:
+        """Read `question` with each window: per sentence, its score (sentence logit minus the
+        window's null logit); per token, its answer-phrase scores."""
         if not windows:
             return []
-        ids, mask, sentence_of = encode_windows(self.tokenizer, question, windows, self.max_tokens)
+        ids, mask, sentence_of, offsets = encode_windows(self.tokenizer, question, windows, self.max_tokens)
         n = max(len(w.spans) for w in windows)
-        (logits,) = self.session.run(None, feeds(self.table, ids, mask, sentence_of, n))
+        logits, spans = self.session.run(None, feeds(self.table, ids, mask, sentence_of, n))
         out = []
         for i, w in enumerate(windows):
             scores = logits[i, 1 : 1 + len(w.spans)] - logits[i, 0]
             # sentences cut off by the length limit were not read: no score
             present = [(sentence_of[i] == j).any() for j in range(len(w.spans))]
-            out.append(np.where(present, scores, -np.inf).astype(np.float32))
+            scores = np.where(present, scores, -np.inf).astype(np.float32)
+            out.append(WindowRead(w, scores, spans[i, :, 0], spans[i, :, 1], offsets[i], sentence_of[i]))
         return out
+
+
+@dataclass
+class WindowRead:
+    """What the reader made of one window: a score per sentence and, per token, how likely it is
+    to open (`start`) or close (`end`) the answer phrase."""
+
+    window: Window
+    scores: np.ndarray
+    start: np.ndarray
+    end: np.ndarray
+    offsets: np.ndarray  # (tokens, 2): character offsets in the window text, -1 outside it
+    sentence_of: np.ndarray
+
+    def span(self, j: int) -> tuple[int, int, float] | None:
+        """The best answer phrase inside sentence `j`: (start, end) offsets into the window text and
+        its score (start + end logits); None when the sentence was not read."""
+        tokens = np.flatnonzero(self.sentence_of == j)
+        if not len(tokens):
+            return None
+        pair = self.start[tokens][:, None] + self.end[tokens][None, :]
+        width = tokens[None, :] - tokens[:, None]
+        pair = np.where((width >= 0) & (width < MAX_SPAN_TOKENS), pair, -np.inf)
+        a, b = np.unravel_index(int(np.argmax(pair)), pair.shape)
+        return int(self.offsets[tokens[a], 0]), int(self.offsets[tokens[b], 1]), float(pair[a, b])
 
 
 def feeds(table: np.ndarray, ids: np.ndarray, mask: np.ndarray, sentence_of: np.ndarray, n: int) -> dict:
@@ -285,10 +322,11 @@ def torch_net(folder: Path, meta: dict):
 
 
 def onnx_path(folder: Path, base: Path) -> Path:
-    """Where the export of the reader in `folder` lives: named by a hash of its files."""
-    digest = hashlib.sha256()
-    for name in ("model.safetensors", "reader.json"):
-        digest.update((folder / name).read_bytes())
+    """Where the export of the reader in `folder` lives: named by a hash of its network (weights and
+    configuration; the calibration and threshold in reader.json do not change the export)."""
+    digest = hashlib.sha256((folder / "model.safetensors").read_bytes())
+    meta = json.loads((folder / "reader.json").read_text(encoding="utf-8"))
+    digest.update(json.dumps(meta.get("config", {}), sort_keys=True).encode())
     return base / ONNX_DIR / f"reader-{digest.hexdigest()[:12]}.onnx"
 
 
@@ -308,12 +346,12 @@ def export_reader(folder: Path = ARTEFACT, base: Path | None = None) -> Path:
     table = word_table(base)
     tokens = PieceTokens(PieceTokenizer(base))
     window = Window("Quảng Ngãi đề nghị Bộ hỗ trợ. Kim ngạch đạt 1,9 tỷ USD.", [(0, 28), (29, 55)])
-    ids, mask, sentence_of = encode_windows(tokens, "Quảng Ngãi đề nghị gì?", [window, window])
+    ids, mask, sentence_of, _ = encode_windows(tokens, "Quảng Ngãi đề nghị gì?", [window, window])
     mask[1, -3:] = 0
     inputs = {k: torch.from_numpy(v) for k, v in feeds(table, ids, mask, sentence_of, 2).items()}
     names = ["inputs_embeds", "attention_mask", "sentence_of", "slots"]
     with torch.no_grad():
-        expected = net(*(inputs[k] for k in names)).numpy()
+        expected = [x.numpy() for x in net(*(inputs[k] for k in names))]
     with replacing(path) as tmp, torch.no_grad(), warnings.catch_warnings():
         warnings.simplefilter("ignore")  # tracer notes about shapes; the graph is checked below
         torch.onnx.export(
@@ -321,23 +359,26 @@ def export_reader(folder: Path = ARTEFACT, base: Path | None = None) -> Path:
             tuple(inputs[k] for k in names),
             str(tmp),
             input_names=names,
-            output_names=["logits"],
+            output_names=["logits", "spans"],
             dynamic_axes={
                 "inputs_embeds": {0: "batch", 1: "tokens"},
                 "attention_mask": {0: "batch", 1: "tokens"},
                 "sentence_of": {0: "batch", 1: "tokens"},
                 "slots": {0: "sentences"},
                 "logits": {0: "batch", 1: "slots"},
+                "spans": {0: "batch", 1: "tokens"},
             },
             opset_version=17,
             do_constant_folding=True,
             dynamo=False,
         )
-        got = session(tmp, THREADS).run(None, {k: v.numpy() for k, v in inputs.items()})[0]
-        if not np.allclose(got, expected, atol=1e-3):
-            raise ValueError(
-                f"the exported reader disagrees with PyTorch (max difference {np.abs(got - expected).max():.4f})"
-            )
+        got = session(tmp, THREADS).run(None, {k: v.numpy() for k, v in inputs.items()})
+        for g, e in zip(got, expected):
+            live = e > -1e3  # the masked places hold -1e4 in both
+            if not np.allclose(g[live], e[live], atol=1e-3):
+                raise ValueError(
+                    f"the exported reader disagrees with PyTorch (max difference {np.abs(g - e)[live].max():.4f})"
+                )
     logger.info("exported the reader to %s", path)
     return path
 

@@ -34,7 +34,7 @@ class AnswerSettings:
 
     threshold: float | None = None
     passages: int = 3  # the best-ranked passages the reader reads
-    candidates: int = 8  # stage 1: sentences (by stored cosine + word overlap) whose windows are read
+    candidates: int = 0  # stage 1: sentences (by stored cosine + word overlap) whose windows are read; 0: all
     max_sentences: int = 3
     margin: float = 1.0  # a further answer sentence scores within this (log-odds) of the best one
 
@@ -71,7 +71,8 @@ class ReaderAnswerer:
 
     def score(self, question: str, hits: list[Hit], query_vector, searched: str = ""):
         """Stage 1 and the reader: {(hit index, sentence index): (reader score, cosine, overlap)} for
-        the sentences read, the number of windows read, and the best stage-1 cosine."""
+        the sentences read, the number of windows read, the best stage-1 cosine, and for each
+        sentence read the window read that scored it best (and its index there)."""
         reader = self.reader
         asked = searched or question
         wanted = content_words(asked)
@@ -81,7 +82,7 @@ class ReaderAnswerer:
             for s_i, (a, b) in enumerate(hit.sentences):
                 stage1[(h_i, s_i)] = (sentence_cosine(hit, s_i, query_vector), coverage(wanted, hit.text[a:b]))
         ranked = sorted(stage1, key=lambda k: -(stage1[k][0] + 0.05 * stage1[k][1]))
-        wanted_sentences = set(ranked[: self.s.candidates])
+        wanted_sentences = set(ranked[: self.s.candidates] if self.s.candidates else ranked)
         q_tokens = len(reader.tokenizer(QUERY_PREFIX + asked, add_special_tokens=False)["input_ids"])
         budget = reader.max_tokens - min(q_tokens, QUESTION_TOKENS) - 7
         windows = []
@@ -94,22 +95,24 @@ class ReaderAnswerer:
                 if any((h_i, first + j) in wanted_sentences for j in range(len(w.spans))):
                     windows.append(w)
         read_scores: dict[tuple[int, int], float] = {}
-        for w, row in zip(windows, reader.score_windows(asked, windows)):
-            h_i, first = w.key
-            for j, value in enumerate(row):
-                if np.isfinite(value):
-                    key = (h_i, first + j)
-                    read_scores[key] = max(read_scores.get(key, -np.inf), float(value))
+        reads = {}  # sentence key -> (the window read that scored it best, its index there)
+        for read in reader.score_windows(asked, windows):
+            h_i, first = read.window.key
+            for j, value in enumerate(read.scores):
+                key = (h_i, first + j)
+                if np.isfinite(value) and value > read_scores.get(key, -np.inf):
+                    read_scores[key] = float(value)
+                    reads[key] = (read, j)
         features = {key: (value, *stage1[key]) for key, value in read_scores.items()}
         best_cosine = max((c for c, _ in stage1.values()), default=0.0)
-        return features, len(windows), best_cosine
+        return features, len(windows), best_cosine, reads
 
     def answer(self, question: str, retrieval: Retrieval, searched: str = "") -> Answer:
         language = (retrieval.query or analyse(question, searched)).language
         hits = retrieval.hits
         reader = self.reader
-        features, n_windows, best_cosine = (
-            self.score(question, hits, retrieval.query_vector, searched) if hits else ({}, 0, 0.0)
+        features, n_windows, best_cosine, reads = (
+            self.score(question, hits, retrieval.query_vector, searched) if hits else ({}, 0, 0.0, {})
         )
         cross = float(np.clip(1.0 - retrieval.lexical_weight, 0.0, 1.0))
         scores, best, confidence = reader.judge(features, cross)
@@ -135,4 +138,19 @@ class ReaderAnswerer:
             for key in keys
             if key in scores
         }
-        return assemble(question, hits, keys, language, searched or question, signals, confidence)
+        phrases = answer_phrases(keys, hits, reads) if question_shape(question).kind == "single" else {}
+        return assemble(question, hits, keys, language, searched or question, signals, confidence, phrases)
+
+
+def answer_phrases(keys, hits: list[Hit], reads: dict) -> dict:
+    """The answer phrase the reader found in each chosen sentence (offsets into its passage)."""
+    out = {}
+    for key in keys:
+        if key not in reads:
+            continue
+        read, j = reads[key]
+        span = read.span(j)
+        if span is not None:
+            base = hits[key[0]].sentences[read.window.key[1]][0]
+            out[key] = (base + span[0], base + span[1])
+    return out

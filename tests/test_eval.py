@@ -201,3 +201,45 @@ def test_eval_compare_on_seed(tmp_path):
             assert "[" not in (d["claim"][sy.OURS] or "")
         else:
             assert set(d["first"].values()) == {None}
+
+
+def test_phrase_rule():
+    q = question(["Ông Hà Thanh Quốc, Giám đốc Sở GD&ĐT Quảng Nam"], answers=["hà thanh quốc"])
+    assert q.phrase("Hà Thanh Quốc")  # the gold answer
+    assert q.phrase("ông Hà Thanh Quốc, Giám đốc")  # the gold answer inside the marked phrase
+    assert q.phrase("Thanh Quốc")  # most of the gold answer
+    assert not q.phrase("Quốc")  # a fragment is not
+    assert not q.phrase(None) and not q.phrase("")
+    assert not question(["x"]).phrase("x")  # no gold phrase: nothing to score
+
+
+def test_news_dataset_reads_the_validation_articles():
+    shared_file(SHARED / "eval" / "news_questions.jsonl")
+    news = ds.news_dataset(SHARED)
+    splits = json.loads((SHARED / ds.NEWS_CORPUS / "splits.json").read_text())
+    assert len(news.articles) == len(splits["validation"])
+    assert len(news.questions) == 140
+    answerable = [q for q in news.questions if q.answerable]
+    assert answerable and all(q.article and q.answers for q in answerable)
+    assert all(not q.answers for q in news.questions if not q.answerable)
+
+
+def test_xquad_reports_the_validation_fold():
+    shared_file(SHARED / "train" / "xquad-folds" / "folds.json")
+    folds = json.loads((SHARED / "train" / "xquad-folds" / "folds.json").read_text())
+    titles = [a["title"] for a in json.loads((SHARED / "eval" / "xquad" / "xquad.en.json").read_text())["data"]]
+    dataset = ds.xquad_dataset(SHARED, "en", probes=False, tempting=False)
+    assert len(dataset.articles) == 48  # every article is indexed
+    asked = {q.article for q in dataset.questions}
+    validation = {a.id for a, t in zip(dataset.articles, titles) if t in folds["validation"]}
+    assert asked == validation
+
+
+def test_threshold_pick():
+    from qa.threshold import pick
+
+    chosen = pick([0.9, 0.8, 0.7, 0.6, 0.5, 0.4, 0.35, 0.95, 0.85, 0.75] * 2, [0.1, 0.2, 0.3, 0.45, 0.6], 0.10)
+    assert chosen["refused_answerable"] <= 0.10
+    assert chosen["threshold"] == 0.35  # the lowest that refuses 3 of 5 unanswerable; 0.45 refuses 4 answerable
+    assert chosen["refused_unanswerable"] == 0.6
+    assert pick([0.5], [], 0.05)["threshold"] <= 0.5

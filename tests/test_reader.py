@@ -103,6 +103,23 @@ def test_scores_are_per_sentence_and_finite(reader):
 
     text = "Hà Nội là thủ đô của Việt Nam. Thành phố có hơn 8 triệu dân."
     windows = [Window(text, [(0, 30), (31, len(text))])]
-    (scores,) = reader.score_windows("Dân số Hà Nội là bao nhiêu?", windows)
-    assert scores.shape == (2,) and np.isfinite(scores).all()
-    assert scores[1] > scores[0]
+    (read,) = reader.score_windows("Dân số Hà Nội là bao nhiêu?", windows)
+    assert read.scores.shape == (2,) and np.isfinite(read.scores).all()
+    assert read.scores[1] > read.scores[0]
+    start, end, score = read.span(1)
+    assert 31 <= start < end <= len(text) and np.isfinite(score)
+    assert "8 triệu" in text[start:end]
+
+
+def test_answer_marks_the_phrase(embedder, reader):
+    """A factoid answer's first claim marks the phrase that answers (offsets into the claim text)."""
+    passage = [
+        "Dự án cao tốc Bắc - Nam đoạn qua tỉnh Quảng Ngãi được khởi công vào tháng 9.",
+        "Tuyến đường dài 88 km, đi qua 7 huyện và thị xã của tỉnh.",
+    ]
+    answer = _ask(embedder, reader, "Tuyến cao tốc qua Quảng Ngãi dài bao nhiêu km?", [passage])
+    span = answer.claims[0].answer_span
+    assert span is not None and "88" in span["text"], answer.claims[0]
+    assert answer.claims[0].text[span["start"] : span["end"]] == span["text"]
+    assert answer.phrase() == span["text"]
+    assert answer.plain_text().startswith("Trả lời: " + span["text"])
