@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from ingest.normalize import words
 from ingest.store import Key
 from qa.answer import Answer, assemble, refused
+from qa.kinds import asked_kind, kind_fit, sentence_kinds
 from qa.language import EN_FUNCTION_WORDS
 from qa.query import analyse
 from qa.retriever import Hit, Retrieval
@@ -45,6 +46,7 @@ class Thresholds:
     vi_coverage: float = 0.5
     cross_dense: float = 0.77
     relative: float = 0.97  # further answer sentences must score at least this share of the best
+    kind: float = 0.02  # weight of whether a sentence gives the kind of fact asked (qa.kinds)
     max_sentences: int = 3
 
 
@@ -102,11 +104,13 @@ class ExtractiveAnswerer:
         hits = retrieval.hits
         q = retrieval.query_vector
         wanted = content_words(query.searched)
+        asked = asked_kind(question)
         candidates = []  # (score, cosine, hit index, sentence index)
         for h_i, hit in enumerate(hits):
             for s_i, (a, b) in enumerate(hit.sentences):
                 cos = sentence_cosine(hit, s_i, q)
                 score = cos + 0.05 * coverage(wanted, hit.text[a:b]) + 0.02 * hit.dense
+                score += self.t.kind * kind_fit(asked, sentence_kinds(hit.text[a:b]))
                 candidates.append((score, cos, h_i, s_i))
         candidates.sort(key=lambda c: -c[0])
         # The first answer sentence comes from the best-ranked passage: retrieval ranks passages

@@ -58,13 +58,27 @@ QUESTION_TOKENS = 64  # a longer question is cut to this many tokens
 MAX_SPAN_TOKENS = 24  # the longest answer phrase read
 QUERY_PREFIX, PASSAGE_PREFIX = "query: ", "passage: "
 THREADS = 2
-CHOOSER = ("reader", "cosine", "overlap")  # per-sentence features, weighted into the sentence score
-ANSWERABILITY = ("best", "best_reader", "best_cosine", "cross", "cross_best", "cross_cosine")
+# Per-sentence features, weighted into the sentence score: the reader's score, the stored cosine, the
+# share of the question's words, and whether the sentence gives the kind of fact asked (`qa.kinds`).
+CHOOSER = ("reader", "cosine", "overlap", "kind")
+ANSWERABILITY = ("best", "best_reader", "best_cosine", "cross", "cross_best", "cross_cosine", "best_kind")
 
 
-def answerability_features(best: float, best_reader: float, best_cosine: float, cross: float) -> list[float]:
-    """The question-level features of `ANSWERABILITY` (`cross`: 1 when the question's language is not the passages')."""
-    return [best, best_reader, best_cosine, cross, cross * best, cross * best_cosine]
+def answerability_features(
+    best: float, best_reader: float, best_cosine: float, cross: float, best_kind: float = 0.0, names=ANSWERABILITY
+) -> list[float]:
+    """The question-level features `names` (`cross`: 1 when the question's language is not the
+    passages'; `best_kind`: the best sentence's kind fit)."""
+    values = {
+        "best": best,
+        "best_reader": best_reader,
+        "best_cosine": best_cosine,
+        "cross": cross,
+        "cross_best": cross * best,
+        "cross_cosine": cross * best_cosine,
+        "best_kind": best_kind,
+    }
+    return [values[name] for name in names]
 
 
 def build_net(config):
@@ -196,35 +210,37 @@ class Reader:
         chooser = meta.get("chooser", {})
         self.weights = np.asarray([float(chooser.get(k, 1.0 if k == "reader" else 0.0)) for k in CHOOSER], np.float32)
         model = meta.get("answerability", {})
-        self.coef = np.asarray(model.get("coef", [1.0] + [0.0] * (len(ANSWERABILITY) - 1)), dtype=np.float64)
+        self.features = tuple(model.get("features", ANSWERABILITY))
+        self.coef = np.asarray(model.get("coef", [1.0] + [0.0] * (len(self.features) - 1)), dtype=np.float64)
         self.intercept = float(model.get("intercept", 0.0))
         self.threshold = float(meta.get("threshold", 0.5))
 
-    def sentence_score(self, reader: float, cosine: float, overlap: float) -> float:
-        """The score that ranks answer sentences: the reader's, its stored cosine and word overlap, weighted
-        as fitted on held-out training data."""
-        return float(self.weights @ np.asarray([reader, cosine, overlap], dtype=np.float32))
+    def sentence_score(self, *features: float) -> float:
+        """The score that ranks answer sentences: the `CHOOSER` features (reader score, stored cosine,
+        word overlap, kind fit), weighted as fitted on held-out training data."""
+        return float(self.weights @ np.asarray(features, dtype=np.float32))
 
-    def answerability(self, best: float, best_reader: float, best_cosine: float, cross: float) -> float:
+    def answerability(
+        self, best: float, best_reader: float, best_cosine: float, cross: float, best_kind: float = 0.0
+    ) -> float:
         """Probability that the question is answered by the best sentence (`cross`: 0..1, how much the
         question's language differs from the articles')."""
-        z = (
-            float(self.coef @ np.asarray(answerability_features(best, best_reader, best_cosine, cross)))
-            + self.intercept
-        )
+        values = answerability_features(best, best_reader, best_cosine, cross, best_kind, self.features)
+        z = float(self.coef @ np.asarray(values)) + self.intercept
         return 1.0 / (1.0 + math.exp(-z)) if z > -60 else 0.0
 
     def judge(self, features: dict, cross: float) -> tuple[dict, object, float]:
-        """For the sentences read (`features`: key -> (reader score, cosine, overlap)): each one's
-        sentence score, the best one's key (None when none was read) and the probability that it
-        answers (0 when none was read)."""
+        """For the sentences read (`features`: key -> the `CHOOSER` features): each one's sentence
+        score, the best one's key (None when none was read) and the probability that it answers (0
+        when none was read)."""
         scores = {key: self.sentence_score(*f) for key, f in features.items()}
         if not scores:
             return scores, None, 0.0
         best = max(scores, key=scores.get)
         best_reader = max(f[0] for f in features.values())
         best_cosine = max(f[1] for f in features.values())
-        return scores, best, self.answerability(scores[best], best_reader, best_cosine, cross)
+        kind = features[best][3]
+        return scores, best, self.answerability(scores[best], best_reader, best_cosine, cross, kind)
 
     def token_lengths(self, texts: list[str]) -> list[int]:
         if not texts:

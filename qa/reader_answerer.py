@@ -20,6 +20,7 @@ import numpy as np
 from ingest.errors import ModelError
 from qa.answer import Answer, assemble, refused
 from qa.answerer import content_words, coverage, sentence_cosine
+from qa.kinds import asked_kind, kind_fit, sentence_kinds
 from qa.query import analyse
 from qa.reader import QUERY_PREFIX, QUESTION_TOKENS, pack_windows
 from qa.retriever import Hit, Retrieval
@@ -76,11 +77,14 @@ class ReaderAnswerer:
         reader = self.reader
         asked = searched or question
         wanted = content_words(asked)
+        kind = asked_kind(question)
         read = hits[: self.s.passages]
-        stage1 = {}  # (hit index, sentence index) -> (cosine, overlap)
+        stage1 = {}  # (hit index, sentence index) -> (cosine, overlap, kind fit)
         for h_i, hit in enumerate(read):
             for s_i, (a, b) in enumerate(hit.sentences):
-                stage1[(h_i, s_i)] = (sentence_cosine(hit, s_i, query_vector), coverage(wanted, hit.text[a:b]))
+                text = hit.text[a:b]
+                fit = kind_fit(kind, sentence_kinds(text))
+                stage1[(h_i, s_i)] = (sentence_cosine(hit, s_i, query_vector), coverage(wanted, text), fit)
         ranked = sorted(stage1, key=lambda k: -(stage1[k][0] + 0.05 * stage1[k][1]))
         wanted_sentences = set(ranked[: self.s.candidates] if self.s.candidates else ranked)
         q_tokens = len(reader.tokenizer(QUERY_PREFIX + asked, add_special_tokens=False)["input_ids"])
@@ -104,7 +108,7 @@ class ReaderAnswerer:
                     read_scores[key] = float(value)
                     reads[key] = (read, j)
         features = {key: (value, *stage1[key]) for key, value in read_scores.items()}
-        best_cosine = max((c for c, _ in stage1.values()), default=0.0)
+        best_cosine = max((f[0] for f in stage1.values()), default=0.0)
         return features, len(windows), best_cosine, reads
 
     def answer(self, question: str, retrieval: Retrieval, searched: str = "") -> Answer:
@@ -134,7 +138,7 @@ class ReaderAnswerer:
         margin = self.s.margin * reader.weights[0]
         keys = arrange(question_shape(question), ranked, hits, self.s.max_sentences, margin)
         confidence = {  # per sentence read (a list run may hold items the reader did not read)
-            key: reader.answerability(scores[key], features[key][0], features[key][1], cross)
+            key: reader.answerability(scores[key], features[key][0], features[key][1], cross, features[key][3])
             for key in keys
             if key in scores
         }

@@ -41,6 +41,8 @@ ANSWERERS = ("reader", "rules")  # with --compare, ours is also run with the oth
 def is_ours(system: str) -> bool:
     """Our pipeline, with the configured answerer ("newsqa") or the other one ("newsqa-rules")."""
     return system == OURS or system.startswith(OURS + "-")
+
+
 DEPTH = 10  # ranks scored: Recall@1/5/10, MRR@10
 NAIVE_K = 5
 

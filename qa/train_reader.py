@@ -186,7 +186,7 @@ def _fit_chooser(groups: list[tuple[np.ndarray, int]]) -> dict:
     """Conditional logit: weights of the `CHOOSER` features so the gold sentence of each group scores highest."""
     import torch
 
-    w = torch.tensor([1.0, 0.0, 0.0], requires_grad=True)
+    w = torch.tensor([1.0] + [0.0] * (len(CHOOSER) - 1), requires_grad=True)
     opt = torch.optim.LBFGS([w], max_iter=200, line_search_fn="strong_wolfe")
     xs = [torch.tensor(x, dtype=torch.float32) for x, _ in groups]
     gold = [g for _, g in groups]
@@ -208,6 +208,7 @@ def calibrate(net, table, tokenizer, items: list[Item], rng: random.Random, log,
     from sklearn.linear_model import LogisticRegression
 
     from qa.answerer import content_words, coverage
+    from qa.kinds import asked_kind, kind_fit, sentence_kinds
 
     sets = []  # (item, paragraphs, label, kind)
     for it in items:
@@ -231,6 +232,7 @@ def calibrate(net, table, tokenizer, items: list[Item], rng: random.Random, log,
     for n, (it, ps, label, kind) in enumerate(sets):
         _, per = _question_score(net, table, tokenizer, it.question, ps)
         wanted = content_words(it.question)
+        asked = asked_kind(it.question)
         feats, gold = [], None
         for pi, p in enumerate(ps):
             cos = sentence_vectors[p.key] @ query[it.question]
@@ -239,9 +241,11 @@ def calibrate(net, table, tokenizer, items: list[Item], rng: random.Random, log,
                     continue
                 if label == 1 and pi == 0 and si == it.target:
                     gold = len(feats)
-                feats.append([float(per[pi][si]), float(cos[si]), coverage(wanted, p.text[a:b])])
+                text = p.text[a:b]
+                fit = kind_fit(asked, sentence_kinds(text))
+                feats.append([float(per[pi][si]), float(cos[si]), coverage(wanted, text), fit])
         cross = 1.0 if it.source == "mlqa-de" or (it.source.startswith("xquad-") and it.source != "xquad-vi") else 0.0
-        rows.append((np.asarray(feats, dtype=np.float32).reshape(-1, 3), label, kind, cross, gold))
+        rows.append((np.asarray(feats, dtype=np.float32).reshape(-1, len(CHOOSER)), label, kind, cross, gold))
         if n % 200 == 0:
             log(f"calibration {n}/{len(sets)}")
     chooser = _fit_chooser([(x, g) for x, _, _, _, g in rows if g is not None and len(x)])
@@ -256,7 +260,9 @@ def calibrate(net, table, tokenizer, items: list[Item], rng: random.Random, log,
             total += 1
             correct += int(np.argmax(f)) == gold
         i = int(np.argmax(f))
-        X.append(answerability_features(float(f[i]), float(x[:, 0].max()), float(x[:, 1].max()), cross))
+        X.append(
+            answerability_features(float(f[i]), float(x[:, 0].max()), float(x[:, 1].max()), cross, float(x[i, 3]))
+        )
         y.append(label)
         kinds.append(kind)
     X, y = np.asarray(X), np.asarray(y)

@@ -392,6 +392,7 @@ class Verifier:
         others = [
             key
             for key in per_passage.values()
-            if reader.answerability(scores[key], features[key][0], features[key][1], cross) >= self.threshold
+            if reader.answerability(scores[key], features[key][0], features[key][1], cross, features[key][3])
+            >= self.threshold
         ]
         return best, probability, others
