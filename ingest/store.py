@@ -22,6 +22,7 @@ import os
 import socket
 import threading
 import uuid
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -35,6 +36,7 @@ logger = logging.getLogger(__name__)
 CHUNKS = "newsqa_chunks"
 ARTICLES = "newsqa_articles"
 GENERATION_ID = "__generation__"
+PAGE = 2000  # records per page when scanning a collection
 # Chroma needs an embedding per record; registry records are never searched by vector.
 REGISTRY_VECTOR = [1.0]
 
@@ -61,6 +63,7 @@ class Key:
     VALUE = "value"  # generation record: the generation
     STORE_ID = "store"  # generation record: a random id of this store, made on its first write
     WRITER = "writer"  # generation record: host:pid of the process that wrote it
+    COMMITTED = "committed"  # registry: the generation of the commit that last wrote the record
 
 
 @dataclass
@@ -343,6 +346,19 @@ def read_state(articles) -> State:
         return State(0, "", "")
     meta = got["metadatas"][0] or {}
     return State(int(meta.get(Key.VALUE, 0)), str(meta.get(Key.STORE_ID, "")), str(meta.get(Key.WRITER, "")))
+
+
+def scan(collection, include: list[str]) -> Iterator[tuple]:
+    """(id, [document,] [metadata]) of every record of a collection, page by page."""
+    offset = 0
+    while True:
+        got = collection.get(include=include, limit=PAGE, offset=offset)
+        columns = [got["ids"]] + [got[k] for k in include]
+        for row in zip(*columns):
+            yield (*row[:-1], row[-1] or {}) if "metadatas" in include else row
+        if len(got["ids"]) < PAGE:
+            return
+        offset += PAGE
 
 
 def generation_record(value: int, store_id: str) -> tuple[str, list[float], str, dict]:

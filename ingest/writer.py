@@ -13,7 +13,6 @@ import numpy as np
 
 from ingest.chunk import Chunk, chunk_text
 from ingest.embedder import pack_vectors
-from ingest.lexical import LexicalIndex
 from ingest.readers import Article
 from ingest.records import (
     ArticleInfo,
@@ -57,7 +56,6 @@ class Planned:
     texts: list[str]  # embed_text of each chunk
     vectors: list  # one embedding per chunk
     packed: list[str]  # packed sentence vectors per chunk
-    old_chunk_ids: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -80,7 +78,6 @@ class Writer:
         self.generation, store_id, _ = read_state(index.articles)
         self.store_id = store_id or new_store_id()
         index.store_id = self.store_id
-        self._lexical: LexicalIndex | None = None  # loaded when first needed: an unchanged re-ingest never is
         self.group: list[tuple[Article, ArticleInfo | None, list[Chunk]]] = []  # queued for the model
         self.group_chunks = 0
         self.window: list[Planned] = []
@@ -89,21 +86,6 @@ class Writer:
         self.seen: dict[str, tuple[str, str]] = {}  # article id -> (hash, source) in this run
         self.deferred: list[Article] = []
         self.moved: list[tuple[ArticleInfo, str]] = []
-
-    @property
-    def lexical(self) -> LexicalIndex:
-        """The lexical index of the committed state, which each commit updates."""
-        if self._lexical is None:
-            loaded = LexicalIndex.load(self.index.lexical_dir)
-            if loaded is not None and loaded.generation == self.generation and loaded.store_id == self.store_id:
-                self._lexical = loaded
-            else:
-                self._lexical, _ = self.index.rebuild_lexical(self.generation)
-        return self._lexical
-
-    @lexical.setter
-    def lexical(self, value: LexicalIndex) -> None:
-        self._lexical = value
 
     # ---- ingest ----------------------------------------------------------------------------
     def run(self, articles: Iterable[Article]) -> None:
@@ -227,7 +209,6 @@ class Writer:
         got = self.index.chunks.get(
             where=article_where(plan.article.id, plan.old.hash), include=["documents", "metadatas", "embeddings"]
         )
-        plan.old_chunk_ids = list(got["ids"])
         out = {}
         for doc, meta, vec in zip(got["documents"], got["metadatas"], got["embeddings"]):
             key = (embed_text(meta.get(Key.TITLE, ""), doc), meta.get(Key.SENTENCES, ""))
@@ -276,18 +257,15 @@ class Writer:
                 metadatas=[chunk_meta(p.article, p.chunks[j], p.packed[j]) for p, j in part],
             )
         self._fault("chunks")
-        # 3. the lexical index of generation g+1
+        # 3. lexical commit: the batch's articles replaced, with the state "generation g+1, these articles"
         generation = self.generation + 1
-        self.lexical = self.lexical.updated(
-            {i for p in changed for i in p.old_chunk_ids},
-            [p.ids[j] for p, j in rows],
-            [p.texts[j] for p, j in rows],
-            generation,
-        )
-        self.lexical.store_id = self.store_id
-        self.lexical.save(index.lexical_dir)
+        lexical = index.writable_lexical()
+        touched = [p.article.id for p in plans]
+        lexical.delete_articles(touched)
+        lexical.add((p.ids[j], p.article.id, p.texts[j]) for p, j in rows)
+        lexical.commit(generation, self.store_id, touched)
         self._fault("lexical")
-        # 4. commit: registry records and the generation record in one call
+        # 4. Chroma commit: registry records and the generation record in one call
         self._commit_records(
             [
                 (
@@ -315,6 +293,7 @@ class Writer:
     def _commit_records(self, records: list[tuple[str, str, dict]], generation: int) -> None:
         """Step 4: upsert registry records (id, document, metadata) with the generation record."""
         gen_id, gen_vector, gen_document, gen_meta = generation_record(generation, self.store_id)
+        records = [(id_, document, {**meta, Key.COMMITTED: generation}) for id_, document, meta in records]
         for i in range(0, max(1, len(records)), WRITE_BATCH):
             part = records[i : i + WRITE_BATCH]
             last = i + WRITE_BATCH >= len(records)
@@ -326,7 +305,6 @@ class Writer:
                 metadatas=[r[2] for r in part] + ([gen_meta] if last else []),
             )
         self.generation = generation
-        self.index.use_lexical(self.lexical)
         self.last_commit = time.monotonic()
         self.report.commits += 1
 
@@ -362,14 +340,10 @@ class Writer:
             return
         self._commit()
         self._cleanup(wait=False)
-        old_ids = []
-        for info in infos:
-            got = self.index.chunks.get(where={Key.ARTICLE_ID: info.id}, include=[])
-            old_ids += got["ids"]
         generation = self.generation + 1
-        self.lexical = self.lexical.updated(set(old_ids), [], [], generation)
-        self.lexical.store_id = self.store_id
-        self.lexical.save(self.index.lexical_dir)
+        lexical = self.index.writable_lexical()
+        lexical.delete_articles([i.id for i in infos])
+        lexical.commit(generation, self.store_id, [i.id for i in infos])
         self._fault("lexical")
         self._commit_records(
             [

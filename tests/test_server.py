@@ -28,7 +28,7 @@ def test_ingest_ask_reingest_against_a_server(server, make_settings, embedder, t
     first = ingest(pipeline, tmp_path / "articles")
     assert len(first.added) == 4
     assert not (data / "chroma").exists()  # vectors live on the server; the folder keeps the lexical index
-    assert (data / "lexical" / "CURRENT").exists()
+    assert (data / "lexical" / "tantivy" / "meta.json").exists()
     title = pipeline.read([files[2]]).articles[0].title
     answer = pipeline.ask(title)
     assert answer.sources or answer.related
