@@ -93,7 +93,7 @@ def disk_mb(path: Path) -> float:
 def environment(settings) -> dict[str, str]:
     env = {**os.environ, "NEWSQA_DATA_DIR": str(settings.data_dir), "NEWSQA_MODEL": settings.model}
     env["NEWSQA_ANSWERER"] = settings.answerer
-    env["NEWSQA_CHROMA_URL"] = ""
+    env["NEWSQA_CHROMA_URL"] = settings.chroma_url  # "" for the bench's own indexes: in-process
     env["NEWSQA_MODELS_DIR"] = str(settings.model_folder_root)
     return env
 
