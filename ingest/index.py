@@ -114,6 +114,12 @@ class Index:
             out[id_] = article_info(id_, meta)
         return out
 
+    def current_hashes(self, article_ids: list[str]) -> dict[str, str]:
+        """The committed hash of each of these articles ("" when not committed or unknown)."""
+        got = self.articles.get(ids=list(article_ids), include=["metadatas"])
+        found = {id_: (meta or {}).get(Key.ARTICLE_HASH, "") for id_, meta in zip(got["ids"], got["metadatas"])}
+        return {a: found.get(a, "") for a in article_ids}
+
     def article_text(self, article_id: str) -> tuple[ArticleInfo, str]:
         got = self.articles.get(ids=[article_id], include=["metadatas", "documents"])
         if not got["ids"] or not got["metadatas"][0].get(Key.ARTICLE_HASH):
@@ -286,7 +292,10 @@ class Index:
         """Remove articles and their chunks; returns the ids removed."""
         with self.writing():
             self.recover()
-            registry = self.registry()
+            got = self.articles.get(ids=list(dict.fromkeys(article_ids)), include=["metadatas"])
+            registry = {
+                i: article_info(i, m) for i, m in zip(got["ids"], got["metadatas"]) if (m or {}).get(Key.ARTICLE_HASH)
+            }
             missing = [a for a in article_ids if a not in registry]
             if missing:
                 raise NotFoundError(
@@ -307,6 +316,7 @@ class Index:
         return removed
 
     def _prune_locked(self, folders: list[Path], writer: "Writer") -> list[str]:
+        writer.load_all()
         roots = [Path(f).resolve() for f in folders]
         gone = []
         for info in list(writer.registry.values()):

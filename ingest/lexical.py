@@ -27,6 +27,7 @@ import json
 import logging
 import math
 import shutil
+import time
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -121,8 +122,15 @@ class LexicalIndex:
 
     def reload(self) -> None:
         """Read the last commit (any process's)."""
-        self._index.reload()
-        searcher = self._index.searcher()
+        for attempt in range(3):  # a writer's clean-up may delete a segment between two reads
+            try:
+                self._index.reload()
+                searcher = self._index.searcher()
+                break
+            except ValueError:
+                if attempt == 2:
+                    raise
+                time.sleep(0.05)
         state = LexicalState()
         hits = searcher.search(self._term("id", STATE_ID), limit=1, count=False).hits
         if hits:

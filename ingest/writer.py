@@ -73,8 +73,10 @@ class Writer:
         self.index = index
         self.report = report
         self.progress = progress or (lambda article, n: None)
-        self.registry = index.registry()
-        self.by_hash = {info.hash: info.id for info in self.registry.values()}
+        # the committed records this session may need (`look_up`), not the whole registry: at a
+        # million chunks reading it all would cost more than embedding a thousand new articles
+        self.registry: dict[str, ArticleInfo] = {}
+        self.by_hash: dict[str, str] = {}
         self.generation, store_id, _ = read_state(index.articles)
         self.store_id = store_id or new_store_id()
         index.store_id = self.store_id
@@ -88,7 +90,41 @@ class Writer:
         self.moved: list[tuple[ArticleInfo, str]] = []
 
     # ---- ingest ----------------------------------------------------------------------------
+    def look_up(self, articles: list[Article]) -> None:
+        """Read the registry records of these articles: by id (and by the id a file article whose
+        name is taken gets), and by content hash (another article with the same text)."""
+        ids, hashes = set(), set()
+        for a in articles:
+            ids.add(a.id)
+            if a.source and not a.url and "://" not in a.source:
+                ids.add(path_article_id(a.id, a.source))
+            hashes.add(a.content_hash)
+        found = []
+        ids, hashes = sorted(ids), sorted(hashes)
+        for i in range(0, len(ids), WRITE_BATCH):
+            got = self.index.articles.get(ids=ids[i : i + WRITE_BATCH], include=["metadatas"])
+            found += zip(got["ids"], got["metadatas"])
+        for i in range(0, len(hashes), WRITE_BATCH):
+            where = {Key.ARTICLE_HASH: {"$in": hashes[i : i + WRITE_BATCH]}}
+            got = self.index.articles.get(where=where, include=["metadatas"])
+            found += zip(got["ids"], got["metadatas"])
+        self._learn(found)
+
+    def load_all(self) -> None:
+        """Read the whole registry (to prune)."""
+        self._learn((info.id, None, info) for info in self.index.registry().values())
+
+    def _learn(self, records) -> None:
+        for row in records:
+            id_, meta = row[0], row[1]
+            info = row[2] if len(row) > 2 else article_info(id_, meta or {})
+            if info.hash and id_ not in self.registry:
+                self.registry[id_] = info
+                self.by_hash.setdefault(info.hash, id_)
+
     def run(self, articles: Iterable[Article]) -> None:
+        articles = list(articles)
+        self.look_up(articles)
         for article in articles:
             self._classify(article)
         for article in self.deferred:  # duplicates of another article, unless that one changed in this run

@@ -345,12 +345,17 @@ def serve_probe(settings, warm: int = 3) -> dict:
             "gradio_client_errors": len(client_errors),
         }
     finally:
-        server.terminate()
-        try:
-            server.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            server.kill()
-            server.wait()
+        stop(server, 15)
+
+
+def stop(proc: subprocess.Popen, timeout: float) -> None:
+    """Terminate a process; kill it when it has not stopped within `timeout` seconds."""
+    proc.terminate()
+    try:
+        proc.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
 
 
 def _free_port() -> int:

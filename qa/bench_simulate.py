@@ -27,7 +27,7 @@ import time
 from dataclasses import replace
 from pathlib import Path
 
-from qa.bench import DEFAULT_CORPUS, ROOT, disk_mb, environment, percentile, questions, rss_mb, serve_probe
+from qa.bench import DEFAULT_CORPUS, ROOT, disk_mb, environment, percentile, questions, rss_mb, serve_probe, stop
 
 SMALL = 10_000
 POOL_ARTICLES = 300
@@ -173,12 +173,7 @@ def measure_server(settings, work: Path, rounds: int, log) -> dict:
         )
         return result
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
+        stop(proc, 30)
 
 
 def met(out: dict, n: int) -> dict:

@@ -140,47 +140,42 @@ def test_kill_9_between_the_two_commits_then_rerun_repairs_without_a_rebuild(
     assert LexicalIndex.open(data / "lexical" / "tantivy").generation == rerun.index.generation()
 
 
-def test_interrupted_remove_then_rerun(corpus, make_settings, embedder, tmp_path):
-    before, _ = corpus
-    pipeline = open_pipeline(make_settings, embedder, tmp_path / "data")
-    first = ingest(pipeline, before)
-    gone = first.added[0]
+def remove_crashing_at(step: str, corpus, make_settings, embedder, data) -> list[str]:
+    """Ingest the first corpus, then remove its first article, crashing at `step`; returns the ids added."""
+    pipeline = open_pipeline(make_settings, embedder, data)
+    added = ingest(pipeline, corpus[0]).added
 
     def crash(at: str) -> None:
-        if at == "commit":
+        if at == step:
             raise Crash(at)
 
     pipeline.index.fault = crash
     with pytest.raises(Crash):
-        pipeline.remove([gone])
+        pipeline.remove([added[0]])
+    return added
+
+
+def test_interrupted_remove_then_rerun(corpus, make_settings, embedder, tmp_path):
+    added = remove_crashing_at("commit", corpus, make_settings, embedder, tmp_path / "data")
+    gone = added[0]
     rerun = open_pipeline(make_settings, embedder, tmp_path / "data")
     assert gone not in {a.id for a in rerun.articles()}  # committed: gone for readers already
     assert rerun.index.recover() == [gone]
-    assert set(state(rerun)["articles"]) == set(first.added) - {gone}
+    assert set(state(rerun)["articles"]) == set(added) - {gone}
 
 
 def test_remove_interrupted_between_the_two_commits_keeps_the_article(corpus, make_settings, embedder, tmp_path):
     """The lexical index committed the removal, Chroma did not: the article is still there, and
     the next write puts its chunks back into the lexical index (it knows which: the lexical state
     names the articles of its last commit)."""
-    before, _ = corpus
-    pipeline = open_pipeline(make_settings, embedder, tmp_path / "data")
-    first = ingest(pipeline, before)
-    kept = first.added[0]
-
-    def crash(at: str) -> None:
-        if at == "lexical":
-            raise Crash(at)
-
-    pipeline.index.fault = crash
-    with pytest.raises(Crash):
-        pipeline.remove([kept])
+    added = remove_crashing_at("lexical", corpus, make_settings, embedder, tmp_path / "data")
+    kept = added[0]
     rerun = open_pipeline(make_settings, embedder, tmp_path / "data")
     assert kept in {a.id for a in rerun.articles()}
     assert rerun.index.lexical().state.touched == [kept]
     with rerun.index.writing():
         assert rerun.index.recover() == [kept]
-    assert set(state(rerun)["articles"]) == set(first.added)
+    assert set(state(rerun)["articles"]) == set(added)
     assert rerun.index.lexical_rebuilds == 0
 
 
