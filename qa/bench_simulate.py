@@ -90,8 +90,15 @@ def run(settings, n: int, corpus: Path = DEFAULT_CORPUS, work_dir: Path | None =
         sized = replace(settings, data_dir=data, chroma_url="", models_dir=models)
         log(f"— {size:,} chunks in {data}")
         out[str(size)] = measure(sized, size, pool_path, work, kw.get("rounds", 2), kw.get("server", True), log)
-        out[str(size)]["ingest_vs_raw"] = out[str(size)]["ingest_chunks_per_s"] / raw["chunks_per_s"]
-    out["raw_encode_after"] = raw_encode(open_embedder(settings), new_articles)  # the machine is shared: twice
+    # the machine is shared: the raw rate again at the end, the ratios against the mean of both
+    # (wall clock), and by CPU time (what the ingest spends beyond encoding, whatever the load)
+    out["raw_encode_after"] = after = raw_encode(open_embedder(settings), new_articles)
+    raw_rate = (raw["chunks_per_s"] + after["chunks_per_s"]) / 2
+    raw_cpu_rate = (raw["chunks"] + after["chunks"]) / (raw["cpu_s"] + after["cpu_s"])
+    for size in dict.fromkeys([SMALL, n]):
+        ingest = out[str(size)]["ingest"]
+        out[str(size)]["ingest_vs_raw"] = ingest["chunks_per_s"] / raw_rate
+        out[str(size)]["ingest_vs_raw_cpu"] = ingest["chunks"] / ingest["cpu_s"] / raw_cpu_rate
     out["targets"] = TARGETS
     out["met"] = met(out, n)
     return {"simulate": out}
@@ -184,6 +191,7 @@ def met(out: dict, n: int) -> dict:
         "open_s": big["open_s"] <= TARGETS["open_s"],
         "no_rebuild_on_open": not big["lexical_rebuild_on_open"],
         "ingest_vs_raw": big["ingest_vs_raw"] >= TARGETS["ingest_vs_raw"],
+        "ingest_vs_raw_cpu": big["ingest_vs_raw_cpu"] >= TARGETS["ingest_vs_raw"],
     }
 
 
@@ -321,7 +329,8 @@ def summary(result: dict) -> str:
         ("open (s)", "open_s", ".2f"),
         ("query p95 (ms)", "query_p95_ms", ".1f"),
         ("ingest (chunks/s)", "ingest_chunks_per_s", ".1f"),
-        ("ingest / raw encode", "ingest_vs_raw", ".2f"),
+        ("ingest / raw encode (wall clock)", "ingest_vs_raw", ".2f"),
+        ("ingest / raw encode (CPU time)", "ingest_vs_raw_cpu", ".2f"),
         ("serve RSS (MB)", "serve_rss_mb", ".0f"),
         ("Chroma server RSS (MB)", "chroma_server_rss_mb", ".0f"),
         ("disk (MB)", "disk_mb", ".0f"),
@@ -346,7 +355,8 @@ def summary(result: dict) -> str:
         "",
         f"Targets at {int(sizes[-1]):,} against {int(sizes[0]):,}: query p95 x{ratio:.2f} (<= x2), serve RSS "
         f"{big['serve_rss_mb']:.0f} MB (<= 1536), open {big['open_s']:.2f}s (<= 5), no rebuild on open, ingest "
-        f"{big['ingest_vs_raw']:.0%} of the raw encode rate (>= 90%).",
+        f"{big['ingest_vs_raw']:.0%} of the raw encode rate by wall clock, {big['ingest_vs_raw_cpu']:.0%} by CPU time "
+        "(>= 90%).",
         "Met: " + ", ".join(f"{k} {'yes' if v else 'NO'}" for k, v in out["met"].items()),
     ]
     return "\n".join(lines)

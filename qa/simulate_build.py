@@ -40,6 +40,11 @@ SENTENCES = (3, 8)  # sentences per simulated chunk: from 3 to 7
 NOISE = 0.02  # standard deviation of the noise added to each vector component (vectors have norm 1)
 BATCH = 1000  # chunks per Chroma write
 MARKER = "simulated.json"
+IDLE_SECONDS = 600  # an unfinished index nothing wrote to for this long was left by a build that died
+
+
+def _last_write(folder: Path) -> float:
+    return max((f.stat().st_mtime for f in folder.rglob("*")), default=0.0)
 
 
 @dataclass
@@ -124,12 +129,17 @@ def build(data_dir: Path, n_chunks: int, pool: Pool, seed: int, progress=None) -
     lexical index), committed as generation 1; a marker file says it is complete."""
     data_dir = Path(data_dir)
     marker = data_dir / MARKER
+    while data_dir.exists() and any(data_dir.iterdir()) and not marker.exists():
+        if time.time() - _last_write(data_dir) > IDLE_SECONDS:
+            raise SystemExit(f"{data_dir} holds an incomplete simulated index; delete it and run again.")
+        time.sleep(10)  # another process is building it: wait for it
     if marker.exists():
         done = json.loads(marker.read_text())
         if done.get("chunks") == n_chunks:
             return done
-    if data_dir.exists() and any(data_dir.iterdir()):
-        raise SystemExit(f"{data_dir} holds an incomplete simulated index; delete it and run again.")
+        raise SystemExit(
+            f"{data_dir} holds a simulated index of {done.get('chunks')} chunks; delete it and run again."
+        )
     started = time.perf_counter()
     client = open_client(StoreConfig(data_dir))
     chunks_collection, articles_collection = get_collections(client)

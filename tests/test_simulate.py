@@ -32,6 +32,7 @@ def test_summary_puts_the_sizes_side_by_side():
         "query_p95_ms": 20.0,
         "ingest_chunks_per_s": 30.0,
         "ingest_vs_raw": 0.95,
+        "ingest_vs_raw_cpu": 0.97,
         "serve_rss_mb": 600.0,
         "disk_mb": 100.0,
         "lexical_rebuild_on_open": False,
