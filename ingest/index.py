@@ -5,25 +5,35 @@ from the article id, the chunk's index and text, and the article hash. Re-ingest
 article embeds and writes nothing; a changed one gets new chunks (reusing the vectors of chunks
 whose text did not change) and its old chunks go.
 
-Writers take a file lock on the data folder (one writer at a time); readers take no lock. Writes
-are committed in batches (every `commit_chunks` chunks or `commit_seconds`), each batch by this
-protocol, which keeps the index exact across a crash (kill -9) at any point:
+Two stores hold the index: Chroma (chunks, vectors, the article registry and the generation
+record) and the lexical index (Tantivy, `ingest.lexical`, in `DATA_DIR/lexical/`). Writers take a
+file lock on the data folder (one writer at a time); readers take no lock. Writes are committed
+in batches (every `commit_chunks` chunks or `commit_seconds`), each batch by this protocol, which
+keeps the index exact across a crash (kill -9) at any point:
 
 1. the registry record of each article in the batch gets `pending = new hash` (a new article gets
    a record with an empty `article_hash`, invisible to readers);
 2. the batch's chunks are written under their article's new hash (invisible: readers only show
    chunks whose hash is the registry's);
-3. the lexical index with the batch applied is saved as a new version, tagged generation g+1;
-4. commit: one upsert writes the batch's registry records (`article_hash = new hash`, `retired =
-   old hash`) and the generation record g+1. Readers now see the new versions;
+3. lexical commit: the batch's articles are deleted from the lexical index and their new chunks
+   added, committed by Tantivy together with a state document "generation g+1, these articles";
+4. Chroma commit: one upsert writes the batch's registry records (`article_hash = new hash`,
+   `retired = old hash`, `committed = g+1`) and the generation record g+1. Readers now see the
+   new versions;
 5. later (at the next commit, or at the end after `grace_seconds`, so that a query that started
    before the commit still finds the old chunks it was shown) the retired chunks are deleted and
    the `pending`/`retired` marks cleared.
 
-A crash leaves marks; the next writer's `recover()` deletes uncommitted chunks and retired ones,
-removes never-committed records, rebuilds the lexical index from Chroma (dropping any orphan
-chunk on the way) and bumps the generation, so the index equals a clean ingest of what was
-committed, and re-running the same ingest completes it.
+So the lexical index is never behind Chroma's generation: in step, or (killed between 3 and 4)
+one commit ahead, its state naming the articles of that commit. A reader accepts an index that
+is ahead (the chunks it has that Chroma did not commit are not visible to readers). The next
+writer's `recover()` repairs exactly what a crash left: it re-reads from Chroma the committed
+chunks of every article with marks or named by a lexical index that is ahead, commits the lexical
+index past both generations, deletes uncommitted and retired chunks, removes never-committed
+records, and bumps the generation; the index then equals a clean ingest of what was committed,
+and re-running the same ingest completes it. Nothing is rebuilt when the two are in step; a
+missing, unreadable or foreign lexical index is rebuilt from Chroma, and one that is behind
+(another client of the same Chroma server wrote) catches up incrementally (`ingest.lexical_sync`).
 """
 
 import logging
@@ -34,18 +44,17 @@ from pathlib import Path
 
 from filelock import FileLock, Timeout
 
+from ingest import lexical_sync
 from ingest.embedder import Embedder
 from ingest.errors import NotFoundError, StoreError, StoreLockedError
-from ingest.lexical import LexicalIndex
+from ingest.lexical import FOLDER, LexicalIndex
 from ingest.lock import locked_message, write_lock
 from ingest.readers import Article
-from ingest.records import ArticleInfo, ChunkRecord, article_info, article_where, decode_chunk, embed_text
-from ingest.store import GENERATION_ID, Key, generation_record, get_collections, new_store_id, read_state
+from ingest.records import ArticleInfo, ChunkRecord, article_info, article_where, decode_chunk
+from ingest.store import GENERATION_ID, Key, generation_record, get_collections, new_store_id, read_state, scan
 from ingest.writer import WRITE_BATCH, IngestReport, Writer
 
 logger = logging.getLogger(__name__)
-
-PAGE = 2000  # records per page when scanning the store
 
 
 class Index:
@@ -65,7 +74,10 @@ class Index:
         self.embedder = embedder
         self.chunks, self.articles = get_collections(client)
         self.lexical_dir = self.data_dir / "lexical"
+        self.lexical_path = self.lexical_dir / FOLDER
         self._lexical: LexicalIndex | None = None
+        self._empty: LexicalIndex | None = None
+        self.lexical_rebuilds = 0  # times this Index rebuilt the lexical index from Chroma
         self._store_id = ""
         self._writing = 0
         self.commit_chunks = commit_chunks
@@ -93,18 +105,20 @@ class Index:
     def store_id(self, value: str) -> None:
         self._store_id = value
 
-    def use_lexical(self, lexical: LexicalIndex) -> None:
-        """Keep `lexical` (just committed by a writer) as this index's current lexical index."""
-        self._lexical = lexical
-
     def registry(self) -> dict[str, ArticleInfo]:
         """Committed articles by id."""
         out: dict[str, ArticleInfo] = {}
-        for id_, meta in self._scan(self.articles, ["metadatas"]):
+        for id_, meta in scan(self.articles, ["metadatas"]):
             if id_ == GENERATION_ID or not meta.get(Key.ARTICLE_HASH):
                 continue
             out[id_] = article_info(id_, meta)
         return out
+
+    def current_hashes(self, article_ids: list[str]) -> dict[str, str]:
+        """The committed hash of each of these articles ("" when not committed or unknown)."""
+        got = self.articles.get(ids=list(article_ids), include=["metadatas"])
+        found = {id_: (meta or {}).get(Key.ARTICLE_HASH, "") for id_, meta in zip(got["ids"], got["metadatas"])}
+        return {a: found.get(a, "") for a in article_ids}
 
     def article_text(self, article_id: str) -> tuple[ArticleInfo, str]:
         got = self.articles.get(ids=[article_id], include=["metadatas", "documents"])
@@ -139,73 +153,85 @@ class Index:
         return {
             "articles": len(self.registry()),
             "chunks": self.chunks.count(),
-            "lexical_chunks": len(self.lexical().ids),
+            "lexical_chunks": self.lexical().count(),
         }
 
     def lexical(self, generation: int | None = None) -> LexicalIndex:
-        """The lexical index for `generation` (default: the current one): from memory, from disk,
-        or, when neither is recent enough, rebuilt from Chroma. A newer saved version than asked
-        for is fine: its extra chunks are not visible to a reader of the older generation."""
+        """The lexical index, reflecting at least `generation` (default: the current one). It is
+        opened once and reloaded when the store's generation moves past it; it is rebuilt or caught
+        up only when it is missing, foreign or behind (see `ingest.lexical_sync`). An index ahead of
+        `generation` is fine: its extra chunks are not visible to a reader of the older generation."""
         if generation is None or not self._store_id:
             current = self.generation()  # also learns the store's id
             generation = current if generation is None else generation
-        cached = self._lexical
-        if cached is not None and cached.generation >= generation and cached.store_id == self._store_id:
-            return cached
-        loaded = LexicalIndex.load(self.lexical_dir)
-        if loaded is not None and loaded.generation >= generation and loaded.store_id == self._store_id:
-            self._lexical = loaded
-            return loaded
-        index, _ = self.rebuild_lexical(generation)
+        lexical = self._lexical or LexicalIndex.open(self.lexical_path)
+        if lexical is not None:
+            self._lexical = lexical
+            if not self._fits(lexical, generation):
+                lexical.reload()
+            if self._fits(lexical, generation):
+                return lexical
+        if not generation and not self._store_id:  # a store never written
+            self._empty = self._empty or LexicalIndex.empty()
+            return self._empty
+        return self._bring_in_step(lexical)
+
+    def _fits(self, lexical: LexicalIndex, generation: int) -> bool:
+        return lexical.generation >= generation and lexical.store_id == self._store_id
+
+    def _bring_in_step(self, lexical: LexicalIndex | None) -> LexicalIndex:
+        """Catch up or rebuild the lexical index, under the write lock. A reader that cannot take
+        the lock now (a writer holds it: the writer brings the index in step) keeps what it has."""
+        lock = self.lock()
         if not self._writing:
-            self._save_if_idle(index)
-        self._lexical = index
-        return index
+            try:
+                lock.acquire(timeout=0)
+            except Timeout:
+                return lexical or LexicalIndex.empty()
+        try:
+            return self.sync_lexical()
+        finally:
+            if not self._writing:
+                self._close_lexical()
+                lock.release()
+
+    def sync_lexical(self) -> LexicalIndex:
+        """With the write lock held: the lexical index in step with Chroma's committed state
+        (catching up when behind, rebuilding when missing or foreign); returns it."""
+        generation, store_id, _ = read_state(self.articles)
+        self._store_id = store_id
+        lexical = self._lexical or LexicalIndex.open(self.lexical_path)
+        if lexical is not None:
+            lexical.reload()
+        if lexical is None or lexical.store_id != store_id:
+            lexical, _ = self.rebuild_lexical(generation)
+        elif lexical.generation < generation:
+            lexical_sync.catch_up(self, lexical, generation, store_id)
+        self._lexical = lexical
+        return lexical
 
     def rebuild_lexical(self, generation: int) -> tuple[LexicalIndex, list[str]]:
-        """The lexical index of the committed chunks, read from Chroma; and the ids of chunks no
-        committed article owns (orphans)."""
-        started = time.perf_counter()
-        current = {a.id: a.hash for a in self.registry().values()}
-        ids, texts, orphans = [], [], []
-        for id_, doc, meta in self._scan(self.chunks, ["documents", "metadatas"]):
-            if current.get(meta.get(Key.ARTICLE_ID)) == meta.get(Key.ARTICLE_HASH):
-                ids.append(id_)
-                texts.append(embed_text(meta.get(Key.TITLE, ""), doc))
-            else:
-                orphans.append(id_)
-        index = LexicalIndex.build(ids, texts, generation, self._store_id)
-        logger.info("Rebuilt lexical index: %d chunks in %.2fs", len(ids), time.perf_counter() - started)
-        return index, orphans
+        """With the write lock held: the lexical index rebuilt from the committed chunks in Chroma,
+        committed as `generation`; and the ids of chunks no committed article owns (orphans)."""
+        self._close_lexical()
+        self.lexical_rebuilds += 1
+        self._lexical, orphans = lexical_sync.rebuild(self, generation, self._store_id)
+        return self._lexical, orphans
 
-    def _save_if_idle(self, index: LexicalIndex) -> None:
-        """A reader saves a rebuilt index only while no writer holds the lock."""
-        lock = self.lock()
-        try:
-            lock.acquire(timeout=0)
-        except Timeout:
-            return
-        try:
-            index.save(self.lexical_dir)
-        except OSError as e:
-            logger.warning("Could not save the lexical index to %s: %s", self.lexical_dir, e)
-        finally:
-            lock.release()
+    def writable_lexical(self) -> LexicalIndex:
+        """With the write lock held, after `recover()`: the lexical index to write (made on the first write)."""
+        if self._lexical is None:
+            self._lexical = LexicalIndex.open(self.lexical_path)
+        if self._lexical is None:
+            generation, store_id, _ = read_state(self.articles)
+            if generation:
+                return self.sync_lexical()
+            self._lexical = LexicalIndex.create(self.lexical_path)
+        return self._lexical
 
-    def _scan(self, collection, include: list[str]):
-        """(id, [document,] metadata) of every record, page by page."""
-        offset = 0
-        while True:
-            got = collection.get(include=include, limit=PAGE, offset=offset)
-            columns = [got["ids"]] + [got[k] for k in include]
-            for row in zip(*columns):
-                if len(row) == 2:
-                    yield row[0], row[1] or {}
-                else:
-                    yield row[0], row[1], row[2] or {}
-            if len(got["ids"]) < PAGE:
-                return
-            offset += PAGE
+    def _close_lexical(self) -> None:
+        if self._lexical is not None:
+            self._lexical.close()
 
     # ---- the write lock ------------------------------------------------------------------
     def lock(self) -> FileLock:
@@ -235,6 +261,7 @@ class Index:
                     yield
                 finally:
                     self._writing = 0
+                    self._close_lexical()  # uncommitted lexical changes go; Tantivy's lock is released
         finally:
             lock.release()
 
@@ -265,7 +292,10 @@ class Index:
         """Remove articles and their chunks; returns the ids removed."""
         with self.writing():
             self.recover()
-            registry = self.registry()
+            got = self.articles.get(ids=list(dict.fromkeys(article_ids)), include=["metadatas"])
+            registry = {
+                i: article_info(i, m) for i, m in zip(got["ids"], got["metadatas"]) if (m or {}).get(Key.ARTICLE_HASH)
+            }
             missing = [a for a in article_ids if a not in registry]
             if missing:
                 raise NotFoundError(
@@ -286,6 +316,7 @@ class Index:
         return removed
 
     def _prune_locked(self, folders: list[Path], writer: "Writer") -> list[str]:
+        writer.load_all()
         roots = [Path(f).resolve() for f in folders]
         gone = []
         for info in list(writer.registry.values()):
@@ -301,16 +332,33 @@ class Index:
 
     def recover(self) -> list[str]:
         """Finish or undo writes that a crash interrupted (call with the write lock held); returns
-        the article ids touched. Afterwards the lexical index is rebuilt from Chroma, orphan chunks
-        are deleted and the generation is bumped."""
+        the article ids touched. The lexical index is repaired first, for exactly those articles
+        (or rebuilt when it is unusable), then Chroma's marks are cleared and the generation bumped."""
         got = self.articles.get(
             where={"$or": [{Key.PENDING: {"$ne": ""}}, {Key.RETIRED: {"$ne": ""}}]}, include=["metadatas"]
         )
         marked = [(i, m or {}) for i, m in zip(got["ids"], got["metadatas"]) if i != GENERATION_ID]
-        if not marked:
-            return []
-        touched = []
         generation, store_id, _ = read_state(self.articles)
+        lexical = self._lexical or LexicalIndex.open(self.lexical_path)
+        if lexical is not None:
+            lexical.reload()
+        usable = lexical is not None and (not store_id or lexical.store_id == store_id)
+        if usable and lexical.generation < generation:  # another client of the server wrote
+            self._store_id = store_id
+            lexical_sync.catch_up(self, lexical, generation, store_id)
+        ahead = lexical.state.touched if usable and lexical.generation > generation else []
+        touched = list(dict.fromkeys([i for i, _ in marked] + ahead))
+        if usable and not touched:
+            self._lexical = lexical
+            return []
+        if not usable and not marked and not generation:
+            return []  # a store never written: the first commit makes the lexical index
+        self._store_id = store_id or (lexical.store_id if usable else "") or new_store_id()
+        new_generation = max(generation, lexical.generation if usable else 0) + 1
+        orphans: list[str] = []
+        if usable:
+            self._lexical = lexical
+            lexical_sync.repair(self, lexical, touched, new_generation, self._store_id)
         for id_, meta in marked:
             pending, current, retired = (
                 meta.get(Key.PENDING, ""),
@@ -324,19 +372,20 @@ class Index:
             else:
                 self.chunks.delete(where={Key.ARTICLE_ID: id_})
                 self.articles.delete(ids=[id_])
-            touched.append(id_)
-        self._store_id = store_id or new_store_id()
-        index, orphans = self.rebuild_lexical(generation + 1)
-        for i in range(0, len(orphans), WRITE_BATCH):
-            self.chunks.delete(ids=orphans[i : i + WRITE_BATCH])
-        index.save(self.lexical_dir)
-        id_, vector, document, meta = generation_record(generation + 1, self._store_id)
+        if not usable:
+            _, orphans = self.rebuild_lexical(new_generation)
+            for i in range(0, len(orphans), WRITE_BATCH):
+                self.chunks.delete(ids=orphans[i : i + WRITE_BATCH])
+        id_, vector, document, meta = generation_record(new_generation, self._store_id)
         self.articles.upsert(ids=[id_], embeddings=[vector], documents=[document], metadatas=[meta])
-        self._lexical = index
-        logger.warning(
-            "Recovered an interrupted write: %d article(s) finished or undone (%s), %d orphan chunk(s) deleted.",
-            len(touched),
-            ", ".join(touched[:10]) + ("…" if len(touched) > 10 else ""),
-            len(orphans),
-        )
+        if touched:
+            logger.warning(
+                "Recovered an interrupted write: %d article(s) finished or undone (%s).",
+                len(touched),
+                ", ".join(touched[:10]) + ("…" if len(touched) > 10 else ""),
+            )
+        if not usable:
+            logger.warning(
+                "The lexical index was missing or unusable: rebuilt, %d orphan chunk(s) deleted.", len(orphans)
+            )
         return touched

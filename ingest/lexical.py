@@ -1,38 +1,50 @@
-"""The lexical (BM25) index over accent-folded syllables and syllable bigrams.
+"""The lexical (BM25) index over accent-folded syllables and syllable bigrams, kept by Tantivy.
 
 Vietnamese words are mostly one or two syllables, so folded syllables plus adjacent-syllable
 bigrams match both typed-without-diacritics queries ("quang ngai de nghi gi") and multi-syllable
-words, without a word segmenter.
+words, without a word segmenter. We make the tokens (`tokens`) and hand them to Tantivy joined by
+spaces, split again by its "whitespace" tokenizer: Tantivy sees exactly our tokens.
 
-The index is an inverted file kept as numpy arrays (for each term, the chunks that hold it and
-how often), scored at query time with BM25 as Lucene (and bm25s's "lucene" method) do:
-idf = ln(1 + (N - df + 0.5) / (df + 0.5)), tf part = tf / (tf + k1 * (1 - b + b * len / avg_len)).
-Raw counts rather than precomputed weights let the writer update it incrementally: `updated()`
-drops the chunks of replaced or removed articles and adds new ones in time linear in the index
-size, with no re-tokenising of what was already there.
+Tantivy keeps the index on disk (`DATA_DIR/lexical/tantivy/`) in immutable segments that it
+memory-maps, adds and deletes documents incrementally, merges segments in the background and
+scores with BM25 as Lucene does: idf = ln(1 + (N - df + 0.5) / (df + 0.5)), tf part =
+tf / (tf + k1 * (1 - b + b * len / avg_len)), k1 = 1.2, b = 0.75 (the numpy index newsqa had
+before used the same formula). Two differences: Tantivy multiplies by (1 + k1), which `top`
+divides out, and it stores each chunk's length in one byte (exact up to 40 tokens, then within
+about 10%, as Lucene does); deleted chunks count in N and df until their segment is merged.
 
-On disk (`DATA_DIR/lexical/`): one folder per saved version and a `CURRENT` file naming the
-newest, replaced atomically, so a reader never sees a half-written index. Each version is tagged
-with the store generation it matches and the store's id; readers load it instead of rebuilding.
+Each commit also writes one state document (id `STATE_ID`): the store generation the index
+reflects, the store's id and the articles that commit touched. It is deleted and re-added in the
+same commit as the chunks, so it always describes exactly what the commit holds: a reader knows
+which generation it sees, and a writer that finds the index ahead of Chroma (a crash between the
+two commits) knows which articles to re-read (see `ingest.index`).
+
+One writer at a time (the data folder's write lock, and Tantivy's own lock); readers in any
+process open the index and `reload()` when the store's generation moves.
 """
 
 import json
 import logging
 import math
 import shutil
-import uuid
+import time
+from collections.abc import Iterable
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import NamedTuple
 
-import numpy as np
+import tantivy
 
-from ingest.atomic import replacing, write_text
 from ingest.normalize import words
 
 logger = logging.getLogger(__name__)
 
-FORMAT = 2
-CURRENT = "CURRENT"
-K1, B = 1.2, 0.75
+ENGINE = "tantivy"
+FOLDER = "tantivy"  # under DATA_DIR/lexical/
+FORMAT = 1
+STATE_ID = "__lexical_state__"
+K1, B = 1.2, 0.75  # Tantivy's BM25 constants (fixed in Tantivy; the same as our earlier index)
+WRITER_HEAP = 64_000_000  # bytes of indexing buffer: Tantivy flushes a segment when it is full
 
 
 def tokens(text: str) -> list[str]:
@@ -41,211 +53,194 @@ def tokens(text: str) -> list[str]:
     return syllables + [f"{a}_{b}" for a, b in zip(syllables, syllables[1:])]
 
 
+def _schema() -> tantivy.Schema:
+    builder = tantivy.SchemaBuilder()
+    builder.add_text_field("id", stored=True, tokenizer_name="raw", index_option="basic")
+    builder.add_text_field("article", tokenizer_name="raw", index_option="basic")
+    builder.add_text_field("text", tokenizer_name="whitespace", index_option="freq")
+    builder.add_bytes_field("state", stored=True)
+    return builder.build()
+
+
+@dataclass
+class LexicalState:
+    """What a commit of the lexical index reflects."""
+
+    generation: int = 0
+    store_id: str = ""
+    touched: list[str] = field(default_factory=list)  # article ids the commit re-wrote
+    format: int = FORMAT
+
+
+class _Snapshot(NamedTuple):
+    searcher: tantivy.Searcher
+    state: LexicalState
+    chunks: int
+
+
 class LexicalIndex:
-    """BM25 over chunk texts; `scores(query)` gives one score per chunk id, in `ids` order."""
+    """BM25 over chunk texts in a Tantivy index: `top(query, n)`, `idf(term)`, `coverage(query)`
+    read one consistent snapshot (the last `reload`); writes go through `add`/`delete_*`/`commit`."""
 
-    def __init__(
-        self,
-        ids: list[str],
-        terms: list[str],
-        indptr: np.ndarray,
-        docs: np.ndarray,
-        tfs: np.ndarray,
-        doc_len: np.ndarray,
-        generation: int,
-        store_id: str = "",
-        term_index: dict[str, int] | None = None,
-    ):
-        self.ids = ids
-        self.terms = terms
-        self.indptr = indptr  # int64, len(terms) + 1: the entries of term t are [indptr[t], indptr[t + 1])
-        self.docs = docs  # int32: chunk number of each entry, ascending within a term
-        self.tfs = tfs  # uint16: the term's count in that chunk
-        self.doc_len = doc_len  # int32: tokens per chunk
-        self.generation = generation
-        self.store_id = store_id
-        self.vocab = term_index if term_index is not None else {t: i for i, t in enumerate(terms)}
-        self._norm: np.ndarray | None = None
+    def __init__(self, index: tantivy.Index, path: Path | None):
+        self.path = path
+        self._index = index
+        self._schema = index.schema
+        self._writer: tantivy.IndexWriter | None = None
+        self._dirty = False
+        index.config_reader("Manual")
+        self.reload()
 
-    # ---- building ------------------------------------------------------------------------
+    # ---- opening -------------------------------------------------------------------------
     @classmethod
-    def empty(cls, generation: int = 0, store_id: str = "") -> "LexicalIndex":
-        return cls(
-            [],
-            [],
-            np.zeros(1, np.int64),
-            np.zeros(0, np.int32),
-            np.zeros(0, np.uint16),
-            np.zeros(0, np.int32),
-            generation,
-            store_id,
-        )
+    def open(cls, path: Path) -> "LexicalIndex | None":
+        """The index at `path`, or None when there is none, or it is unreadable or of another format."""
+        path = Path(path)
+        if not (path / "meta.json").exists():
+            return None
+        try:
+            opened = cls(tantivy.Index.open(str(path)), path)
+        except (OSError, ValueError, RuntimeError) as e:
+            logger.warning("Lexical index at %s is unreadable (%s); it will be rebuilt.", path, e)
+            return None
+        if opened.state.format != FORMAT:
+            return None
+        return opened
 
     @classmethod
-    def build(cls, ids: list[str], texts: list[str], generation: int, store_id: str = "") -> "LexicalIndex":
-        return cls.empty(generation, store_id).updated(set(), ids, texts, generation)
+    def create(cls, path: Path) -> "LexicalIndex":
+        """A new empty index at `path`, replacing whatever was there (call with the write lock held)."""
+        path = Path(path)
+        shutil.rmtree(path, ignore_errors=True)
+        path.mkdir(parents=True)
+        return cls(tantivy.Index(_schema(), path=str(path), reuse=False), path)
 
-    def updated(self, remove: set[str], add_ids: list[str], add_texts: list[str], generation: int) -> "LexicalIndex":
-        """A new index without the chunks in `remove` (and without any id that is re-added) and
-        with the given chunks added; this one is left as it was (a reader may still use it)."""
-        drop = set(remove) | (set(add_ids) & set(self.ids)) if (remove or add_ids) else set()
-        keep = np.fromiter((i not in drop for i in self.ids), dtype=bool, count=len(self.ids))
-        renumber = np.cumsum(keep, dtype=np.int64) - 1
-        n_kept = int(keep.sum())
+    @classmethod
+    def empty(cls) -> "LexicalIndex":
+        """An empty index in memory, for a store that was never written."""
+        return cls(tantivy.Index(_schema()), None)
 
-        # the chunks to add, as (term, chunk, count) entries; new terms extend a copy of the vocabulary
-        terms = list(self.terms)
-        vocab = dict(self.vocab) if add_ids else self.vocab
-        token_ids: list[int] = []
-        lengths = np.zeros(len(add_ids), dtype=np.int32)
-        for j, text in enumerate(add_texts):
-            toks = tokens(text)
-            lengths[j] = len(toks)
-            for t in toks:
-                i = vocab.get(t)
-                if i is None:
-                    i = vocab[t] = len(terms)
-                    terms.append(t)
-                token_ids.append(i)
-        n_terms = len(terms)
-        doc_of_token = np.repeat(np.arange(len(add_ids), dtype=np.int64), lengths)
-        keys, counts = np.unique(
-            np.asarray(token_ids, dtype=np.int64) * max(1, len(add_ids)) + doc_of_token, return_counts=True
-        )
-        new_terms = keys // max(1, len(add_ids))
-        new_docs = keys % max(1, len(add_ids)) + n_kept  # sorted by (term, chunk)
+    def reload(self) -> None:
+        """Read the last commit (any process's)."""
+        for attempt in range(3):  # a writer's clean-up may delete a segment between two reads
+            try:
+                self._index.reload()
+                searcher = self._index.searcher()
+                break
+            except ValueError:
+                if attempt == 2:
+                    raise
+                time.sleep(0.05)
+        state = LexicalState()
+        hits = searcher.search(self._term("id", STATE_ID), limit=1, count=False).hits
+        if hits:
+            raw = searcher.doc(hits[0][1])["state"][0]
+            state = LexicalState(**json.loads(bytes(raw).decode("utf-8")))
+        self._snapshot = _Snapshot(searcher, state, searcher.num_docs - (1 if hits else 0))  # one assignment
 
-        # the entries kept from this index, still sorted by (term, chunk)
-        old_terms = np.repeat(np.arange(len(self.terms), dtype=np.int64), np.diff(self.indptr))
-        kept = keep[self.docs] if len(self.docs) else np.zeros(0, dtype=bool)
-        old_terms, old_docs, old_tfs = old_terms[kept], renumber[self.docs[kept]], self.tfs[kept]
+    @property
+    def state(self) -> LexicalState:
+        return self._snapshot.state
 
-        # merge: per term, the kept entries first (lower chunk numbers), then the new ones
-        count_old = np.bincount(old_terms, minlength=n_terms)
-        count_new = np.bincount(new_terms, minlength=n_terms)
-        total = count_old + count_new
-        indptr = np.zeros(n_terms + 1, dtype=np.int64)
-        np.cumsum(total, out=indptr[1:])
-        start_old = np.concatenate([[0], np.cumsum(count_old)])[:-1]
-        start_new = np.concatenate([[0], np.cumsum(count_new)])[:-1]
-        pos_old = np.arange(len(old_terms), dtype=np.int64) - start_old[old_terms] + indptr[old_terms]
-        pos_new = (
-            np.arange(len(new_terms), dtype=np.int64) - start_new[new_terms] + indptr[new_terms] + count_old[new_terms]
-        )
-        nnz = int(indptr[-1])
-        docs = np.empty(nnz, dtype=np.int32)
-        tfs = np.empty(nnz, dtype=np.uint16)
-        docs[pos_old], tfs[pos_old] = old_docs, old_tfs
-        docs[pos_new], tfs[pos_new] = new_docs, np.minimum(counts, 65535)
+    @property
+    def generation(self) -> int:
+        return self.state.generation
 
-        # terms no chunk holds any more are dropped, so the vocabulary is the corpus's
-        alive = total > 0
-        if not alive.all():
-            terms = [t for t, a in zip(terms, alive) if a]
-            indptr = np.concatenate([[0], np.cumsum(total[alive])]).astype(np.int64)
-            vocab = {t: i for i, t in enumerate(terms)}
-        ids = [i for i, k in zip(self.ids, keep) if k] + list(add_ids)
-        doc_len = np.concatenate([np.asarray(self.doc_len)[keep], lengths]).astype(np.int32)
-        return LexicalIndex(ids, terms, indptr, docs, tfs, doc_len, generation, self.store_id, vocab)
+    @property
+    def store_id(self) -> str:
+        return self.state.store_id
 
     # ---- querying ------------------------------------------------------------------------
-    def scores(self, query: str) -> np.ndarray:
-        n = len(self.ids)
-        out = np.zeros(n, dtype=np.float32)
-        if not n:
-            return out
-        if self._norm is None:
-            avg = float(np.mean(self.doc_len)) or 1.0
-            self._norm = (K1 * (1 - B + B * np.asarray(self.doc_len, dtype=np.float32) / avg)).astype(np.float32)
-        for t in tokens(query):  # a repeated query term counts each time, as in bm25s
-            i = self.vocab.get(t)
-            if i is None:
-                continue
-            start, end = int(self.indptr[i]), int(self.indptr[i + 1])
-            df = end - start
-            idf = math.log(1 + (n - df + 0.5) / (df + 0.5))
-            docs = self.docs[start:end]
-            tf = self.tfs[start:end].astype(np.float32)
-            out[docs] += idf * tf / (tf + self._norm[docs])
-        return out
+    def top(self, query: str, n: int) -> list[tuple[str, float]]:
+        """The `n` best chunks for `query` as (chunk id, BM25 score), best first, scores > 0 only.
+        A repeated query term counts each time."""
+        (searcher, _, chunks), terms = self._snapshot, tokens(query)
+        if not terms or not chunks or n <= 0:
+            return []
+        clauses = [(tantivy.Occur.Should, self._term("text", t)) for t in terms]
+        hits = searcher.search(tantivy.Query.boolean_query(clauses), limit=n, count=False).hits
+        return [(searcher.doc(address)["id"][0], float(score) / (1 + K1)) for score, address in hits if score > 0]
 
     def idf(self, term: str) -> float:
         """BM25 idf of a term (a term no chunk holds gets the highest idf); 0 for an empty index."""
-        n = len(self.ids)
+        searcher, _, n = self._snapshot
         if not n:
             return 0.0
-        i = self.vocab.get(term)
-        df = int(self.indptr[i + 1] - self.indptr[i]) if i is not None else 0
+        df = min(n, searcher.doc_freq("text", term))
         return math.log(1 + (n - df + 0.5) / (df + 0.5))
-
-    def top(self, query: str, n: int) -> list[tuple[str, float]]:
-        """The `n` best chunks for `query` as (chunk id, BM25 score), best first, scores > 0 only."""
-        scores = self.scores(query)
-        if not len(scores):
-            return []
-        order = np.argsort(-scores)[:n]
-        return [(self.ids[i], float(scores[i])) for i in order if scores[i] > 0]
 
     def coverage(self, query: str) -> float:
         """Share of the query's syllables that occur anywhere in the corpus."""
         syllables = words(query)
         if not syllables:
             return 0.0
-        return sum(s in self.vocab for s in syllables) / len(syllables)
+        searcher = self._snapshot.searcher
+        return sum(searcher.doc_freq("text", s) > 0 for s in syllables) / len(syllables)
 
-    # ---- persistence ---------------------------------------------------------------------
-    def save(self, root: Path) -> None:
-        """Write a new version folder, then point `CURRENT` at it (atomic rename); keep the
-        previous version for readers still loading it, delete older ones."""
-        root.mkdir(parents=True, exist_ok=True)
-        name = f"g{self.generation:09d}-{uuid.uuid4().hex[:8]}"
-        with replacing(root / name, folder=True) as tmp:
-            for key in ("indptr", "docs", "tfs", "doc_len"):
-                np.save(tmp / f"{key}.npy", np.ascontiguousarray(getattr(self, key)))
-            meta = {"format": FORMAT, "generation": self.generation, "store": self.store_id, "k1": K1, "b": B}
-            meta |= {"ids": self.ids, "terms": self.terms}
-            (tmp / "meta.json").write_text(json.dumps(meta, ensure_ascii=False, separators=(",", ":")))
-        previous = _read_pointer(root)
-        write_text(root / CURRENT, name)
-        for old in root.iterdir():
-            if old.name in (CURRENT, name, previous):
-                continue
-            if old.is_dir():
-                shutil.rmtree(old, ignore_errors=True)
-            else:  # earlier formats and stray temp files
-                old.unlink(missing_ok=True)
+    def count(self) -> int:
+        """Chunks in the index."""
+        return self._snapshot.chunks
 
-    @classmethod
-    def load(cls, root: Path) -> "LexicalIndex | None":
-        """The newest saved version, or None when there is none or it cannot be read."""
-        for _ in range(3):  # a writer may replace the version between reading CURRENT and opening it
-            name = _read_pointer(root)
-            if not name:
-                return None
-            folder = root / name
-            try:
-                meta = json.loads((folder / "meta.json").read_text())
-                if meta.get("format") != FORMAT:
-                    return None
-                arrays = {k: np.load(folder / f"{k}.npy", mmap_mode="r") for k in ("docs", "tfs")}
-                arrays |= {k: np.load(folder / f"{k}.npy") for k in ("indptr", "doc_len")}
-            except FileNotFoundError:
-                continue
-            except (OSError, ValueError, KeyError) as e:
-                logger.warning("Lexical index at %s is unreadable (%s); it will be rebuilt.", folder, e)
-                return None
-            return cls(
-                meta["ids"],
-                meta["terms"],
-                generation=int(meta["generation"]),
-                store_id=meta.get("store", ""),
-                **arrays,
-            )
-        return None
+    @property
+    def ids(self) -> list[str]:
+        """Every chunk id (reads the whole index: for checks and tests)."""
+        searcher = self._snapshot.searcher
+        if not searcher.num_docs:
+            return []
+        hits = searcher.search(tantivy.Query.all_query(), limit=searcher.num_docs, count=False).hits
+        return [i for i in (searcher.doc(a)["id"][0] for _, a in hits) if i != STATE_ID]
 
+    def articles(self) -> set[str]:
+        """Article ids in the term dictionary (those of deleted chunks too, until a merge)."""
+        return {term for term, _ in self._snapshot.searcher.terms_with_prefix("article", "")}
 
-def _read_pointer(root: Path) -> str:
-    try:
-        return (root / CURRENT).read_text().strip()
-    except OSError:
-        return ""
+    def _term(self, name: str, value: str) -> tantivy.Query:
+        return tantivy.Query.term_query(self._schema, name, value, index_option="basic" if name != "text" else "freq")
+
+    # ---- writing (with the data folder's write lock held) --------------------------------
+    def add(self, rows: Iterable[tuple[str, str, str]]) -> int:
+        """Add chunks given as (chunk id, article id, text); returns how many."""
+        writer, n = self._writing(), 0
+        for chunk_id, article_id, text in rows:
+            doc = tantivy.Document()
+            doc.add_text("id", chunk_id)
+            doc.add_text("article", article_id)
+            doc.add_text("text", " ".join(tokens(text)))
+            writer.add_document(doc)
+            n += 1
+        return n
+
+    def delete_articles(self, article_ids: Iterable[str]) -> None:
+        """Delete every chunk of these articles (applies to chunks added before, not after)."""
+        writer = self._writing()
+        for article_id in article_ids:
+            writer.delete_documents_by_term("article", article_id)
+
+    def commit(self, generation: int, store_id: str, touched: Iterable[str] = ()) -> None:
+        """Commit what was added and deleted, with the state document, in one Tantivy commit."""
+        writer = self._writing()
+        state = LexicalState(generation, store_id, sorted(set(touched)))
+        writer.delete_documents_by_term("id", STATE_ID)
+        doc = tantivy.Document()
+        doc.add_text("id", STATE_ID)
+        doc.add_bytes("state", json.dumps(state.__dict__, ensure_ascii=False).encode("utf-8"))
+        writer.add_document(doc)
+        writer.commit()
+        self._dirty = False
+        self.reload()
+
+    def close(self) -> None:
+        """End the write session: drop uncommitted changes, let merges finish, release Tantivy's lock."""
+        writer, self._writer = self._writer, None
+        if writer is None:
+            return
+        if self._dirty:
+            writer.rollback()
+            self._dirty = False
+        writer.wait_merging_threads()
+
+    def _writing(self) -> tantivy.IndexWriter:
+        if self._writer is None:
+            self._writer = self._index.writer(heap_size=WRITER_HEAP, num_threads=1)
+        self._dirty = True
+        return self._writer

@@ -13,7 +13,6 @@ import numpy as np
 
 from ingest.chunk import Chunk, chunk_text
 from ingest.embedder import pack_vectors
-from ingest.lexical import LexicalIndex
 from ingest.readers import Article
 from ingest.records import (
     ArticleInfo,
@@ -57,7 +56,6 @@ class Planned:
     texts: list[str]  # embed_text of each chunk
     vectors: list  # one embedding per chunk
     packed: list[str]  # packed sentence vectors per chunk
-    old_chunk_ids: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -75,12 +73,13 @@ class Writer:
         self.index = index
         self.report = report
         self.progress = progress or (lambda article, n: None)
-        self.registry = index.registry()
-        self.by_hash = {info.hash: info.id for info in self.registry.values()}
+        # the committed records this session may need (`look_up`), not the whole registry: at a
+        # million chunks reading it all would cost more than embedding a thousand new articles
+        self.registry: dict[str, ArticleInfo] = {}
+        self.by_hash: dict[str, str] = {}
         self.generation, store_id, _ = read_state(index.articles)
         self.store_id = store_id or new_store_id()
         index.store_id = self.store_id
-        self._lexical: LexicalIndex | None = None  # loaded when first needed: an unchanged re-ingest never is
         self.group: list[tuple[Article, ArticleInfo | None, list[Chunk]]] = []  # queued for the model
         self.group_chunks = 0
         self.window: list[Planned] = []
@@ -90,23 +89,42 @@ class Writer:
         self.deferred: list[Article] = []
         self.moved: list[tuple[ArticleInfo, str]] = []
 
-    @property
-    def lexical(self) -> LexicalIndex:
-        """The lexical index of the committed state, which each commit updates."""
-        if self._lexical is None:
-            loaded = LexicalIndex.load(self.index.lexical_dir)
-            if loaded is not None and loaded.generation == self.generation and loaded.store_id == self.store_id:
-                self._lexical = loaded
-            else:
-                self._lexical, _ = self.index.rebuild_lexical(self.generation)
-        return self._lexical
-
-    @lexical.setter
-    def lexical(self, value: LexicalIndex) -> None:
-        self._lexical = value
-
     # ---- ingest ----------------------------------------------------------------------------
+    def look_up(self, articles: list[Article]) -> None:
+        """Read the registry records of these articles: by id (and by the id a file article whose
+        name is taken gets), and by content hash (another article with the same text)."""
+        ids, hashes = set(), set()
+        for a in articles:
+            ids.add(a.id)
+            if a.source and not a.url and "://" not in a.source:
+                ids.add(path_article_id(a.id, a.source))
+            hashes.add(a.content_hash)
+        found = []
+        ids, hashes = sorted(ids), sorted(hashes)
+        for i in range(0, len(ids), WRITE_BATCH):
+            got = self.index.articles.get(ids=ids[i : i + WRITE_BATCH], include=["metadatas"])
+            found += zip(got["ids"], got["metadatas"])
+        for i in range(0, len(hashes), WRITE_BATCH):
+            where = {Key.ARTICLE_HASH: {"$in": hashes[i : i + WRITE_BATCH]}}
+            got = self.index.articles.get(where=where, include=["metadatas"])
+            found += zip(got["ids"], got["metadatas"])
+        self._learn(found)
+
+    def load_all(self) -> None:
+        """Read the whole registry (to prune)."""
+        self._learn((info.id, None, info) for info in self.index.registry().values())
+
+    def _learn(self, records) -> None:
+        for row in records:
+            id_, meta = row[0], row[1]
+            info = row[2] if len(row) > 2 else article_info(id_, meta or {})
+            if info.hash and id_ not in self.registry:
+                self.registry[id_] = info
+                self.by_hash.setdefault(info.hash, id_)
+
     def run(self, articles: Iterable[Article]) -> None:
+        articles = list(articles)
+        self.look_up(articles)
         for article in articles:
             self._classify(article)
         for article in self.deferred:  # duplicates of another article, unless that one changed in this run
@@ -227,7 +245,6 @@ class Writer:
         got = self.index.chunks.get(
             where=article_where(plan.article.id, plan.old.hash), include=["documents", "metadatas", "embeddings"]
         )
-        plan.old_chunk_ids = list(got["ids"])
         out = {}
         for doc, meta, vec in zip(got["documents"], got["metadatas"], got["embeddings"]):
             key = (embed_text(meta.get(Key.TITLE, ""), doc), meta.get(Key.SENTENCES, ""))
@@ -276,18 +293,15 @@ class Writer:
                 metadatas=[chunk_meta(p.article, p.chunks[j], p.packed[j]) for p, j in part],
             )
         self._fault("chunks")
-        # 3. the lexical index of generation g+1
+        # 3. lexical commit: the batch's articles replaced, with the state "generation g+1, these articles"
         generation = self.generation + 1
-        self.lexical = self.lexical.updated(
-            {i for p in changed for i in p.old_chunk_ids},
-            [p.ids[j] for p, j in rows],
-            [p.texts[j] for p, j in rows],
-            generation,
-        )
-        self.lexical.store_id = self.store_id
-        self.lexical.save(index.lexical_dir)
+        lexical = index.writable_lexical()
+        touched = [p.article.id for p in plans]
+        lexical.delete_articles(touched)
+        lexical.add((p.ids[j], p.article.id, p.texts[j]) for p, j in rows)
+        lexical.commit(generation, self.store_id, touched)
         self._fault("lexical")
-        # 4. commit: registry records and the generation record in one call
+        # 4. Chroma commit: registry records and the generation record in one call
         self._commit_records(
             [
                 (
@@ -315,6 +329,7 @@ class Writer:
     def _commit_records(self, records: list[tuple[str, str, dict]], generation: int) -> None:
         """Step 4: upsert registry records (id, document, metadata) with the generation record."""
         gen_id, gen_vector, gen_document, gen_meta = generation_record(generation, self.store_id)
+        records = [(id_, document, {**meta, Key.COMMITTED: generation}) for id_, document, meta in records]
         for i in range(0, max(1, len(records)), WRITE_BATCH):
             part = records[i : i + WRITE_BATCH]
             last = i + WRITE_BATCH >= len(records)
@@ -326,7 +341,6 @@ class Writer:
                 metadatas=[r[2] for r in part] + ([gen_meta] if last else []),
             )
         self.generation = generation
-        self.index.use_lexical(self.lexical)
         self.last_commit = time.monotonic()
         self.report.commits += 1
 
@@ -362,14 +376,10 @@ class Writer:
             return
         self._commit()
         self._cleanup(wait=False)
-        old_ids = []
-        for info in infos:
-            got = self.index.chunks.get(where={Key.ARTICLE_ID: info.id}, include=[])
-            old_ids += got["ids"]
         generation = self.generation + 1
-        self.lexical = self.lexical.updated(set(old_ids), [], [], generation)
-        self.lexical.store_id = self.store_id
-        self.lexical.save(self.index.lexical_dir)
+        lexical = self.index.writable_lexical()
+        lexical.delete_articles([i.id for i in infos])
+        lexical.commit(generation, self.store_id, [i.id for i in infos])
         self._fault("lexical")
         self._commit_records(
             [

@@ -93,7 +93,7 @@ def disk_mb(path: Path) -> float:
 def environment(settings) -> dict[str, str]:
     env = {**os.environ, "NEWSQA_DATA_DIR": str(settings.data_dir), "NEWSQA_MODEL": settings.model}
     env["NEWSQA_ANSWERER"] = settings.answerer
-    env["NEWSQA_CHROMA_URL"] = ""
+    env["NEWSQA_CHROMA_URL"] = settings.chroma_url  # "" for the bench's own indexes: in-process
     env["NEWSQA_MODELS_DIR"] = str(settings.model_folder_root)
     return env
 
@@ -345,12 +345,17 @@ def serve_probe(settings, warm: int = 3) -> dict:
             "gradio_client_errors": len(client_errors),
         }
     finally:
-        server.terminate()
-        try:
-            server.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            server.kill()
-            server.wait()
+        stop(server, 15)
+
+
+def stop(proc: subprocess.Popen, timeout: float) -> None:
+    """Terminate a process; kill it when it has not stopped within `timeout` seconds."""
+    proc.terminate()
+    try:
+        proc.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
 
 
 def _free_port() -> int:

@@ -350,22 +350,53 @@ def eval_(
     type=click.IntRange(1),
     help="Measure the raw encode rate on N of the chunks (evenly spread) instead of all.",
 )
+@click.option(
+    "--simulate",
+    type=click.IntRange(10_000),
+    help="Simulate an index of N chunks and measure open, query, ingest, serve and disk against 10,000.",
+)
+@click.option(
+    "--server/--no-server",
+    default=True,
+    show_default=True,
+    help="With --simulate: also measure through a `chroma run` server.",
+)
+@click.option(
+    "--articles",
+    type=click.IntRange(1),
+    default=1000,
+    show_default=True,
+    help="With --simulate: real articles ingested into each index.",
+)
 @click.pass_obj
-def bench(obj: Context, corpus, limit, json_path, work_dir, rounds, raw_chunks):
+def bench(obj: Context, corpus, limit, json_path, work_dir, rounds, raw_chunks, simulate, server, articles):
     """Start-up time and memory of list/ask/serve, concurrent chats, ingest rate against the raw
-    encode rate, re-ingest time, query latency and serving memory on the whole corpus.
+    encode rate, re-ingest time, query latency and serving memory on the whole corpus; or, with
+    --simulate N, the same pipeline on N simulated chunks against 10,000 (indexes kept in --work-dir
+    and reused).
 
     \b
     newsqa bench --limit 200                          # a quick run
     newsqa bench --json bench-out/bench.json          # the whole corpus (about an hour on 2 cores)
+    newsqa bench --simulate 20000 --work-dir /tmp/sim --articles 100   # a quick simulation
+    newsqa bench --simulate 1000000 --work-dir /tmp/sim --json sim.json   # hours on 2 cores
     """
     from qa import bench as b
 
     corpus = corpus or b.DEFAULT_CORPUS
     if not corpus.is_dir():
         fail(f"{corpus} is absent. Give --corpus DIR (a folder of articles).")
-    results = b.run(obj.settings, corpus, limit, work_dir, rounds, raw_chunks, log=lambda m: click.echo(m, err=True))
-    click.echo(b.summary(results))
+    log = lambda m: click.echo(m, err=True)  # noqa: E731
+    if simulate:
+        from qa import bench_simulate as s
+
+        results = s.run(
+            obj.settings, simulate, corpus, work_dir, articles=articles, server=server, rounds=rounds, log=log
+        )
+        click.echo(s.summary(results))
+    else:
+        results = b.run(obj.settings, corpus, limit, work_dir, rounds, raw_chunks, log=log)
+        click.echo(b.summary(results))
     if json_path:
         json_path.write_text(json.dumps(results, ensure_ascii=False, indent=1))
         click.echo(f"Wrote {json_path}.")

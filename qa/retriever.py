@@ -90,7 +90,7 @@ class HybridSearch:
         self.vectorstore = Chroma(client=index.client, collection_name=CHUNKS, embedding_function=embedder)
         self._generation = -1
         self._version: tuple[str, int] = ("", -1)
-        self._current: dict[str, str] = {}
+        self._current: dict[str, str] = {}  # article id -> committed hash, looked up as candidates need them
         self._cache: OrderedDict[str, ChunkRecord] = OrderedDict()
 
     def refresh(self) -> None:
@@ -99,7 +99,7 @@ class HybridSearch:
         version = (self.index.store_id, generation)  # a recreated store may reach the same generation
         if version != self._version:
             self._version = version
-            self._current = {a.id: a.hash for a in self.index.registry().values()}
+            self._current = {}  # not the whole registry: at a million chunks that is seconds of reading
             self.index.lexical(generation)
             self._generation = generation
             self._cache.clear()  # chunk ids carry their article hash, but removed ones must go too
@@ -141,7 +141,9 @@ class HybridSearch:
         lexical_top: list[str] = []
         for start in range(0, max(len(ranked), 1), self.fetch):
             wanted = ranked[start : start + self.fetch] + (list(dense_score) if start == 0 else [])
-            for id_, c in self._chunks(list(dict.fromkeys(wanted))).items():
+            records = self._chunks(list(dict.fromkeys(wanted)))
+            self._learn_hashes({c.meta.get(Key.ARTICLE_ID, "") for c in records.values()})
+            for id_, c in records.items():
                 if self._visible(c.meta) and (id_ in dense_score or filters.allows(c.meta)):
                     visible[id_] = c
             lexical_top = [i for i in ranked if i in visible][: self.fetch]
@@ -203,6 +205,13 @@ class HybridSearch:
             while len(self._cache) > CACHE_CHUNKS:
                 self._cache.popitem(last=False)
         return out
+
+    def _learn_hashes(self, article_ids: set[str]) -> None:
+        """Look up the committed hash of the articles not seen since the last generation change."""
+        current = self._current
+        missing = [a for a in article_ids if a not in current]
+        if missing:
+            current.update(self.index.current_hashes(missing))
 
     def _visible(self, meta: dict) -> bool:
         return self._current.get(meta.get(Key.ARTICLE_ID)) == meta.get(Key.ARTICLE_HASH)

@@ -3,6 +3,8 @@ clean ingest of the same input; one writer at a time; the app answers while the 
 
 import os
 import signal
+import subprocess
+import sys
 import threading
 import time
 
@@ -10,7 +12,7 @@ import pytest
 from filelock import FileLock
 
 from ingest.store import Key
-from tests.conftest import ROOT
+from tests.conftest import MODELS_DIR, ROOT
 from tests.helpers import ingest, newsqa, open_pipeline, small_corpus, state
 
 STEPS = ["pending", "chunks", "lexical", "commit", "cleanup"]
@@ -71,23 +73,110 @@ def test_interrupted_write_then_rerun_equals_a_clean_ingest(step, corpus, clean,
     assert state(rerun) == clean
 
 
-def test_interrupted_remove_then_rerun(corpus, make_settings, embedder, tmp_path):
-    before, _ = corpus
-    pipeline = open_pipeline(make_settings, embedder, tmp_path / "data")
-    first = ingest(pipeline, before)
-    gone = first.added[0]
+# A real kill -9 at a step of a commit: the ingest runs in a process of its own, whose fault hook
+# sends SIGKILL to itself (nothing is flushed, no exception handler or destructor runs).
+KILL_AT = """
+import os, signal, sys
+from pathlib import Path
+from qa.pipeline import Pipeline
+from qa.settings import Settings
+
+step, folder = sys.argv[1], Path(sys.argv[2])
+pipeline = Pipeline.open(Settings.load(grace_seconds=0))
+pipeline.index.fault = lambda at: os.kill(os.getpid(), signal.SIGKILL) if at == step else None
+pipeline.ingest(pipeline.read([folder]).articles)
+"""
+
+
+def no_rebuild(self, generation):
+    raise AssertionError("the lexical index was rebuilt")
+
+
+@pytest.mark.parametrize(
+    "step", ["lexical"] + [pytest.param(s, marks=pytest.mark.slow) for s in STEPS if s != "lexical"]
+)
+def test_kill_9_between_the_two_commits_then_rerun_repairs_without_a_rebuild(
+    step, corpus, clean, make_settings, embedder, tmp_path, monkeypatch
+):
+    """Killed after the lexical commit and before Chroma's ("lexical"; the other steps too, in the
+    slow run): a reader opens the index without rebuilding anything and sees only what Chroma
+    committed; the next ingest repairs exactly the touched articles (no rebuild) and equals a
+    clean ingest."""
+    from ingest.index import Index
+    from ingest.lexical import LexicalIndex
+
+    before, after = corpus
+    data = tmp_path / "data"
+    ingest(open_pipeline(make_settings, embedder, data), before)
+    committed = state(open_pipeline(make_settings, embedder, data))
+    env = {**os.environ, "NEWSQA_DATA_DIR": str(data), "NEWSQA_MODELS_DIR": str(MODELS_DIR), "PYTHONPATH": str(ROOT)}
+    proc = subprocess.run(
+        [sys.executable, "-c", KILL_AT, step, str(after)],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert proc.returncode == -signal.SIGKILL, proc.stderr[-2000:]
+
+    monkeypatch.setattr(Index, "rebuild_lexical", no_rebuild)
+    reader = open_pipeline(make_settings, embedder, data)
+    reader.index.client.reopen()  # as a new process would: this one's Chroma predates the killed writer's chunks
+    lexical = reader.index.lexical()
+    if step in ("lexical", "commit", "cleanup"):  # the lexical commit happened
+        assert lexical.generation == reader.index.generation() + (step == "lexical")
+    if step in ("pending", "chunks", "lexical"):  # Chroma's did not: readers see the first ingest
+        assert {a.id: a.hash for a in reader.articles()} == committed["articles"]
+    for info in reader.articles():  # whole articles, in one version, found by their title
+        _, _, chunks = reader.article(info.id)
+        assert len(chunks) == info.chunk_count and {c[Key.ARTICLE_HASH] for c in chunks} == {info.hash}
+        assert reader.search.search(info.title, k=1).hits[0].meta[Key.ARTICLE_ID] == info.id
+
+    rerun = open_pipeline(make_settings, embedder, data)
+    report = ingest(rerun, after)
+    assert report.recovered
+    assert state(rerun) == clean
+    assert LexicalIndex.open(data / "lexical" / "tantivy").generation == rerun.index.generation()
+
+
+def remove_crashing_at(step: str, corpus, make_settings, embedder, data) -> list[str]:
+    """Ingest the first corpus, then remove its first article, crashing at `step`; returns the ids added."""
+    pipeline = open_pipeline(make_settings, embedder, data)
+    added = ingest(pipeline, corpus[0]).added
 
     def crash(at: str) -> None:
-        if at == "commit":
+        if at == step:
             raise Crash(at)
 
     pipeline.index.fault = crash
     with pytest.raises(Crash):
-        pipeline.remove([gone])
+        pipeline.remove([added[0]])
+    return added
+
+
+def test_interrupted_remove_then_rerun(corpus, make_settings, embedder, tmp_path):
+    added = remove_crashing_at("commit", corpus, make_settings, embedder, tmp_path / "data")
+    gone = added[0]
     rerun = open_pipeline(make_settings, embedder, tmp_path / "data")
     assert gone not in {a.id for a in rerun.articles()}  # committed: gone for readers already
     assert rerun.index.recover() == [gone]
-    assert set(state(rerun)["articles"]) == set(first.added) - {gone}
+    assert set(state(rerun)["articles"]) == set(added) - {gone}
+
+
+def test_remove_interrupted_between_the_two_commits_keeps_the_article(corpus, make_settings, embedder, tmp_path):
+    """The lexical index committed the removal, Chroma did not: the article is still there, and
+    the next write puts its chunks back into the lexical index (it knows which: the lexical state
+    names the articles of its last commit)."""
+    added = remove_crashing_at("lexical", corpus, make_settings, embedder, tmp_path / "data")
+    kept = added[0]
+    rerun = open_pipeline(make_settings, embedder, tmp_path / "data")
+    assert kept in {a.id for a in rerun.articles()}
+    assert rerun.index.lexical().state.touched == [kept]
+    with rerun.index.writing():
+        assert rerun.index.recover() == [kept]
+    assert set(state(rerun)["articles"]) == set(added)
+    assert rerun.index.lexical_rebuilds == 0
 
 
 @pytest.mark.slow

@@ -22,14 +22,14 @@ def test_unchanged_reingest_embeds_and_changes_nothing(make_settings, embedder, 
     first = ingest(pipeline, tmp_path / "articles")
     assert len(first.added) == 5 and first.embedded == first.chunks_written > 0
     before, generation = state(pipeline), pipeline.index.generation()
-    lexical_version = (tmp_path / "data" / "lexical" / "CURRENT").read_text()
+    lexical_version = (tmp_path / "data" / "lexical" / "tantivy" / "meta.json").read_text()
 
     again = ingest(pipeline, tmp_path / "articles")
     assert again.embedded == 0 and again.chunks_written == 0 and again.commits == 0
     assert sorted(again.unchanged) == sorted(first.added) and not again.added and not again.updated
     assert state(pipeline) == before
     assert pipeline.index.generation() == generation
-    assert (tmp_path / "data" / "lexical" / "CURRENT").read_text() == lexical_version
+    assert (tmp_path / "data" / "lexical" / "tantivy" / "meta.json").read_text() == lexical_version
 
 
 def test_changed_article_replaces_its_chunks(make_settings, embedder, tmp_path):

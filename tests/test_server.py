@@ -8,6 +8,7 @@ import pytest
 from click.testing import CliRunner
 
 from ingest.errors import StoreError
+from ingest.store import Key
 from tests.conftest import MODELS_DIR
 from tests.helpers import ChromaServer, free_port, ingest, newsqa, open_pipeline, small_corpus, state
 
@@ -28,7 +29,7 @@ def test_ingest_ask_reingest_against_a_server(server, make_settings, embedder, t
     first = ingest(pipeline, tmp_path / "articles")
     assert len(first.added) == 4
     assert not (data / "chroma").exists()  # vectors live on the server; the folder keeps the lexical index
-    assert (data / "lexical" / "CURRENT").exists()
+    assert (data / "lexical" / "tantivy" / "meta.json").exists()
     title = pipeline.read([files[2]]).articles[0].title
     answer = pipeline.ask(title)
     assert answer.sources or answer.related
@@ -49,6 +50,34 @@ def test_ingest_ask_reingest_against_a_server(server, make_settings, embedder, t
     listed = CliRunner().invoke(cli, ["--data-dir", str(data), "--chroma-url", server.url, "list", "--json"])
     assert listed.exit_code == 0, listed.output
     assert sorted(a["id"] for a in json.loads(listed.stdout)) == sorted(before["articles"])
+
+
+def test_each_client_keeps_its_lexical_index_in_step_incrementally(server, make_settings, embedder, tmp_path):
+    """Two clients of one server, each with its own data folder: the second builds its lexical
+    index once, then catches up with what the first one changes (an edit, a removal, an addition)
+    by re-reading only those articles: no rebuild."""
+    folder = tmp_path / "articles"
+    files = small_corpus(folder, 4)
+    writer = open_pipeline(make_settings, embedder, tmp_path / "a", chroma_url=server.url)
+    ingest(writer, folder)
+    reader = open_pipeline(make_settings, embedder, tmp_path / "b", chroma_url=server.url)
+    assert state(reader) == state(writer)
+    assert reader.index.lexical_rebuilds == 1  # its first look: it had none
+
+    edited = writer.read([files[0]]).articles[0]
+    files[0].write_text(
+        files[0].read_text(encoding="utf-8") + "Sản lượng cà phê xuất khẩu đạt kỷ lục 987.654 tấn.\n", encoding="utf-8"
+    )
+    removed = writer.read([files[1]]).articles[0].id
+    files[1].unlink()
+    small_corpus(folder, 1, start=11)
+    report = ingest(writer, folder, prune=True)
+    assert report.updated == [edited.id] and report.removed == [removed] and len(report.added) == 1
+
+    hits = reader.search.search("cà phê xuất khẩu kỷ lục 987.654 tấn", k=1).hits
+    assert hits[0].meta[Key.ARTICLE_ID] == edited.id and hits[0].lexical > 0
+    assert reader.index.lexical_rebuilds == 1
+    assert state(reader) == state(writer)
 
 
 def test_server_down_at_start(tmp_path):
