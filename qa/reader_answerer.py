@@ -20,6 +20,7 @@ import numpy as np
 from ingest.errors import ModelError
 from qa.answer import Answer, assemble, refused
 from qa.answerer import content_words, coverage, sentence_cosine
+from qa.conversation import focus_first
 from qa.query import analyse
 from qa.reader import QUERY_PREFIX, QUESTION_TOKENS, pack_windows
 from qa.retriever import Hit, Retrieval
@@ -73,7 +74,7 @@ class ReaderAnswerer:
         """Stage 1 and the reader: {(hit index, sentence index): (reader score, cosine, overlap)} for
         the sentences read, the number of windows read, and the best stage-1 cosine."""
         reader = self.reader
-        asked = searched or question
+        asked = focus_first(question, searched)  # issue 17: a follow-up is read first, its context after
         wanted = content_words(asked)
         read = hits[: self.s.passages]
         stage1 = {}  # (hit index, sentence index) -> (cosine, overlap)
