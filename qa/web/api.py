@@ -164,7 +164,7 @@ def api_router(handlers: Handlers, login: LoginLimiter | None) -> APIRouter:
         try:
             filters = make_filters(body.article_ids, iso(body.date_from), iso(body.date_to), t)
         except InputError as e:
-            raise HTTPException(422, t[e.key].format(**e.args)) from None
+            raise HTTPException(422, t[e.key].format(**e.values)) from None
         if body.article_ids:
             have = {a.id for a in call(lambda: service.get().articles())}
             unknown = next((a for a in body.article_ids if a not in have), None)

@@ -44,9 +44,9 @@ logger = logging.getLogger(__name__)
 class InputError(ValueError):
     """A question the app cannot ask as given: `key` names its message in `qa.web.strings`."""
 
-    def __init__(self, key: str, **args):
-        super().__init__(key)
-        self.key, self.args = key, args
+    def __init__(self, key: str, t: dict | None = None, **values):
+        super().__init__(t[key].format(**values) if t else key)
+        self.key, self.values = key, values
 
 
 def parse_day(value: str, t: dict) -> int:
@@ -58,7 +58,7 @@ def parse_day(value: str, t: dict) -> int:
     day = day_number(normalize_date(value))
     if not day:
         shown = value if len(value) <= 40 else value[:39] + "…"
-        raise InputError("bad_date", value=shown)
+        raise InputError("bad_date", t, value=shown)
     return day
 
 
@@ -66,7 +66,7 @@ def make_filters(article_ids, day_from: str, day_to: str, t: dict) -> Filters:
     ids = [a for a in (article_ids or []) if isinstance(a, str) and a]
     start, end = parse_day(day_from, t), parse_day(day_to, t)
     if start and end and start > end:
-        raise InputError("bad_range")
+        raise InputError("bad_range", t)
     return Filters(article_ids=ids, day_from=start, day_to=end)
 
 
@@ -133,7 +133,7 @@ class Handlers(ArticleHandlers):
                 raise problem
             filters = make_filters(article_ids, day_from, day_to, t)
         except InputError as e:
-            turns.append(chats.error_turn(shown_question(stripped), e.key, **e.args))
+            turns.append(chats.error_turn(shown_question(stripped), e.key, **e.values))
             library = self._saved(library, turns)
             yield chats.history_html(turns, t), question, turns, library, self.past(library)
             return
