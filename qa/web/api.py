@@ -30,7 +30,8 @@ from pydantic import BaseModel, Field
 from ingest.errors import NewsqaError, NotFoundError, StoreError, StoreLockedError
 from qa.conversation import MAX_TURNS, contextualize
 from qa.pipeline import MAX_QUESTION_CHARS
-from qa.web.handlers import Handlers, InputError, make_filters
+from qa.query import Filters
+from qa.web.handlers import Handlers
 from qa.web.redact import public_record, redact
 from qa.web.security import LoginLimiter
 from qa.web.strings import API_TEXT, texts
@@ -70,7 +71,7 @@ class AskRequest(BaseModel):
     )
     article_ids: list[str] = Field(default_factory=list, max_length=1000, description="Search only these articles.")
     date_from: date | None = Field(None, description="Only articles dated on or after this day.")
-    date_to: date | None = Field(None, description="Only articles dated on or before this day (not before date_from).")
+    date_to: date | None = Field(None, description="Only articles dated on or before this day.")
     k: int = Field(5, ge=1, le=MAX_K, description="Passages retrieved.")
 
 
@@ -130,7 +131,10 @@ def add_api(app: FastAPI, handlers: Handlers, login: LoginLimiter | None) -> Non
 
     @app.exception_handler(RequestValidationError)
     async def invalid(request: Request, exc: RequestValidationError) -> JSONResponse:
-        return JSONResponse({"detail": validation_message(list(exc.errors()))}, status_code=422)
+        errors = list(exc.errors())
+        if errors and tuple(errors[0].get("loc", ())) == ("body", "files"):  # an upload without a file
+            return JSONResponse({"detail": texts("en")["nothing_uploaded"]}, status_code=400)
+        return JSONResponse({"detail": validation_message(errors)}, status_code=422)
 
 
 def api_router(handlers: Handlers, login: LoginLimiter | None) -> APIRouter:
@@ -160,11 +164,9 @@ def api_router(handlers: Handlers, login: LoginLimiter | None) -> APIRouter:
     @router.post("/ask", responses=ERRORS)
     def ask(body: AskRequest) -> dict:
         """Answer a question from the indexed articles, with numbered sources ([1] the most relevant)."""
-        iso = lambda d: d.isoformat() if d else ""  # noqa: E731
-        try:
-            filters = make_filters(body.article_ids, iso(body.date_from), iso(body.date_to), t)
-        except InputError as e:
-            raise HTTPException(422, t[e.key].format(**e.values)) from None
+        day = lambda d: d.year * 10000 + d.month * 100 + d.day if d else 0  # noqa: E731 - yyyymmdd
+        # an empty range (from after to) is a well-formed request: no article is dated in it
+        filters = Filters(article_ids=body.article_ids, day_from=day(body.date_from), day_to=day(body.date_to))
         if body.article_ids:
             have = {a.id for a in call(lambda: service.get().articles())}
             unknown = next((a for a in body.article_ids if a not in have), None)
@@ -198,7 +200,7 @@ def api_router(handlers: Handlers, login: LoginLimiter | None) -> APIRouter:
         return call(get)
 
     @router.post("/articles", responses=ERRORS)
-    async def upload(files: list[UploadFile] = File(default=[])) -> Uploaded:  # noqa: B008 - FastAPI style
+    async def upload(files: list[UploadFile] = File(...)) -> Uploaded:  # noqa: B008 - FastAPI style
         """Upload article files (.txt, .html; the app's size limit, at most 20 a request) and index
         them. 400 when no file was sent or none could be indexed (the problems in one line)."""
         files = files or []
