@@ -43,6 +43,13 @@ THEME = gr.themes.Soft(
     primary_hue="blue",
     font=["system-ui", "Segoe UI", "Roboto", "Noto Sans", "Helvetica Neue", "Arial", "sans-serif"],
     font_mono=["ui-monospace", "SFMono-Regular", "Menlo", "Consolas", "monospace"],
+).set(  # white on these blues reads at WCAG AA contrast (axe-core checks it in the browser tests)
+    button_primary_background_fill="#1d4ed8",
+    button_primary_background_fill_hover="#1e40af",
+    button_primary_background_fill_dark="#1d4ed8",
+    button_primary_background_fill_hover_dark="#1e40af",
+    button_primary_text_color="#ffffff",
+    button_primary_text_color_dark="#ffffff",
 )
 
 

@@ -128,10 +128,10 @@ def source_html(source: Source, t: dict, numbered: bool = True) -> str:
     meta.append(f'<span class="nq-where">{where}</span>' if where else "")
     number = f'<span class="nq-num">[{int(source.number)}]</span> ' if numbered and source.number else ""
     return (
-        f'<div class="nq-source" tabindex="0" role="button" aria-label="{esc(t["open"])}: {esc(source.title)}">'
+        '<div class="nq-source">'
         f'<div class="nq-src-head">{number}<span class="nq-title">{esc(source.title or source.article_id)}</span></div>'
         f'<div class="nq-meta">{" · ".join(m for m in meta if m)}</div>'
-        f'<div class="nq-passage">{marked(source.text, source.highlights)}</div>'
+        f'<div class="nq-passage" tabindex="0">{marked(source.text, source.highlights)}</div>'
         f'<button type="button" class="nq-open" value="{key}">{esc(t["open"])}</button>'
         "</div>"
     )

@@ -84,10 +84,13 @@
     if (log && log.getAttribute('aria-label') !== w.chat) log.setAttribute('aria-label', w.chat);
     document.querySelectorAll('#nq-chat [aria-label]').forEach((el) => {
       const label = el.getAttribute('aria-label') || '';
-      const who = /^user's message: /.test(label) ? w.question : /^\w+'s message: /.test(label) ? w.answer : null;
-      if (!who) return;
+      if (/^user's message: /.test(label)) el.dataset.nqRole = 'question';
+      else if (/^\w+'s message: /.test(label)) el.dataset.nqRole = 'answer';
+      const role = el.dataset.nqRole;
+      if (!role) return;
       const text = (el.textContent || '').replace(/\s+/g, ' ').trim();
-      el.setAttribute('aria-label', `${who}: ${text.length > 160 ? text.slice(0, 159) + '…' : text}`);
+      const want = `${w[role]}: ${text.length > 160 ? text.slice(0, 159) + '…' : text}`;
+      if (label !== want) el.setAttribute('aria-label', want);
     });
   };
 
