@@ -163,9 +163,9 @@ def assemble(
 ) -> Answer:
     """The answer made of the chosen sentences (in the order given): a sentence whose text was
     already said (an overlapping passage, a caption its paragraph repeats) is dropped; adjacent
-    sentences of one passage become one claim; sources are numbered in order of first citation.
-    `phrases`: the answer phrase found in a sentence (offsets into its passage's text), marked in
-    its claim."""
+    sentences of one passage become one claim; sources are numbered by retrieval rank ([1] is the
+    most relevant passage cited), not by the order the claims cite them. `phrases`: the answer
+    phrase found in a sentence (offsets into its passage's text), marked in its claim."""
     kept, seen = [], []
     for key in keys:
         text = _key(hits[key[0]].text, hits[key[0]].sentences[key[1]])
@@ -173,12 +173,13 @@ def assemble(
             continue
         seen.append(text)
         kept.append(key)
-    numbers: dict[int, int] = {}
+    groups = group_adjacent(kept)
+    numbers = {h_i: n for n, h_i in enumerate(sorted({g[0][0] for g in groups}), 1)}  # by retrieval rank
     highlights: dict[int, list[tuple[int, int]]] = {}
     claims = []
-    for group in group_adjacent(kept):
+    for group in groups:
         h_i = group[0][0]
-        n = numbers.setdefault(h_i, len(numbers) + 1)
+        n = numbers[h_i]
         spans = [hits[h_i].sentences[s_i] for _, s_i in group]
         highlights.setdefault(h_i, []).extend(spans)
         a, b = spans[0][0], spans[-1][1]

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from ingest.normalize import words
 from ingest.store import Key
 from qa.answer import Answer, assemble, refused
+from qa.conversation import focus_matcher
 from qa.kinds import asked_kind, kind_fit, sentence_kinds
 from qa.language import EN_FUNCTION_WORDS
 from qa.query import analyse
@@ -69,6 +70,9 @@ def coverage(wanted: list[str], text: str) -> float:
     return sum(w in present for w in wanted) / len(wanted)
 
 
+FOCUS_WEIGHT = 0.1  # issue 17: a follow-up's answer leads with the sentence holding its own words
+
+
 _NUMBER = re.compile(r"\d+(?:[.,/]\d+)*")
 
 
@@ -105,12 +109,14 @@ class ExtractiveAnswerer:
         q = retrieval.query_vector
         wanted = content_words(query.searched)
         asked = asked_kind(question)
+        follow_up = focus_matcher(question, query.searched)  # issue 17: what a follow-up asks itself
         candidates = []  # (score, cosine, hit index, sentence index)
         for h_i, hit in enumerate(hits):
             for s_i, (a, b) in enumerate(hit.sentences):
                 cos = sentence_cosine(hit, s_i, q)
                 score = cos + 0.05 * coverage(wanted, hit.text[a:b]) + 0.02 * hit.dense
                 score += self.t.kind * kind_fit(asked, sentence_kinds(hit.text[a:b]))
+                score += FOCUS_WEIGHT * follow_up(hit.text[a:b])  # issue 17: a follow-up's answer leads with it
                 candidates.append((score, cos, h_i, s_i))
         candidates.sort(key=lambda c: -c[0])
         # The first answer sentence comes from the best-ranked passage: retrieval ranks passages

@@ -247,7 +247,7 @@ def work_dir_option(help: str):
 
 
 @cli.command(name="eval")
-@click.argument("datasets", nargs=-1, type=click.Choice(["seed", "news", "xquad-vi", "xquad-en"]))
+@click.argument("datasets", nargs=-1, type=click.Choice(["seed", "news", "xquad-vi", "xquad-en", "followups"]))
 @click.option(
     "--questions",
     type=click.Path(dir_okay=False, exists=True, path_type=Path),
@@ -310,6 +310,10 @@ def eval_(
             if not (shared / ds.NEWS_CORPUS / "splits.json").exists():
                 fail(f"{shared / ds.NEWS_CORPUS} is absent. Give --shared DIR (the folder with corpora/dantri-unc/).")
             chosen.append(ds.news_dataset(shared))
+        elif name == "followups":
+            if not (shared / "eval" / "xquad").exists():
+                fail(f"{shared / 'eval' / 'xquad'} is absent. Give --shared DIR (the folder with eval/xquad/).")
+            chosen.append(ds.followups_dataset(shared))
         else:
             if not (shared / "eval" / "xquad").exists():
                 fail(f"{shared / 'eval' / 'xquad'} is absent. Give --shared DIR (the folder with eval/xquad/).")

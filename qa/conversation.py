@@ -5,12 +5,18 @@ marker such as "còn", "vậy", "and", "what about"; it uses a pronoun such as "
 "điều đó", "they", "it"; or it is only a few words long) is searched together with the previous
 searched question: "Quảng Ngãi đề nghị gì? còn Bộ trưởng đáp lại thế nào?". A question that
 stands on its own is returned unchanged.
+
+What a follow-up asks itself (`focus`: "còn GRDP thì sao?" -> "GRDP") is what its answer must lead
+with: the answerers rank the sentences against the joined question, and favour those that hold
+the follow-up's own words (`qa.answerer`), so that the previous answer is not given again.
 """
 
 import re
 import unicodedata
+from collections.abc import Callable
 
-from qa.language import is_word
+from ingest.normalize import words
+from qa.language import EN_FUNCTION_WORDS, is_word
 
 # Openings that continue the previous question (matched on whole words at the start).
 START_MARKERS = (
@@ -108,6 +114,21 @@ GENERIC_NOUNS_EN = (
     "time",
     "day",
 )
+# Closings of a follow-up that ask nothing themselves ("còn GRDP thì sao?", "and Oita too?").
+END_MARKERS = (
+    "thì thế nào",
+    "thì như thế nào",
+    "như thế nào",
+    "thì ra sao",
+    "thì sao",
+    "thế nào",
+    "ra sao",
+    "nữa",
+    "vậy",
+    "then",
+    "too",
+    "as well",
+)
 SHORT_WORDS = 3  # a question of this many words or fewer is read as a follow-up
 MAX_SEARCHED_CHARS = 600  # a searched question (follow-ups joined) never grows past this
 MAX_TURNS = 20  # turns a conversation keeps (searched questions, and the chat shown)
@@ -127,6 +148,72 @@ def contextualize(question: str, history: list[str]) -> str:
     if _folded(question) in _folded(previous):  # asked again: nothing to add
         return previous[-MAX_SEARCHED_CHARS:]
     return _join(previous, question)
+
+
+def focus(question: str) -> str:
+    """What a follow-up asks itself: the question without its follow-up opening ("còn", "and what
+    about"), its closing ("thì sao", "then") and the words that point back ("họ", "ông ấy", "it").
+    "còn GRDP thì sao?" -> "GRDP"; "and when did it end?" -> "when did end". The question itself
+    when it is no follow-up; "" when nothing is left."""
+    text = " ".join(unicodedata.normalize("NFC", question or "").split()).strip(" ?!.…")
+    if not is_follow_up(text):
+        return text
+    tokens = _WORD.findall(text)
+    lower = [t.lower() for t in tokens]
+    changed = True
+    while changed and lower:
+        changed = False
+        for marker in sorted(START_MARKERS, key=len, reverse=True):
+            m = marker.split()
+            if lower[: len(m)] == m and " ".join(lower[:2]) not in NOT_MARKERS:
+                tokens, lower, changed = tokens[len(m) :], lower[len(m) :], True
+                break
+        for marker in sorted(END_MARKERS, key=len, reverse=True):
+            m = marker.split()
+            if len(lower) > len(m) and lower[-len(m) :] == m:
+                tokens, lower, changed = tokens[: -len(m)], lower[: -len(m)], True
+                break
+    pointers = {p for p in PRONOUNS_VI if " " not in p} | set(PRONOUNS_EN) | set(DEMONSTRATIVES_EN)
+    drop: set[int] = set()
+    for phrase in (p for p in PRONOUNS_VI if " " in p):  # two-word pointers: "ông ấy", "điều đó"
+        words_ = phrase.split()
+        for i in range(len(lower) - len(words_) + 1):
+            if lower[i : i + len(words_)] == words_:
+                drop.update(range(i, i + len(words_)))
+    kept = [t for i, (t, low) in enumerate(zip(tokens, lower)) if i not in drop and low not in pointers]
+    return " ".join(kept)
+
+
+def focus_first(question: str, searched: str) -> str:
+    """The searched text with the follow-up first: "còn GRDP thì sao? Quảng Ngãi xuất khẩu bao
+    nhiêu?" for a reader that weighs the start of its question most; `searched` as it is when it
+    does not end with the question (no follow-up)."""
+    question, searched = " ".join((question or "").split()), " ".join((searched or "").split())
+    if not question or searched == question or not searched.endswith(question):
+        return searched or question
+    return f"{question} {searched[: -len(question)].strip()}"
+
+
+def focus_matcher(question: str, searched: str) -> Callable[[str], float]:
+    """For ranking a follow-up's answer sentences: a function giving how much of the follow-up's own
+    focus (`focus`) a sentence holds, 0..1: the mean of the share of its syllables (English function
+    words aside) and the share of its adjacent syllable pairs ("sân nhà") found in the sentence. For
+    a question asked alone (`searched` is the question) every sentence gets 0."""
+    if not searched or " ".join(searched.split()) == " ".join((question or "").split()):
+        return lambda text: 0.0
+    syllables = words(focus(question))
+    single = [w for w in dict.fromkeys(syllables) if w not in EN_FUNCTION_WORDS]
+    pairs = list(dict.fromkeys(zip(syllables, syllables[1:])))
+    if not single:
+        return lambda text: 0.0
+
+    def match(text: str) -> float:
+        got = words(text)
+        present, adjacent = set(got), set(zip(got, got[1:]))
+        share = sum(w in present for w in single) / len(single)
+        return (share + sum(p in adjacent for p in pairs) / len(pairs)) / 2 if pairs else share
+
+    return match
 
 
 def keep_recent(items: list, turns: int = MAX_TURNS, per_turn: int = 1) -> list:

@@ -1,7 +1,8 @@
 """The question sets `newsqa eval` measures on: the seed questions (and any file in their format)
 over a folder of articles, XQuAD's Vietnamese paragraphs with its Vietnamese or English questions,
-probes (a question asked with its own article filtered out) and the tempting unanswerable questions
-of `tests/data/tempting_questions.jsonl`. Also the rule for `first`: whether an answer's first
+probes (a question asked with its own article filtered out), the tempting unanswerable questions
+of `tests/data/tempting_questions.jsonl` and the follow-up pairs of `tests/data/followups.jsonl`
+(a question asked after an earlier one, as in a chat). Also the rule for `first`: whether an answer's first
 claim holds the gold text."""
 
 import json
@@ -13,8 +14,9 @@ from ingest.normalize import match_key, normalize
 from ingest.readers import Article
 
 ROOT = Path(__file__).resolve().parent.parent
-DATASETS = ("seed", "news", "xquad-vi", "xquad-en")
+DATASETS = ("seed", "news", "xquad-vi", "xquad-en", "followups")
 TEMPTING = ROOT / "tests" / "data" / "tempting_questions.jsonl"
+FOLLOWUPS = ROOT / "tests" / "data" / "followups.jsonl"
 _MARKER = re.compile(r"\s*\[\d+\]")
 
 
@@ -29,6 +31,7 @@ class Question:
     article: str | None = None  # the article that answers it
     probe: bool = False  # asked with its own article filtered out: must be refused
     answers: list[str] = field(default_factory=list)  # the short answer phrase(s), match_key'd (news, XQuAD)
+    previous: list[str] = field(default_factory=list)  # follow-ups: the questions asked before it, oldest first
 
     @property
     def answerable(self) -> bool:
@@ -191,6 +194,28 @@ def xquad_dataset(
     if tempting:
         questions += tempting_questions("xquad", (lang,), articles)
     return Dataset(f"xquad-{lang}", articles, questions + probed, f"xquad:{vi.resolve()}")
+
+
+def followups_dataset(shared: Path, path: Path = FOLLOWUPS) -> Dataset:
+    """Follow-up pairs over the XQuAD articles (all indexed, as for `xquad_dataset`): each line has a
+    `first` question and a `follow_up` that leans on it ("còn … thì sao?", "and when did it end?"),
+    in Vietnamese or English, about an article of the `validation` fold; `evidence` is the text the
+    follow-up's answer must lead with. The follow-up is asked after the first question, searched as
+    the chat searches it (`qa.conversation.contextualize`)."""
+    articles = xquad_articles(shared / "eval" / "xquad" / "xquad.vi.json")
+    titles = [a.title for a in articles]
+    questions = []
+    for line in path.read_text(encoding="utf-8").splitlines():
+        if not line.strip():
+            continue
+        item = json.loads(line)
+        article = articles[titles.index(item["article"].replace("_", " "))].id
+        evidence = [match_key(e) for e in item["evidence"] if e.strip()]
+        q = Question(item["id"], item["follow_up"], item["lang"], "followup", evidence, False, article)
+        q.previous = [item["first"]]
+        questions.append(q)
+    vi = shared / "eval" / "xquad" / "xquad.vi.json"
+    return Dataset("followups", articles, questions, f"xquad:{vi.resolve()}")
 
 
 NEWS_CORPUS = Path("corpora") / "dantri-unc"

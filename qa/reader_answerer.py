@@ -20,6 +20,7 @@ import numpy as np
 from ingest.errors import ModelError
 from qa.answer import Answer, assemble, refused
 from qa.answerer import content_words, coverage, sentence_cosine
+from qa.conversation import focus_first
 from qa.kinds import asked_kind, kind_fit, sentence_kinds
 from qa.query import analyse
 from qa.reader import QUERY_PREFIX, QUESTION_TOKENS, pack_windows
@@ -75,7 +76,7 @@ class ReaderAnswerer:
         the sentences read, the number of windows read, the best stage-1 cosine, and for each
         sentence read the window read that scored it best (and its index there)."""
         reader = self.reader
-        asked = searched or question
+        asked = focus_first(question, searched)  # issue 17: a follow-up is read first, its context after
         wanted = content_words(asked)
         kind = asked_kind(question)
         read = hits[: self.s.passages]

@@ -170,12 +170,15 @@ class Runner:
         return Filters(article_ids=ids)
 
     def _newsqa(self, q: Question, answerer=None) -> Outcome:
+        from qa.query import analyse
+
         pipeline, filters = self.pipeline, self._filters(q)
+        searched = searched_as_in_chat(q)
         started = time.perf_counter()
-        retrieval = pipeline.search.search(q.text, max(DEPTH, self.k), filters)
+        retrieval = pipeline.search.search(analyse(q.text, searched, filters), max(DEPTH, self.k))
         # `newsqa eval --llm`: the language model's answers; `answerer`: the other answerer (--compare)
         answerer = answerer or pipeline.generative or pipeline.answerer
-        answer = answerer.answer(q.text, replace(retrieval, hits=retrieval.hits[: self.k]), searched=q.text)
+        answer = answerer.answer(q.text, replace(retrieval, hits=retrieval.hits[: self.k]), searched=searched)
         seconds = time.perf_counter() - started
         cited = bool(q.evidence) and answer.found and _covers(q, [s.text for s in answer.sources])
         signals = dict(answer.signals)
@@ -223,6 +226,17 @@ class Runner:
         seconds = time.perf_counter() - started
         claim = self._plain_pick(q, docs[0].page_content) if docs else None
         return Outcome([q.hit(d.page_content) for d in docs], seconds, claim=claim)
+
+
+def searched_as_in_chat(q: Question) -> str:
+    """What the chat searches for `q`: a follow-up (`q.previous`) joined with the questions before
+    it by `qa.conversation.contextualize`, turn by turn; any other question as it is."""
+    from qa.conversation import contextualize
+
+    conversation: list[str] = []
+    for earlier in q.previous:
+        conversation.append(contextualize(earlier, conversation))
+    return contextualize(q.text, conversation) if conversation else q.text
 
 
 def llm_outcome(q: Question, answer) -> dict:

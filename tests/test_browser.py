@@ -149,8 +149,8 @@ def test_vietnamese_question_follow_up_and_copy(page, app_url, browser):
     assert "[1]" in copied and "<" not in copied.split("\n")[0]
     assert re.search(r"^\[1\] .+", copied, flags=re.M)  # the references follow the answer
 
-    # The chat's trash button starts over: the next question is not read as a follow-up.
-    page.locator("#nq-chat button[aria-label='Clear']").click()
+    # "New conversation" starts over: the next question is not read as a follow-up.
+    page.locator("#nq-clear").click()
     page.wait_for_function("() => document.querySelectorAll('#nq-chat .nq-answer').length === 0")
     fresh_start = ask(page, "còn Bộ trưởng đáp lại thế nào?")
     assert "Searched:" not in fresh_start
@@ -159,7 +159,7 @@ def test_vietnamese_question_follow_up_and_copy(page, app_url, browser):
 def test_unanswerable_question_says_not_found(page, app_url):
     open_app(page, app_url)
     answer = ask(page, "Kết quả xổ số miền Bắc ngày 1/5/2024?")
-    assert "không trả lời câu hỏi này" in answer
+    assert "do not answer this question" in answer  # in the UI's language (an English browser)
     assert page.locator("#nq-chat details.nq-related[open] .nq-source").count() >= 1
     assert page.locator("#nq-chat button.nq-cite").count() == 0
     page.screenshot(path=SCREENSHOTS / "05-not-found.png")
@@ -170,9 +170,9 @@ def test_language_toggle_and_empty_question(page, app_url):
     page.wait_for_function("() => document.querySelector('#nq-send').innerText.trim() === 'Ask'")  # browser is en-US
     page.get_by_label("Tiếng Việt").check()
     page.wait_for_function("() => document.querySelector('#nq-send').innerText.trim() === 'Hỏi'")
-    page.locator("#nq-send").click()
-    page.wait_for_selector("#nq-chat .nq-error")
-    assert "Câu hỏi đang trống" in page.locator("#nq-chat .nq-error").last.inner_text()
+    page.locator("#nq-send").click()  # an empty question: nothing happens, nothing is added
+    page.wait_for_timeout(1000)
+    assert page.locator("#nq-chat .nq-error, #nq-chat .nq-question").count() == 0
     page.screenshot(path=SCREENSHOTS / "06-vietnamese-ui.png")
 
 
@@ -192,7 +192,9 @@ def test_upload_then_ask_hostile_article_stays_inert(browser, fresh, tmp_path):
         named.parent.mkdir()
         named.write_text(HOSTILE, encoding="utf-8")
         page.get_by_role("tab", name=re.compile("Bài báo")).click()
-        page.locator("#nq-upload input[type=file]").set_input_files(str(named))
+        with page.expect_file_chooser() as chooser:
+            page.locator("#nq-upload").click()
+        chooser.value.set_files(str(named))
         page.wait_for_function("() => /Đã thêm 1/.test(document.querySelector('#nq-status').innerText)")
         page.wait_for_function("() => /Cảng Sa Kỳ/.test(document.querySelector('#nq-articles').innerText)")
         page.screenshot(path=SCREENSHOTS / "07-upload.png")

@@ -2,7 +2,7 @@
 
 import pytest
 
-from qa.conversation import MAX_SEARCHED_CHARS, contextualize, is_follow_up
+from qa.conversation import MAX_SEARCHED_CHARS, contextualize, focus, focus_first, focus_matcher, is_follow_up
 
 FIRST_VI = "Quảng Ngãi đề nghị gì?"
 FIRST_EN = "what did Quảng Ngãi request?"
@@ -85,3 +85,33 @@ def test_english_follow_up_retrieves_oita(seeded, first):
     answer = seeded.ask(question, searched=contextualize(question, [first]))
     assert any("Oita" in p for p in passages(answer))
     assert answer.found and "Oita" in " ".join(s.text for s in answer.sources)
+
+
+@pytest.mark.parametrize(
+    "question, own",
+    [
+        ("còn GRDP thì sao?", "GRDP"),
+        ("Thế còn Bộ Ngoại giao?", "Bộ Ngoại giao"),
+        ("còn sân nhà của họ nằm ở đâu?", "sân nhà của nằm ở đâu"),
+        ("ông ấy phân bổ dầu nội địa cho các bang như thế nào?", "phân bổ dầu nội địa cho các bang"),
+        ("and when did it end?", "when did end"),
+        ("what about Oita?", "Oita"),
+        ("Hai trọng tâm phát triển của Quảng Ngãi là gì?", "Hai trọng tâm phát triển của Quảng Ngãi là gì"),
+    ],
+)
+def test_focus_is_what_a_follow_up_asks_itself(question, own):
+    assert focus(question) == own
+
+
+def test_focus_first_and_matcher():
+    first = "quang ngai xuat khau bao nhieu trong 9 thang dau nam 2023"
+    searched = contextualize("còn GRDP thì sao?", [first])
+    assert focus_first("còn GRDP thì sao?", searched) == f"còn GRDP thì sao? {first}?"
+    assert focus_first(FIRST_VI, FIRST_VI) == FIRST_VI  # asked alone: unchanged
+    match = focus_matcher("còn GRDP thì sao?", searched)
+    grdp = "Tổng sản phẩm trên địa bàn tỉnh (GRDP) 6 tháng đầu năm 2023 ước tăng 2,65%."
+    export = "Kim ngạch xuất khẩu 9 tháng đầu năm 2023 ước đạt 1,9 tỷ USD."
+    assert match(grdp) == 1.0 and match(export) == 0.0
+    home = focus_matcher("còn sân nhà của họ nằm ở đâu?", "Đội nào vô địch? còn sân nhà của họ nằm ở đâu?")
+    assert home("Sân nhà của Polonia nằm ở Đường Konwiktorka.") > home("Học viện nằm ở tòa nhà Nhà hát Lớn.")
+    assert focus_matcher(FIRST_VI, FIRST_VI)("Quảng Ngãi đề nghị gì") == 0.0  # no follow-up: no preference

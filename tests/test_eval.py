@@ -165,6 +165,30 @@ def test_xquad_loader():
     assert not ds.xquad_dataset(SHARED, "en", probes=False, tempting=False).questions[-1].kind == "tempting"
 
 
+def test_followups_loader():
+    """At least 20 follow-up pairs, in Vietnamese and English, about articles of the validation
+    fold only; each follow-up reads as one and its evidence is in its article, once."""
+    from qa.conversation import is_follow_up
+
+    shared_file(SHARED / "eval" / "xquad" / "xquad.vi.json")
+    fu = ds.followups_dataset(SHARED)
+    xquad = ds.xquad_dataset(SHARED, "vi", probes=False, tempting=False)
+    assert fu.name == "followups" and fu.corpus == xquad.corpus  # one index for both
+    assert len(fu.questions) >= 20 and Counter(q.lang for q in fu.questions).keys() == {"vi", "en"}
+    assert min(Counter(q.lang for q in fu.questions).values()) >= 10
+    validation = set(json.loads((SHARED / "train" / "xquad-folds" / "folds.json").read_text())["validation"])
+    titles = {a.id: a.title.replace(" ", "_") for a in fu.articles}
+    text = {a.id: ds.match_key(a.text) for a in fu.articles}
+    for q in fu.questions:
+        assert titles[q.article] in validation and q.kind == "followup" and q.answerable
+        assert len(q.previous) == 1 and is_follow_up(q.text)
+        assert all(text[q.article].count(e) == 1 for e in q.evidence)
+    # asked as the chat asks it: joined with the question before it
+    q = fu.questions[0]
+    assert sy.searched_as_in_chat(q) == f"{q.previous[0]} {q.text}"
+    assert sy.searched_as_in_chat(xquad.questions[0]) == xquad.questions[0].text
+
+
 @pytest.mark.slow
 def test_eval_compare_on_seed(tmp_path):
     shared_file(SEED_QUESTIONS)

@@ -1,6 +1,7 @@
 """The chat app's handlers, called directly (no server, no browser)."""
 
 import html
+import json
 import re
 import socket
 from pathlib import Path
@@ -15,7 +16,7 @@ from qa.web.layout import build_ui
 from qa.web.render import answer_html, safe_url
 from qa.web.security import LaunchError, check_exposure, is_loopback, parse_auth
 from qa.web.server import launch
-from qa.web.strings import texts
+from qa.web.strings import EXAMPLES, texts
 
 HOSTILE = """# url = javascript:alert(1)
 # date = 2024-05-01
@@ -29,9 +30,19 @@ Ban quản lý cảng cho biết công trình khởi công vào tháng 6/2024 v�
 """
 
 
-def run_chat(ui, question, conversation=None, lang="en", article_ids=None, day_from="", day_to="", history=None):
-    """All the yields of one chat turn: [(history, box, conversation), ...]."""
-    return list(ui.respond(question, history or [], conversation or [], lang, article_ids or [], day_from, day_to))
+def run_chat(ui, question, turns=None, lang="en", article_ids=None, day_from="", day_to="", library=None):
+    """All the yields of one chat turn: [(messages, box, turns, library, past list), ...]."""
+    return list(ui.respond(question, turns or [], lang, article_ids or [], day_from, day_to, library))
+
+
+def ask_in_turn(ui, *questions, lang="en"):
+    """Ask questions one after the other in one conversation: the last step of each."""
+    turns, library, steps = [], None, []
+    for question in questions:
+        step = run_chat(ui, question, turns, lang=lang, library=library)[-1]
+        turns, library = step[2], step[3]
+        steps.append(step)
+    return steps
 
 
 def last_html(steps) -> str:
@@ -84,8 +95,9 @@ def test_answer_comes_with_cited_sources(seeded_ui):
     cited, listed = cited_numbers(page), listed_numbers(page)
     assert cited and cited == listed  # every [n] is listed, every listed source is cited
     assert 1 in cited
-    history, box, conversation = steps[-1]
-    assert box == "" and conversation == ["what did Quảng Ngãi request?"]
+    history, box, turns, library, _ = steps[-1]
+    assert box == "" and [t["q"] for t in turns] == ["what did Quảng Ngãi request?"]
+    assert library["conversations"][0]["turns"] == turns  # saved for the browser to keep
     assert "Copy answer" in page and "nq-copy" in page
 
 
@@ -96,37 +108,64 @@ def test_vietnamese_question_and_ui_language(seeded_ui):
     assert "trọng tâm" in page
 
 
-def test_not_found_says_so_and_shows_closest(seeded_ui):
-    page = last_html(run_chat(seeded_ui, "Kết quả xổ số miền Bắc ngày 1/5/2024?", lang="en"))
-    assert html.escape(NOT_FOUND["vi"]) in page
+@pytest.mark.parametrize(
+    "question, ui, said, not_said",
+    [
+        ("Kết quả xổ số miền Bắc ngày 1/5/2024?", "en", NOT_FOUND["en"], NOT_FOUND["vi"]),
+        ("Who won the Indian lower house election?", "vi", NOT_FOUND["vi"], NOT_FOUND["en"]),
+    ],
+)
+def test_not_found_says_so_in_the_ui_language_and_shows_closest(seeded_ui, question, ui, said, not_said):
+    page = last_html(run_chat(seeded_ui, question, lang=ui))
+    assert html.escape(said) in page and html.escape(not_said) not in page  # one language in one message
     assert "nq-cite" not in page and "nq-sources" not in page
-    assert '<details class="nq-related" open>' in page and "Closest passages" in page
+    closest = texts(ui)["closest"]
+    assert '<details class="nq-related" open>' in page and closest in page
 
 
 def test_follow_up_is_searched_with_context(seeded_ui):
-    steps = run_chat(seeded_ui, "còn Bộ trưởng đáp lại thế nào?", conversation=["Quảng Ngãi đề nghị gì?"], lang="vi")
-    page = last_html(steps)
+    first, follow = ask_in_turn(seeded_ui, "Quảng Ngãi đề nghị gì?", "còn Bộ trưởng đáp lại thế nào?", lang="vi")
+    page = follow[0][-1]["content"]
     assert "Đã tìm:" in page and "Quảng Ngãi đề nghị gì? còn Bộ trưởng đáp lại thế nào?" in page
-    assert steps[-1][2][-1] == "Quảng Ngãi đề nghị gì? còn Bộ trưởng đáp lại thế nào?"
-    own = last_html(run_chat(seeded_ui, "Hai trọng tâm phát triển của Quảng Ngãi là gì?", ["Quảng Ngãi đề nghị gì?"]))
+    assert follow[2][-1]["s"] == "Quảng Ngãi đề nghị gì? còn Bộ trưởng đáp lại thế nào?"
+    own = last_html(run_chat(seeded_ui, "Hai trọng tâm phát triển của Quảng Ngãi là gì?", first[2]))
     assert "Searched:" not in own
 
 
-def test_new_conversation_clears_everything(seeded_ui):
-    history, conversation, box, panel = seeded_ui.clear("vi")
-    assert history == [] and conversation == [] and box == "" and "nq-placeholder" in panel
+def test_follow_up_leads_with_what_it_asks(seeded_ui):
+    """The issue's example: the follow-up's answer starts with the GRDP sentence, not the export
+    figure the first answer gave."""
+    first, follow = ask_in_turn(
+        seeded_ui, "quang ngai xuat khau bao nhieu trong 9 thang dau nam 2023", "còn GRDP thì sao?"
+    )
+    lead = follow[2][-1]["a"]["claims"][0]["text"]
+    assert "GRDP" in lead and "2,65%" in lead
+    assert "1,9 tỷ USD" in first[2][0]["a"]["claims"][0]["text"]
 
 
-@pytest.mark.parametrize(
-    "question, expected",
-    [("", "The question is empty"), ("   ", "The question is empty"), ("x" * 20_000, "20,000 characters")],
-)
-def test_bad_questions_become_chat_messages(seeded_ui, question, expected):
-    steps = run_chat(seeded_ui, question)
+def test_new_conversation_starts_over_and_keeps_the_old_one(seeded_ui):
+    (step,) = ask_in_turn(seeded_ui, "Ai dẫn đầu đoàn công tác tỉnh Quảng Ngãi?")
+    old = step[3]["current"]
+    history, turns, box, panel, library, past = seeded_ui.new_conversation(step[3], "vi")
+    assert history == [] and turns == [] and box == "" and "nq-placeholder" in panel
+    assert library["current"] != old and [c["id"] for c in library["conversations"]] == [old]
+    assert past["choices"][0][1] == old and past["value"] is None
+
+
+@pytest.mark.parametrize("question", ["", "   ", None])
+def test_empty_question_changes_nothing(seeded_ui, question):
+    (history, box, turns, library, past) = run_chat(seeded_ui, question)[-1]
+    assert history == gr.update() and box == gr.update() and past == gr.update()  # no bubble, no error
+    assert turns == []
+
+
+def test_too_long_question_is_a_short_chat_message(seeded_ui):
+    steps = run_chat(seeded_ui, "x" * 20_000)
     page = last_html(steps)
-    assert expected in page and "nq-error" in page
-    assert len(page) < 2_000  # a 20,000-character question is not echoed whole
-    assert steps[-1][2] == []  # nothing searched
+    assert "20,000 characters" in page and "nq-error" in page
+    assert len(page) < 2_000 and len(steps[-1][0][0]["content"]) < 1_000  # not echoed whole
+    assert steps[-1][1] == "x" * 20_000  # the box keeps it, to be shortened
+    assert "a" not in steps[-1][2][0]  # nothing searched
 
 
 def test_bad_dates_become_chat_messages(seeded_ui):
@@ -160,8 +199,10 @@ def test_open_source_shows_whole_article_with_passage(seeded_ui):
     assert "nq-article-title" in panel and len(panel) > 5_000  # the whole article, not the passage
     marked = re.search(r"<mark>(.*?)</mark>", page).group(1)
     assert marked in panel
-    assert "nq-error" in seeded_ui.open_source("not json", "en")
-    assert "nq-error" in seeded_ui.open_source('{"a": "no-such-article", "s": 0, "e": 5}', "en")
+    assert "This source cannot be opened" in seeded_ui.open_source("not json", "en")
+    missing = seeded_ui.open_source('{"a": "no-such-article", "s": 0, "e": 5}', "en")
+    assert "No article with id “no-such-article”. The Articles tab lists" in html.unescape(missing)
+    assert "newsqa list" not in missing  # the CLI's advice is not for the app's users
 
 
 def test_hostile_article_is_escaped_everywhere(hostile, make_settings):
@@ -218,7 +259,7 @@ def test_store_down_is_a_chat_message(make_settings, embedder, tmp_path):
     ui = build_ui(None, settings, embedder=embedder).newsqa
     page = last_html(run_chat(ui, "what did Quảng Ngãi request?"))
     assert "nq-error" in page and "Chroma" in page and f"127.0.0.1:{port}" in page
-    table, _, _, history = ui.on_load("en", [])
+    table, _, _, history, *_ = ui.on_load("en", None)
     assert "Chroma" in table and "Chroma" in history[-1]["content"]
     status = ui.upload([], "en")[0]
     assert "No file chosen" in status
@@ -275,7 +316,7 @@ def test_upload_ingest_answer_remove(fresh, tmp_path):
     status, table, remove_choices, filter_choices, cleared = ui.upload(
         [str(article), str(wrong)], "en", lambda *a, **k: calls.append(a)
     )
-    assert "1 added" in status and "notes.pdf" in status and cleared is None
+    assert "1 added" in status and "(1 chunk written in" in status and "notes.pdf" in status and cleared is None
     assert calls  # progress was reported
     kept = Path(fresh.settings.data_dir) / UPLOADS / "Tin-nóng-rm-rf.txt"
     assert kept.is_file()
@@ -289,9 +330,16 @@ def test_upload_ingest_answer_remove(fresh, tmp_path):
     assert link in page  # the source links to the original page
     panel = ui.open_source(source_keys(page)[0], "en")
     assert link in panel and 'id="nq-focus"' in panel and "<mark>" in panel
+    assert ">Xem bài gốc (example.vn)</a>" in page  # where it was published, in the UI's language
 
-    status, table, remove_choices, _ = ui.remove(article_id, "en")
-    assert "1 article(s) removed" in status
+    box, question, status = ui.confirm_remove(article_id, "en")
+    assert box == gr.update(visible=True) and status == ""  # nothing removed yet: asked first
+    assert "Remove “Lễ hội Hoa sen Đồng Tháp 2024” (1 chunk) from the index?" in html.unescape(question)
+    assert "Hoa sen" in ui.refresh("en")[0]
+    box, _, status = ui.confirm_remove(None, "en")
+    assert box == gr.update(visible=False) and "Choose an article" in status
+    status, table, remove_choices, _, box = ui.remove(article_id, "en")
+    assert "1 article removed." in status and box == gr.update(visible=False)
     assert "Hoa sen" not in table and remove_choices["choices"] == []
     assert not kept.exists()
 
@@ -306,3 +354,138 @@ def test_upload_limits(make_settings, embedder, tmp_path):
     status = ui.upload([str(big)], "vi")[0]
     assert "big.txt" in status and "1 MB" in status and "Bỏ qua" in status
     assert not (tmp_path / "data" / UPLOADS / "big.txt").exists()
+
+
+ABSOLUTE_PATH = re.compile(r"(^|[\s(“\"'])/[\w.-]+/")  # "/srv/data/x.txt", not "24/10"
+
+
+# ---- issue 17: what people see --------------------------------------------------------------
+def _source(number, title="T", date="", url="", source="", text="Câu một. Câu hai.", highlights=((0, 8),)):
+    return Source(number, f"a{number}", title, "", date, url, source, text, 0, len(text), 0.76, list(highlights))
+
+
+def test_sources_are_numbered_by_retrieval_rank():
+    """[1] is the most relevant passage cited, whatever order the claims come in."""
+    import numpy as np
+
+    from qa.answer import assemble
+    from qa.retriever import Hit
+
+    def hit(i):
+        text = f"Câu số {i} của đoạn. Câu khác {i}."
+        return Hit(
+            f"c{i}",
+            text,
+            {"article_id": f"a{i}"},
+            1.0 - i / 10,
+            0.9,
+            0.0,
+            [(0, 18), (19, len(text))],
+            np.zeros((2, 4)),
+        )
+
+    hits = [hit(0), hit(1), hit(2)]
+    answer = assemble("q", hits, [(2, 0), (0, 0)], "vi", "q", {})  # the claims cite rank 3 first, then rank 1
+    assert [c.source for c in answer.claims] == [2, 1]
+    assert [(s.number, s.article_id) for s in answer.sources] == [(1, "a0"), (2, "a2")]
+    assert answer.answer == "Câu số 2 của đoạn. [2] Câu số 0 của đoạn. [1]"
+
+
+def test_source_cards_show_date_and_original_and_no_relevance_figure():
+    dated = _source(1, date="2023-10-24", url="https://www.baoquocte.vn/bai.html")
+    answer = Answer("q", "Câu một. [1]", True, [dated], claims=[Claim("Câu một.", 1, 0, 8)])
+    vi, en = answer_html(answer, texts("vi")), answer_html(answer, texts("en"))
+    assert '<span class="nq-date">24/10/2023</span>' in vi and '<span class="nq-date">24 Oct 2023</span>' in en
+    assert ">Xem bài gốc (baoquocte.vn)</a>" in vi and ">Original page (baoquocte.vn)</a>" in en
+    assert "0.76" not in vi + en and "relevance" not in en and "độ liên quan" not in vi
+    assert "Sources (most relevant first)" in en and "Nguồn (liên quan nhất trước)" in vi
+    filed = _source(1, source="/srv/newsqa/data/uploads/tin-moi.txt")
+    page = answer_html(Answer("q", "Câu một. [1]", True, [filed], claims=[Claim("Câu một.", 1, 0, 8)]), texts("en"))
+    assert 'File: <span class="nq-file">tin-moi.txt</span>' in page and "/srv/" not in page
+
+
+def test_copy_and_export_name_files_not_server_paths(seeded_ui):
+    from qa.web import chats
+
+    (step,) = ask_in_turn(seeded_ui, "Ai dẫn đầu đoàn công tác tỉnh Quảng Ngãi?")
+    page = step[0][-1]["content"]
+    copied = html.unescape(re.search(r'class="nq-copy" value="([^"]*)"', page).group(1))
+    assert "000_e74fd82c0679ccb9.txt" in copied and not ABSOLUTE_PATH.search(copied)
+    exported = json.loads(seeded_ui.export(step[2], "en"))
+    assert exported["name"] == "newsqa-ai-dẫn-đầu-đoàn-công-tác-tỉnh-quảng-ngãi.md"
+    text = exported["text"]
+    assert text.startswith("# newsqa conversation\n") and "## You: Ai dẫn đầu đoàn công tác tỉnh Quảng Ngãi?" in text
+    assert "**Sources (most relevant first)**" in text and "1. Bộ Ngoại giao và Quảng Ngãi" in text
+    assert "File: 000_e74fd82c0679ccb9.txt" in text and "   > " in text and not ABSOLUTE_PATH.search(text)
+    assert seeded_ui.export([], "en") == ""
+    assert chats.markdown(step[2], texts("vi")).startswith("# Cuộc trò chuyện newsqa")
+
+
+def test_a_language_switch_renders_earlier_messages_again(seeded_ui):
+    from qa.web import chats
+
+    (step,) = ask_in_turn(seeded_ui, "Ai dẫn đầu đoàn công tác tỉnh Quảng Ngãi?", lang="en")
+    turns = step[2] + run_chat(seeded_ui, "x" * 3_000, step[2], lang="en")[-1][2][-1:]
+    english, vietnamese = chats.history_html(turns, texts("en")), chats.history_html(turns, texts("vi"))
+    assert "Sources (most relevant first)" in english[1]["content"] and "Copy answer" in english[1]["content"]
+    assert "Nguồn (liên quan nhất trước)" in vietnamese[1]["content"] and "Sao chép" in vietnamese[1]["content"]
+    assert "3,000 characters" in english[3]["content"] and "3.000 ký tự" not in vietnamese[3]["content"]
+    assert "Câu hỏi dài 3,000 ký tự" in vietnamese[3]["content"]
+
+
+def test_saved_conversations_come_back_and_are_bounded(seeded_ui):
+    from qa.web import chats
+
+    first = ask_in_turn(seeded_ui, "Ai dẫn đầu đoàn công tác tỉnh Quảng Ngãi?", "còn GRDP thì sao?")[-1]
+    library = {**first[3], "lang": "en"}
+    # a reload: the browser hands back what it kept; the current conversation is shown again
+    table, _, _, history, turns, restored, lang, past = seeded_ui.on_load("vi", json.loads(json.dumps(library)))
+    assert lang == "en" and "Title" in table  # the language chosen before, the table in it
+    assert (
+        turns == json.loads(json.dumps(first[2]))
+        and len(history) == 4
+        and "Sources (most relevant first)" in history[1]["content"]
+    )
+    assert past["value"] == library["current"] and len(past["choices"]) == 1
+    # the next question of the restored conversation is still a follow-up of it
+    follow = run_chat(seeded_ui, "còn kim ngạch xuất khẩu?", turns, lang="en", library=restored)[-1]
+    assert follow[2][-1]["s"].startswith("Ai dẫn đầu đoàn công tác tỉnh Quảng Ngãi? còn GRDP thì sao?")
+    # a past conversation, chosen in the list
+    _, _, _, _, fresh, _ = seeded_ui.new_conversation(follow[3], "en")
+    shown, turns, _, opened = seeded_ui.open_conversation(library["current"], fresh, "en")
+    assert len(turns) == 3 and opened["current"] == library["current"] and len(shown) == 6
+    deleted = seeded_ui.delete_conversation(opened, "en")[4]
+    assert deleted["conversations"] == []
+    # what the browser sends is checked: rubbish is dropped, not shown
+    bad = {"current": "x", "conversations": [{"id": "x", "turns": [{"q": "hi", "a": {"sources": "no"}}, 5]}, "junk"]}
+    assert seeded_ui.on_load("en", bad)[4] == [] and seeded_ui.on_load("en", "junk")[4] == []
+    # bounded: at most MAX_SAVED conversations, and MAX_SAVED_CHARS of them
+    many = chats.new_library()
+    for i in range(chats.MAX_SAVED + 5):
+        many = chats.save(many, f"c{i}", first[2])
+    assert (
+        len(many["conversations"]) == chats.MAX_SAVED and many["conversations"][0]["id"] == f"c{chats.MAX_SAVED + 4}"
+    )
+    assert len(json.dumps(many, ensure_ascii=False)) <= chats.MAX_SAVED_CHARS + 10_000
+
+
+@pytest.mark.parametrize("question", EXAMPLES)
+def test_example_chips_are_answered_well(seeded_ui, question):
+    from tests.conftest import seed_questions
+
+    evidence = {q["question"]: q["evidence"] for q in seed_questions()}
+    (step,) = ask_in_turn(seeded_ui, question)
+    answer = step[2][-1]["a"]
+    if question.startswith("Kết quả xổ số"):
+        assert not answer["found"]  # rightly refused: the articles do not say
+        return
+    assert answer["found"]
+    assert any(e in answer["claims"][0]["text"] for e in evidence[question])  # the first sentence answers
+
+
+def test_upload_problems_name_files_not_server_paths(fresh, tmp_path):
+    ui = build_ui(fresh, fresh.settings).newsqa
+    empty = tmp_path / "trong.txt"
+    empty.write_text("\n\n", encoding="utf-8")
+    status = ui.upload([str(empty)], "en")[0]
+    assert "trong.txt" in status and str(fresh.settings.data_dir) not in status and str(tmp_path) not in status

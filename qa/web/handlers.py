@@ -1,30 +1,33 @@
-"""The functions behind the app's events (chat, sources, uploads, removal), over the `qa` pipeline.
+"""The functions behind the app's events, over the `qa` pipeline: the chat (questions, sources,
+saved conversations, export) here, the Articles tab in `qa.web.article_handlers`.
 
-A question error, a store that is down, an unexpected exception: each becomes a message in the
-chat, and the app keeps working.
+The chat is rendered from the conversation's turns (`qa.web.chats`), in the UI's language: after a
+language switch or a reload, every message is shown again in the chosen language. A question
+error, a store that is down, an unexpected exception: each becomes a message in the chat, and the
+app keeps working. An empty question changes nothing.
 """
 
 import json
 import logging
 import queue
+import re
 import threading
-from collections.abc import Callable
 from dataclasses import dataclass
-from pathlib import Path
 
 import gradio as gr
 
-from ingest.errors import NewsqaError, StoreError
+from ingest.errors import NewsqaError, NotFoundError, StoreError
 from ingest.readers import normalize_date
 from ingest.records import day_number
-from ingest.uploads import UPLOAD_SUFFIXES, UPLOADS, free_upload_target, upload_target
-from ingest.writer import IngestReport
-from qa.conversation import MAX_TURNS, contextualize, keep_recent
+from qa import conversation as conv
 from qa.pipeline import MAX_QUESTION_CHARS, Pipeline, open_embedder
 from qa.query import Filters
 from qa.settings import Settings
+from qa.web import chats
+from qa.web.article_handlers import ArticleHandlers
+from qa.web.redact import redact
 from qa.web.render import (
-    answer_html,
+    MAX_SHOWN_QUESTION,
     article_choices,
     article_html,
     article_placeholder,
@@ -38,15 +41,24 @@ from qa.web.strings import texts
 logger = logging.getLogger(__name__)
 
 
+class InputError(ValueError):
+    """A question the app cannot ask as given: `key` names its message in `qa.web.strings`."""
+
+    def __init__(self, key: str, t: dict | None = None, **values):
+        super().__init__(t[key].format(**values) if t else key)
+        self.key, self.values = key, values
+
+
 def parse_day(value: str, t: dict) -> int:
     """A date the user typed (yyyy-mm-dd, dd/mm/yyyy, … as `ingest.readers.normalize_date` reads
-    them) -> yyyymmdd int; "" -> 0; raises ValueError with a message."""
+    them) -> yyyymmdd int; "" -> 0; raises InputError (a ValueError) with its message."""
     value = (value or "").strip()
     if not value:
         return 0
     day = day_number(normalize_date(value))
     if not day:
-        raise ValueError(t["bad_date"].format(value=value))
+        shown = value if len(value) <= 40 else value[:39] + "…"
+        raise InputError("bad_date", t, value=shown)
     return day
 
 
@@ -54,8 +66,19 @@ def make_filters(article_ids, day_from: str, day_to: str, t: dict) -> Filters:
     ids = [a for a in (article_ids or []) if isinstance(a, str) and a]
     start, end = parse_day(day_from, t), parse_day(day_to, t)
     if start and end and start > end:
-        raise ValueError(t["bad_range"])
+        raise InputError("bad_range", t)
     return Filters(article_ids=ids, day_from=start, day_to=end)
+
+
+def question_problem(question: str) -> InputError | None:
+    """Why a (stripped, non-empty) question cannot be asked, or None."""
+    if len(question) > MAX_QUESTION_CHARS:
+        return InputError("too_long", n=len(question), limit=MAX_QUESTION_CHARS)
+    return None
+
+
+def shown_question(question: str) -> str:
+    return question if len(question) <= MAX_SHOWN_QUESTION else question[:MAX_SHOWN_QUESTION] + "…"
 
 
 class Service:
@@ -83,71 +106,82 @@ class Service:
 
 
 @dataclass
-class Handlers:
-    """The functions behind the UI's events; tests call them directly."""
+class Handlers(ArticleHandlers):
+    """The functions behind the UI's events; tests call them directly.
+
+    Chat events take and give: the conversation's `turns` (session state), the saved `library`
+    (a copy in session state, written to the browser's localStorage by the layout)."""
 
     service: Service
     settings: Settings
 
     # -- chat --
-    def respond(self, question, history, conversation, lang, article_ids, day_from, day_to):
-        """Generator: (chat history, question box, searched-questions state), answer streamed in."""
+    def respond(self, question, turns, lang, article_ids, day_from, day_to, library=None):
+        """Generator: (chat messages, question box, turns, library, past conversations), the
+        answer streamed in. An empty question yields no change."""
         t = texts(lang)
-        # What a conversation keeps is bounded, whatever comes in: the last turns, shown and searched.
-        history = keep_recent(history, MAX_TURNS - 1, per_turn=2)
-        conversation = [c for c in keep_recent(conversation, MAX_TURNS - 1) if isinstance(c, str)]
+        turns = chats.valid_turns(turns)[-(conv.MAX_TURNS - 1) :]  # bounded, whatever comes in
+        library = chats.valid_library(library)
         question = question if isinstance(question, str) else ""
         stripped = question.strip()
-        history.append({"role": "user", "content": user_html(stripped or "…")})
-        problem = None
         if not stripped:
-            problem = t["empty"]
-        elif len(stripped) > MAX_QUESTION_CHARS:
-            problem = t["too_long"].format(n=len(stripped), limit=MAX_QUESTION_CHARS)
-        if problem is None:
-            try:
-                filters = make_filters(article_ids, day_from, day_to, t)
-            except ValueError as e:
-                problem = str(e)
-        if problem is not None:
-            history.append({"role": "assistant", "content": message_html(problem, "error")})
-            yield list(history), question, conversation
+            yield gr.update(), gr.update(), turns, library, gr.update()
+            return
+        try:
+            problem = question_problem(stripped)
+            if problem is not None:
+                raise problem
+            filters = make_filters(article_ids, day_from, day_to, t)
+        except InputError as e:
+            turns.append(chats.error_turn(shown_question(stripped), e.key, **e.values))
+            library = self._saved(library, turns)
+            yield chats.history_html(turns, t), question, turns, library, self.past(library)
             return
 
-        searched = contextualize(stripped, conversation)
+        searched = conv.contextualize(stripped, chats.searched_history(turns))
         if searched == " ".join(stripped.split()):
             searched = stripped  # unchanged (up to spaces): nothing to show as "Searched:"
-        history.append({"role": "assistant", "content": message_html(t["searching"], "wait")})
-        yield list(history), "", conversation
+        shown = chats.history_html(turns, t) + [{"role": "user", "content": user_html(stripped)}]
+        yield (
+            shown + [{"role": "assistant", "content": message_html(t["searching"], "wait")}],
+            "",
+            turns,
+            library,
+            gr.update(),
+        )
         try:
             if self.settings.llm:  # the model's text streams into the chat, then the verified answer replaces it
                 answer = None
                 for partial, answer in self.ask_streaming(stripped, filters, searched):
                     if answer is None:
-                        history[-1] = {"role": "assistant", "content": streaming_html(partial, t)}
-                        yield list(history), "", conversation
+                        yield (
+                            shown + [{"role": "assistant", "content": streaming_html(partial, t)}],
+                            "",
+                            turns,
+                            library,
+                            gr.update(),
+                        )
             else:
                 answer = self.service.get().ask(stripped, k=self.settings.k, filters=filters, searched=searched)
         except NewsqaError as e:
             if isinstance(e, StoreError):
                 self.service.failed()  # a server that comes back, or was recreated, is reconnected to
-            text = t["store_down"].format(message=str(e)) if isinstance(e, StoreError) else str(e)
-            history[-1] = {"role": "assistant", "content": message_html(f"{t['error']}: {text}", "error")}
-            yield list(history), "", conversation
-            return
+                turn = chats.error_turn(stripped, "store_down", message=redact(str(e)))
+            else:
+                turn = chats.error_turn(stripped, "raw", text=redact(str(e)))
+            turns.append(turn)
         except Exception as e:  # noqa: BLE001 - the app must keep answering
             logger.exception("question failed: %r", stripped[:200])
             self.service.failed()
             if self.settings.chroma_url:
-                text = t["store_down"].format(message=f"{type(e).__name__}: {str(e)[:300]}.")
+                turn = chats.error_turn(stripped, "store_down", message=redact(f"{type(e).__name__}: {str(e)[:300]}."))
             else:
-                text = t["unexpected"].format(kind=type(e).__name__)
-            history[-1] = {"role": "assistant", "content": message_html(f"{t['error']}: {text}", "error")}
-            yield list(history), "", conversation
-            return
-        conversation.append(searched)
-        history[-1] = {"role": "assistant", "content": answer_html(answer, t)}
-        yield list(history), "", conversation
+                turn = chats.error_turn(stripped, "unexpected", kind=type(e).__name__)
+            turns.append(turn)
+        else:
+            turns.append(chats.answer_turn(stripped, searched, answer))
+        library = self._saved(library, turns)
+        yield chats.history_html(turns, t), "", turns, library, self.past(library)
 
     def ask_streaming(self, question: str, filters: Filters, searched: str):
         """Generator over a question answered by the language model: (text so far, None) while it
@@ -179,8 +213,78 @@ class Handlers:
             raise result["error"]
         yield "", result["answer"]
 
-    def clear(self, lang):
-        return [], [], "", article_placeholder(texts(lang))
+    def _saved(self, library: dict, turns: list[dict]) -> dict:
+        return chats.save(library, library["current"] or chats.new_id(), turns)
+
+    def past(self, library: dict):
+        """The past-conversations list: its choices, the current one chosen."""
+        choices = chats.choices(library)
+        current = library["current"] if any(c[1] == library["current"] for c in choices) else None
+        return gr.update(choices=choices, value=current)
+
+    def new_conversation(self, library, lang):
+        """Start over: (messages, turns, question box, article panel, library, past list). The
+        conversation before stays in the past list."""
+        library = {**chats.valid_library(library), "current": chats.new_id()}
+        return [], [], "", article_placeholder(texts(lang)), library, self.past(library)
+
+    def clear(self, lang, library=None):
+        return self.new_conversation(library, lang)
+
+    def open_conversation(self, conversation_id, library, lang):
+        """A past conversation, chosen in the list: (messages, turns, article panel, library)."""
+        library = chats.valid_library(library)
+        found = chats.find(library, conversation_id) if isinstance(conversation_id, str) else None
+        if found is None:
+            return gr.update(), gr.update(), gr.update(), library
+        turns = chats.valid_turns(found["turns"])
+        library = {**library, "current": found["id"]}
+        return chats.history_html(turns, texts(lang)), turns, article_placeholder(texts(lang)), library
+
+    def delete_conversation(self, library, lang):
+        """Forget the conversation shown (and start a new one)."""
+        library = chats.valid_library(library)
+        return self.new_conversation(chats.remove(library, library["current"]), lang)
+
+    def export(self, turns, lang) -> str:
+        """The conversation as Markdown, for the browser to download: {"name", "text"} as JSON
+        ("" when there is nothing to export)."""
+        turns = chats.valid_turns(turns)
+        if not turns:
+            return ""
+        title = re.sub(r"[^\w]+", "-", turns[0]["q"].lower()).strip("-")[:40] or "newsqa"
+        return json.dumps(
+            {"name": f"newsqa-{title}.md", "text": chats.markdown(turns, texts(lang))}, ensure_ascii=False
+        )
+
+    def on_load(self, lang, stored):
+        """At page load: the article lists, the saved conversations (the current one shown, in the
+        language chosen before, else the browser's). Returns (table, remove choices, filter
+        choices, messages, turns, library, language, past list)."""
+        library = chats.valid_library(stored)
+        lang = library["lang"] or (lang if lang in ("vi", "en") else "vi")
+        t = texts(lang)
+        current = chats.find(library, library["current"])
+        turns = chats.valid_turns(current["turns"]) if current else []
+        if current is None:
+            library = {**library, "current": chats.new_id()}
+        articles, problem = self.list_articles()
+        table = articles_table(articles, t)
+        history = chats.history_html(turns, t)
+        if problem:
+            table = message_html(f"{t['error']}: {problem}", "error") + table
+            history.append({"role": "assistant", "content": message_html(f"{t['error']}: {problem}", "error")})
+        choices = article_choices(articles)
+        return (
+            table,
+            gr.update(choices=choices, value=None),
+            gr.update(choices=choices),
+            history,
+            turns,
+            library,
+            lang,
+            self.past(library),
+        )
 
     def open_source(self, key: str, lang: str = "vi") -> str:
         """The article panel for a clicked source (key from `source_key`)."""
@@ -191,11 +295,12 @@ class Handlers:
             if not isinstance(article_id, str) or not article_id:
                 raise ValueError
         except (ValueError, KeyError, TypeError):
-            return message_html(f"{t['error']}: bad source reference.", "error")
+            return message_html(f"{t['error']}: {t['bad_source']}", "error")
         try:
             info, text, _ = self.service.get().article(article_id)
         except NewsqaError as e:
-            return message_html(f"{t['error']}: {e}", "error")
+            text = t["unknown_article"].format(id=article_id) if isinstance(e, NotFoundError) else redact(str(e))
+            return message_html(f"{t['error']}: {text}", "error")
         except Exception as e:  # noqa: BLE001
             logger.exception("opening article %s failed", article_id)
             self.service.failed()
@@ -207,181 +312,3 @@ class Handlers:
 
     def select_source(self, lang, evt: gr.SelectData):
         return self.open_source(evt.value, lang)
-
-    # -- articles --
-    def list_articles(self):
-        try:
-            return self.service.get().articles(), ""
-        except NewsqaError as e:
-            return [], str(e)
-        except Exception as e:  # noqa: BLE001
-            logger.exception("listing articles failed")
-            self.service.failed()
-            return [], f"{type(e).__name__}: {e}"
-
-    def refresh(self, lang):
-        """Article table, remove choices, filter choices (and a store problem, if any)."""
-        t = texts(lang)
-        articles, problem = self.list_articles()
-        table = articles_table(articles, t)
-        if problem:
-            table = message_html(f"{t['error']}: {problem}", "error") + table
-        choices = article_choices(articles)
-        return table, gr.update(choices=choices, value=None), gr.update(choices=choices)
-
-    def on_load(self, lang, history):
-        """Fill the article lists; when the store cannot be used, say so in the chat."""
-        t = texts(lang)
-        articles, problem = self.list_articles()
-        table = articles_table(articles, t)
-        history = list(history or [])
-        if problem:
-            table = message_html(f"{t['error']}: {problem}", "error") + table
-            history.append({"role": "assistant", "content": message_html(f"{t['error']}: {problem}", "error")})
-        choices = article_choices(articles)
-        return table, gr.update(choices=choices, value=None), gr.update(choices=choices), history
-
-    def store_files(self, files, t: dict) -> tuple[list[Path], list[str]]:
-        """Copy uploaded files (paths) into data_dir/uploads; (kept paths, problems)."""
-        kept, problems = [], []
-        for f in files or []:
-            path = Path(f if isinstance(f, str) else getattr(f, "name", "") or getattr(f, "path", ""))
-            try:
-                size = path.stat().st_size
-                problem = self.upload_problem(path.name, size, t)
-                target = None if problem else self.keep_upload(path.name, path.read_bytes(), t)
-            except OSError as e:
-                problem, target = f"{path.name}: {e.strerror}", None
-            if target is None:
-                problems.append(problem)
-            else:
-                kept.append(target)
-        return kept, problems
-
-    def upload_problem(self, name: str, size: int, t: dict) -> str:
-        """Why an upload of this name and size is refused ("" when it is not)."""
-        if Path(name).suffix.lower() not in UPLOAD_SUFFIXES:
-            return t["bad_suffix"].format(name=name, suffixes=", ".join(UPLOAD_SUFFIXES))
-        if size > self.settings.max_upload_mb * 1024 * 1024:
-            return t["too_big"].format(name=name, size=size / 1024 / 1024, mb=self.settings.max_upload_mb)
-        return ""
-
-    def keep_upload(self, name: str, data: bytes, t: dict) -> Path:
-        """Our copy of an accepted upload, under data_dir/uploads (never over a different earlier upload)."""
-        target = free_upload_target(upload_target(self.settings.data_dir, name), data)
-        target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_bytes(data)
-        return target
-
-    def ingest_kept(
-        self, kept: list[Path], t: dict, progress: Callable | None = None
-    ) -> tuple[IngestReport, list[str]]:
-        """Read and index kept uploads: (report, problems). Copies that end up indexed by no
-        article (unreadable, empty, duplicates, or the store failed) are deleted afterwards."""
-        progress = progress or (lambda *a, **k: None)
-        report, problems = IngestReport(), []
-        try:
-            pipeline = self.service.get()
-            result = pipeline.read(kept)
-            problems += result.problems
-            total, done = max(1, len(result.articles)), [0]
-
-            def tick(article, n):
-                done[0] += n
-                progress((done[0], total), desc=f"{t['ingest_progress']}: {article.title[:60]}")
-
-            if result.articles:
-                progress((0, total), desc=t["ingest_progress"])
-                report = pipeline.ingest(result.articles, progress=tick)
-                problems += report.duplicates
-        finally:
-            self._drop_unindexed(kept)
-        return report, problems
-
-    def upload(self, files, lang, progress: Callable | None = None):
-        """Ingest uploaded files; (status HTML, table, remove choices, filter choices, cleared files)."""
-        t = texts(lang)
-        lines: list[str] = []
-        kind = "info"
-        try:
-            kept, problems = self.store_files(files, t)
-            if not kept and not problems:
-                lines.append(t["nothing_uploaded"])
-            if kept:
-                report, more = self.ingest_kept(kept, t, progress)
-                problems += more
-                if report.added or report.updated or report.unchanged:
-                    lines.append(
-                        t["ingest_done"].format(
-                            added=len(report.added),
-                            updated=len(report.updated),
-                            unchanged=len(report.unchanged),
-                            chunks=report.chunks_written,
-                            seconds=report.seconds,
-                        )
-                    )
-            lines += [f"{t['skipped']}: {p}" for p in problems]
-            if problems:
-                kind = "warn"
-        except NewsqaError as e:
-            lines.append(f"{t['error']}: {e}")
-            kind = "error"
-        except Exception as e:  # noqa: BLE001
-            logger.exception("upload failed")
-            self.service.failed()
-            lines.append(f"{t['error']}: " + t["unexpected"].format(kind=type(e).__name__))
-            kind = "error"
-        status = "".join(message_html(line, kind) for line in lines)
-        table, remove_choices, filter_choices = self.refresh(lang)
-        return status, table, remove_choices, filter_choices, None
-
-    def _drop_unindexed(self, kept: list[Path]) -> None:
-        """Delete our copies of uploads that no indexed article comes from: uploads/ holds only
-        what the index holds."""
-        if not kept:
-            return
-        try:
-            sources = {a.source for a in self.service.get().articles()}
-        except Exception as e:  # noqa: BLE001 - the store is away: nothing of this upload was indexed
-            logger.info("store unavailable while tidying uploads: %s", e)
-            sources = set()
-        for path in kept:
-            if str(path.resolve()) not in sources:
-                self._delete_upload(str(path))
-
-    def remove(self, article_id, lang):
-        t = texts(lang)
-        if not article_id:
-            status = message_html(t["remove_none"], "warn")
-        else:
-            try:
-                status = message_html(t["removed"].format(n=len(self.remove_article(article_id))))
-            except NewsqaError as e:
-                status = message_html(f"{t['error']}: {e}", "error")
-            except Exception as e:  # noqa: BLE001
-                logger.exception("remove failed")
-                self.service.failed()
-                status = message_html(f"{t['error']}: " + t["unexpected"].format(kind=type(e).__name__), "error")
-        table, remove_choices, filter_choices = self.refresh(lang)
-        return status, table, remove_choices, filter_choices
-
-    def remove_article(self, article_id: str) -> list[str]:
-        """Remove an article from the index, and our copy of it if it was uploaded; the ids removed."""
-        pipeline = self.service.get()
-        sources = {a.id: a.source for a in pipeline.articles()}
-        removed = pipeline.remove([article_id])
-        for a in removed:
-            self._delete_upload(sources.get(a, ""))
-        return removed
-
-    def _delete_upload(self, source: str) -> None:
-        """Delete our copy of an uploaded file (only files inside data_dir/uploads)."""
-        if not source:
-            return
-        folder = (Path(self.settings.data_dir) / UPLOADS).resolve()
-        try:
-            path = Path(source).resolve()
-            if path.parent == folder and path.is_file():
-                path.unlink()
-        except OSError as e:
-            logger.warning("could not delete %s: %s", source, e)

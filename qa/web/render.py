@@ -5,12 +5,14 @@ only http(s) URLs become links."""
 import html
 import json
 import re
-from pathlib import Path
+from datetime import date
 from urllib.parse import urlparse
 
-from qa.answer import Answer, Source
+from qa.answer import Answer, Source, render_claims
+from qa.web.redact import file_name
 
 MAX_SHOWN_QUESTION = 400  # characters of a (too) long question echoed in the chat
+MONTHS_EN = "Jan Feb Mar Apr May Jun Jul Aug Sep Oct Nov Dec".split()
 
 
 def esc(text) -> str:
@@ -42,6 +44,32 @@ def link(url: str, label: str) -> str:
     if not url:
         return esc(label)
     return f'<a class="nq-link" href="{esc(url)}" target="_blank" rel="noopener noreferrer nofollow">{esc(label)}</a>'
+
+
+def original_link(url: str, t: dict) -> str:
+    """ "Original page (dantri.com.vn)": a link to the article where it was published."""
+    host = urlparse(url).hostname or ""
+    host = host[4:] if host.startswith("www.") else host
+    return link(url, f"{t['original']} ({host})" if host else t["original"])
+
+
+def display_date(value: str, t: dict) -> str:
+    """An article's date (yyyy-mm-dd) as a reader of the UI's language writes it: 24/10/2023 or
+    24 Oct 2023; anything else as it is."""
+    try:
+        day = date.fromisoformat((value or "").strip()[:10])
+    except ValueError:
+        return value or ""
+    return f"{day.day} {MONTHS_EN[day.month - 1]} {day.year}" if t.get("lang") == "en" else day.strftime("%d/%m/%Y")
+
+
+def where_html(url: str, source: str, t: dict) -> str:
+    """Where the article comes from: a link to its original page, else its file's name."""
+    if safe_url(url):
+        return original_link(url, t)
+    if source:
+        return f'{esc(t["file"])}: <span class="nq-file">{esc(file_name(source))}</span>'
+    return ""
 
 
 def cited_and_related(answer: Answer) -> tuple[list[Source], list[Source]]:
@@ -91,20 +119,19 @@ def _merge(spans, limit: int) -> list[tuple[int, int]]:
 
 
 def source_html(source: Source, t: dict, numbered: bool = True) -> str:
+    """A source card: [n] (its rank among the cited passages), title, date, byline, where it is
+    from, the passage with the cited sentences marked, and the button that opens the article."""
     key = esc(source_key(source))
-    where = link(source.url, t["original"]) if safe_url(source.url) else ""
-    if not where and source.source:
-        where = f'{esc(t["file"])}: <span class="nq-file">{esc(Path(source.source).name)}</span>'
-    meta = [f'<span class="nq-by">{esc(source.byline)}</span>' if source.byline else ""]
-    meta.append(f'<span class="nq-date">{esc(source.date)}</span>' if source.date else "")
-    meta.append(f'<span class="nq-rel">{esc(t["relevance"])} {source.score:.2f}</span>')
+    where = where_html(source.url, source.source, t)
+    meta = [f'<span class="nq-date">{esc(display_date(source.date, t))}</span>' if source.date else ""]
+    meta.append(f'<span class="nq-by">{esc(source.byline)}</span>' if source.byline else "")
     meta.append(f'<span class="nq-where">{where}</span>' if where else "")
     number = f'<span class="nq-num">[{int(source.number)}]</span> ' if numbered and source.number else ""
     return (
-        f'<div class="nq-source" tabindex="0" role="button">'
+        '<div class="nq-source">'
         f'<div class="nq-src-head">{number}<span class="nq-title">{esc(source.title or source.article_id)}</span></div>'
         f'<div class="nq-meta">{" · ".join(m for m in meta if m)}</div>'
-        f'<div class="nq-passage">{marked(source.text, source.highlights)}</div>'
+        f'<div class="nq-passage" tabindex="0">{marked(source.text, source.highlights)}</div>'
         f'<button type="button" class="nq-open" value="{key}">{esc(t["open"])}</button>'
         "</div>"
     )
@@ -122,7 +149,12 @@ def answer_html(answer: Answer, t: dict) -> str:
         parts.append(f'<div class="nq-mode nq-mode-llm">{esc(t["mode_llm"].format(model=model))}</div>')
     if answer.note:
         parts.append(f'<div class="nq-note">{esc(t["llm_note"])}: {esc(answer.note)}</div>')
-    body = [esc(answer.answer)] if not answer.claims else []
+    if answer.claims:
+        body = []
+    elif not answer.found:  # the refusal in the UI's language, like the rest of the message
+        body = [esc(t["not_found_closest"] if related else t["not_found"])]
+    else:
+        body = [esc(answer.answer)]
     for claim in answer.claims:
         cite = ""
         for number in claim.cited or [claim.source]:
@@ -154,12 +186,31 @@ def answer_html(answer: Answer, t: dict) -> str:
         parts.extend(source_html(s, t, numbered=False) for s in related)
         parts.append("</details>")
     parts.append(
-        f'<div class="nq-actions"><button type="button" class="nq-copy" value="{esc(answer.plain_text())}">'
+        f'<div class="nq-actions"><button type="button" class="nq-copy" value="{esc(copy_text(answer, t))}">'
         f'<span class="nq-copy-label">{esc(t["copy"])}</span>'
         f'<span class="nq-copied" hidden>{esc(t["copied"])}</span></button></div>'
     )
     parts.append("</div>")
     return "".join(parts)
+
+
+def copy_text(answer: Answer, t: dict) -> str:
+    """The answer with its references, for a report or an e-mail: what "Copy answer" copies
+    (file names, never the server's paths)."""
+    sources, _ = cited_and_related(answer)
+    if answer.claims:
+        lines = [render_claims(answer.claims), ""]
+    else:
+        lines = [t["not_found"] if not answer.found else answer.answer, ""]
+    if answer.note:
+        lines.insert(0, answer.note)
+    for s in sources:
+        where = s.url if safe_url(s.url) else file_name(s.source)
+        meta = ", ".join(x for x in (s.byline, display_date(s.date, t)) if x)
+        lines.append(f"[{s.number}] {s.title}" + (f" ({meta})" if meta else "") + (f". {where}" if where else ""))
+        for a, b in s.highlights:
+            lines.append(f"    “{s.text[a:b]}”")
+    return "\n".join(lines).strip()
 
 
 def streaming_html(text: str, t: dict) -> str:
@@ -180,12 +231,10 @@ def user_html(question: str) -> str:
 
 
 def article_html(info, text: str, key: dict | None, t: dict) -> str:
-    """The whole cleaned article; the clicked passage wrapped in #nq-focus, its cited sentences marked."""
-    meta = [esc(x) for x in (info.byline, info.date) if x]
-    if safe_url(info.url):
-        meta.append(link(info.url, t["original"]))
-    elif info.source:
-        meta.append(f'{esc(t["file"])}: <span class="nq-file">{esc(Path(info.source).name)}</span>')
+    """The whole cleaned article; the clicked passage wrapped in #nq-focus, its cited sentences
+    marked. On a phone the panel covers the page; its "back" button returns to the answer."""
+    meta = [esc(display_date(info.date, t)) if info.date else "", esc(info.byline) if info.byline else ""]
+    meta.append(where_html(info.url, info.source, t))
     n = len(text)
     start = end = 0
     spans: list[tuple[int, int]] = []
@@ -204,8 +253,9 @@ def article_html(info, text: str, key: dict | None, t: dict) -> str:
         body = esc(text)
     return (
         f'<div class="nq-article" data-nq-article="{esc(info.id)}">'
+        f'<button type="button" class="nq-back">{esc(t["back"])}</button>'
         f'<h3 class="nq-article-title">{esc(info.title or info.id)}</h3>'
-        f'<div class="nq-meta">{" · ".join(meta)}</div>'
+        f'<div class="nq-meta">{" · ".join(m for m in meta if m)}</div>'
         f'<div class="nq-body">{body}</div></div>'
     )
 
@@ -214,7 +264,7 @@ def articles_table(articles, t: dict) -> str:
     if not articles:
         return message_html(t["no_articles"])
     rows = "".join(
-        f"<tr><td>{esc(a.title)}</td><td>{esc(a.date or '–')}</td><td>{int(a.chunk_count)}</td>"
+        f"<tr><td>{esc(a.title)}</td><td>{esc(display_date(a.date, t) or '–')}</td><td>{int(a.chunk_count)}</td>"
         f'<td class="nq-id">{esc(a.id)}</td></tr>'
         for a in articles
     )

@@ -14,8 +14,8 @@ from fastapi import FastAPI
 from ingest.errors import NewsqaError
 from qa.pipeline import Pipeline, open_embedder
 from qa.settings import Settings
-from qa.web.api import api_router
-from qa.web.layout import CHAT_CONCURRENCY, CSS, THEME, build_ui
+from qa.web.api import add_api
+from qa.web.layout import APP_JS, CHAT_CONCURRENCY, CSS, I18N, THEME, build_ui
 from qa.web.security import LaunchError, LoginLimiter, check_exposure, check_port, port_message
 
 logger = logging.getLogger(__name__)
@@ -28,7 +28,7 @@ def build_app(demo: gr.Blocks, settings: Settings) -> FastAPI:
     auth = check_exposure(settings)
     login = LoginLimiter(*auth) if auth else None
     app = FastAPI(title="newsqa", version="1", docs_url="/api/docs", redoc_url=None)
-    app.include_router(api_router(demo.newsqa, login))
+    add_api(app, demo.newsqa, login)
     demo.queue(default_concurrency_limit=CHAT_CONCURRENCY)
     return gr.mount_gradio_app(
         app,
@@ -40,7 +40,10 @@ def build_app(demo: gr.Blocks, settings: Settings) -> FastAPI:
         show_error=False,
         theme=THEME,
         css=CSS,
+        js=APP_JS,
+        i18n=I18N,
         footer_links=["api", "settings"],
+        run_history=False,  # the conversations are kept by the app itself (qa.web.chats), once
     )
 
 

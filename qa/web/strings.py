@@ -1,16 +1,23 @@
-"""The app's words in Vietnamese and English, and the example questions."""
+"""The app's words in Vietnamese and English, and the example questions.
 
+The JSON API (`qa.web.api`) answers in the English words of the same table, so that a message
+reads the same in the app and from curl.
+"""
+
+# Example questions (chips that ask): each is answered from the seed articles (the last one is
+# rightly refused: the articles say nothing about it). `tests/test_ui.py` checks their answers.
 EXAMPLES = [
-    "what did Quảng Ngãi request?",
-    "Hai trọng tâm phát triển của Quảng Ngãi là gì?",
-    "Bộ trưởng Bùi Thanh Sơn nêu những trọng tâm nào của ngành Ngoại giao?",
-    "Which foreign localities does Quảng Ngãi want to cooperate with?",
+    "Kim ngạch xuất khẩu 9 tháng đầu năm 2023 của Quảng Ngãi tăng bao nhiêu phần trăm?",
+    "What are the two main industries Quang Ngai wants to be known for by 2030?",
+    "Ai dẫn đầu đoàn công tác tỉnh Quảng Ngãi?",
+    "What is the fifth priority of the diplomatic sector?",
     "Kết quả xổ số miền Bắc ngày 1/5/2024?",
 ]
 
 
 TEXT = {
     "vi": {
+        "lang": "vi",
         "title": "Hỏi đáp tin tức",
         "subtitle": "Hỏi về các bài báo đã lập chỉ mục. Mỗi câu trả lời trích nguyên văn từ bài báo và ghi rõ nguồn [n].",
         "subtitle_llm": "Hỏi về các bài báo đã lập chỉ mục. Mô hình ngôn ngữ viết câu trả lời; mỗi câu được kiểm tra với đoạn nguồn [n] nó trích dẫn.",
@@ -23,6 +30,17 @@ TEXT = {
         "question_placeholder": "Nhập câu hỏi rồi nhấn Enter…",
         "send": "Hỏi",
         "clear": "Cuộc trò chuyện mới",
+        "past": "Các cuộc trò chuyện trước",
+        "past_note": "Lưu trong trình duyệt này (localStorage), không lưu trên máy chủ.",
+        "past_none": "Chưa có cuộc trò chuyện nào được lưu.",
+        "untitled": "Cuộc trò chuyện chưa có câu hỏi",
+        "delete_chat": "Xóa cuộc trò chuyện này",
+        "export": "Tải về (Markdown)",
+        "export_title": "Cuộc trò chuyện newsqa",
+        "exported": "Xuất lúc",
+        "theme": "Sáng / tối",
+        "you": "Bạn",
+        "answer": "Trả lời",
         "filters": "Bộ lọc",
         "filter_articles": "Chỉ tìm trong các bài",
         "date_from": "Từ ngày (yyyy-mm-dd)",
@@ -30,12 +48,15 @@ TEXT = {
         "examples": "Câu hỏi mẫu",
         "article_label": "Bài báo",
         "article_placeholder": "Bấm vào một nguồn hoặc [n] trong câu trả lời để đọc toàn bài, đoạn được trích sẽ được tô sáng.",
-        "sources": "Nguồn",
+        "sources": "Nguồn (liên quan nhất trước)",
         "related": "Cũng liên quan (không được trích dẫn)",
         "closest": "Các đoạn gần nhất",
-        "relevance": "độ liên quan",
+        "not_found": "Các bài báo đã lập chỉ mục không trả lời câu hỏi này.",
+        "not_found_closest": "Các bài báo đã lập chỉ mục không trả lời câu hỏi này. Các đoạn gần nhất được liệt kê bên dưới.",
         "open": "Đọc toàn bài",
+        "back": "← Quay lại câu trả lời",
         "original": "Xem bài gốc",
+        "dated": "Ngày",
         "file": "Tệp",
         "searched": "Đã tìm:",
         "copy": "Sao chép câu trả lời",
@@ -49,22 +70,30 @@ TEXT = {
         "unexpected": "Đã xảy ra lỗi không mong muốn ({kind}). Hãy thử lại; chi tiết nằm trong nhật ký máy chủ.",
         "store_down": "Không dùng được kho dữ liệu Chroma: {message} Hãy khởi động lại máy chủ Chroma rồi hỏi lại.",
         "upload": "Tải lên bài báo (.txt, .html; tối đa {mb} MB mỗi tệp)",
+        "upload_button": "Chọn tệp để tải lên…",
         "upload_status": "Trạng thái",
         "articles_list": "Các bài đã lập chỉ mục",
         "remove_pick": "Chọn bài cần xóa",
-        "remove": "Xóa bài",
+        "remove": "Xóa bài…",
+        "remove_confirm": "Xóa “{title}” ({chunks}) khỏi chỉ mục? Không thể hoàn tác.",
+        "remove_yes": "Xóa hẳn",
+        "remove_cancel": "Hủy",
         "no_articles": "Chưa có bài nào được lập chỉ mục. Hãy tải lên tệp .txt hoặc .html.",
         "col_title": "Tiêu đề",
         "col_date": "Ngày",
         "col_chunks": "Số đoạn",
         "col_id": "Mã",
         "ingest_progress": "Đang lập chỉ mục",
-        "ingest_done": "Đã thêm {added}, cập nhật {updated}, không đổi {unchanged} bài ({chunks} đoạn, {seconds:.1f} giây).",
+        "ingest_done": "Đã thêm {added}, cập nhật {updated}, không đổi {unchanged} bài ({chunks}, {seconds:.1f} giây).",
+        "chunks": ("{n} đoạn", "{n} đoạn"),
         "nothing_uploaded": "Chưa chọn tệp nào.",
+        "nothing_indexed": "Không bài nào được lập chỉ mục. {problems}",
+        "unknown_article": "Không có bài nào mã “{id}”. Thẻ Bài báo liệt kê các bài đã lập chỉ mục.",
+        "bad_source": "Không mở được nguồn này; hãy hỏi lại.",
         "skipped": "Bỏ qua",
         "bad_suffix": "{name}: chỉ nhận tệp {suffixes}.",
         "too_big": "{name}: {size:.1f} MB, vượt giới hạn {mb} MB.",
-        "removed": "Đã xóa {n} bài.",
+        "removed": ("Đã xóa {n} bài.", "Đã xóa {n} bài."),
         "remove_none": "Hãy chọn một bài để xóa.",
         "mode_llm": "Câu trả lời do mô hình ngôn ngữ ({model}) viết; từng câu được đối chiếu với đoạn nguồn mà câu đó trích.",
         "llm_note": "Mô hình ngôn ngữ",
@@ -72,6 +101,7 @@ TEXT = {
         "unverified": "chưa kiểm chứng",
     },
     "en": {
+        "lang": "en",
         "title": "News Q&A",
         "subtitle": "Ask about the indexed articles. Every answer quotes the articles word for word and cites its sources [n].",
         "subtitle_llm": "Ask about the indexed articles. A language model writes the answers; each sentence is checked against the source [n] it cites.",
@@ -84,6 +114,17 @@ TEXT = {
         "question_placeholder": "Type a question and press Enter…",
         "send": "Ask",
         "clear": "New conversation",
+        "past": "Past conversations",
+        "past_note": "Kept in this browser (localStorage), not on the server.",
+        "past_none": "No conversation is saved yet.",
+        "untitled": "Conversation without a question",
+        "delete_chat": "Delete this conversation",
+        "export": "Download (Markdown)",
+        "export_title": "newsqa conversation",
+        "exported": "Exported",
+        "theme": "Light / dark",
+        "you": "You",
+        "answer": "Answer",
         "filters": "Filters",
         "filter_articles": "Only these articles",
         "date_from": "From date (yyyy-mm-dd)",
@@ -91,12 +132,15 @@ TEXT = {
         "examples": "Example questions",
         "article_label": "Article",
         "article_placeholder": "Click a source or [n] in an answer to read the whole article, with the cited passage highlighted.",
-        "sources": "Sources",
+        "sources": "Sources (most relevant first)",
         "related": "Also related (not cited)",
         "closest": "Closest passages",
-        "relevance": "relevance",
+        "not_found": "The indexed articles do not answer this question.",
+        "not_found_closest": "The indexed articles do not answer this question. The closest passages are listed below.",
         "open": "Read the article",
+        "back": "← Back to the answer",
         "original": "Original page",
+        "dated": "Dated",
         "file": "File",
         "searched": "Searched:",
         "copy": "Copy answer",
@@ -110,22 +154,30 @@ TEXT = {
         "unexpected": "Something went wrong ({kind}). Try again; the details are in the server log.",
         "store_down": "The Chroma store cannot be used: {message} Restart the Chroma server, then ask again.",
         "upload": "Upload articles (.txt, .html; up to {mb} MB each)",
+        "upload_button": "Choose files to upload…",
         "upload_status": "Status",
         "articles_list": "Indexed articles",
         "remove_pick": "Article to remove",
-        "remove": "Remove article",
+        "remove": "Remove article…",
+        "remove_confirm": "Remove “{title}” ({chunks}) from the index? This cannot be undone.",
+        "remove_yes": "Remove it",
+        "remove_cancel": "Cancel",
         "no_articles": "No article is indexed yet. Upload .txt or .html files.",
         "col_title": "Title",
         "col_date": "Date",
         "col_chunks": "Chunks",
         "col_id": "Id",
         "ingest_progress": "Indexing",
-        "ingest_done": "{added} added, {updated} updated, {unchanged} unchanged ({chunks} chunks written in {seconds:.1f}s).",
+        "ingest_done": "{added} added, {updated} updated, {unchanged} unchanged ({chunks} written in {seconds:.1f}s).",
+        "chunks": ("{n} chunk", "{n} chunks"),
         "nothing_uploaded": "No file chosen.",
+        "nothing_indexed": "No article was indexed. {problems}",
+        "unknown_article": "No article with id “{id}”. The Articles tab lists the indexed articles.",
+        "bad_source": "This source cannot be opened; ask the question again.",
         "skipped": "Skipped",
         "bad_suffix": "{name}: only {suffixes} files are accepted.",
         "too_big": "{name}: {size:.1f} MB, over the {mb} MB limit.",
-        "removed": "{n} article(s) removed.",
+        "removed": ("{n} article removed.", "{n} articles removed."),
         "remove_none": "Choose an article to remove.",
         "mode_llm": "Written by the language model ({model}); each sentence is checked against the passage it cites.",
         "llm_note": "Language model",
@@ -133,8 +185,25 @@ TEXT = {
         "unverified": "unverified",
     },
 }
+# The JSON API's own words (English, like the rest of its messages).
+API_TEXT = {
+    "unknown_article": "No article with id “{id}”. GET /api/articles lists the indexed articles.",
+    "unknown_filter": "No article with id “{id}” in article_ids. GET /api/articles lists the indexed articles.",
+    "method": "{method} is not allowed on {path}; use {allowed}.",
+    "no_route": "No API route {path}. The routes are listed at /api/docs.",
+    "bad_json": "The request body is not valid JSON. Send an object like {example}.",
+    "bad_field": "{field}: {problem}.",
+    "too_many_files": "{name}: not taken, over {n} files in one request.",
+    "sign_in": "Sign in with the app's user and password.",
+}
 LANGUAGES = [("Tiếng Việt", "vi"), ("English", "en")]
 
 
 def texts(lang: str) -> dict:
     return TEXT.get(lang, TEXT["vi"])
+
+
+def count(t: dict, key: str, n: int) -> str:
+    """A counted phrase in the right form: count(t, "chunks", 1) -> "1 chunk"."""
+    one, many = t[key]
+    return (one if n == 1 else many).format(n=n)

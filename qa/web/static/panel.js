@@ -16,7 +16,20 @@ if (!window.__nqBound) {
     const open = card && card.querySelector('button.nq-open');
     return open ? open.value : null;
   };
-  const openSource = (key) => window.__nqTrigger && window.__nqTrigger('select', {index: 0, value: key});
+  const openSource = (key, from) => {
+    window.__nqFrom = from || null;  // where to come back to from the article (phone)
+    window.__nqOpening = true;
+    if (window.__nqTrigger) window.__nqTrigger('select', {index: 0, value: key});
+  };
+  // On a phone the article covers the page; "back" returns to the answer, at the [n] tapped.
+  const closeArticle = () => {
+    const panel = document.getElementById('nq-article');
+    if (panel) panel.classList.remove('nq-overlay');
+    document.body.classList.remove('nq-covered');
+    const from = window.__nqFrom;
+    if (from && from.isConnected) { from.scrollIntoView({block: 'center'}); from.focus({preventScroll: true}); }
+  };
+  window.__nqCloseArticle = closeArticle;
   document.addEventListener('click', (ev) => {
     const el = ev.target instanceof Element ? ev.target : null;
     if (!el) return;
@@ -32,16 +45,18 @@ if (!window.__nqBound) {
       });
       return;
     }
+    if (el.closest('button.nq-back')) { ev.preventDefault(); ev.stopPropagation(); closeArticle(); return; }
     if (el.closest('a[href]')) return;  // links to the original page open normally
     const key = keyOf(el);
-    if (key) { ev.preventDefault(); ev.stopPropagation(); openSource(key); }
+    if (key) { ev.preventDefault(); ev.stopPropagation(); openSource(key, el.closest('button, .nq-source')); }
   }, true);
   document.addEventListener('keydown', (ev) => {
     const el = ev.target instanceof Element ? ev.target : null;
     if (el && (ev.key === 'Enter' || ev.key === ' ') && el.matches('.nq-source')) {
       const key = keyOf(el);
-      if (key) { ev.preventDefault(); openSource(key); }
+      if (key) { ev.preventDefault(); openSource(key, el); }
     }
+    if (ev.key === 'Escape' && document.body.classList.contains('nq-covered')) closeArticle();
   });
 }
 if (!element.__nqWatch) {
@@ -63,5 +78,18 @@ if (!element.__nqWatch) {
     const rect = element.getBoundingClientRect();
     if (rect.bottom < 0 || rect.top > window.innerHeight) element.scrollIntoView({block: 'start'});
   };
-  watch('value', () => reveal(10));
+  const show = () => {
+    const panel = document.getElementById('nq-article');
+    const opened = window.__nqOpening && element.querySelector('.nq-article, .nq-error');
+    window.__nqOpening = false;
+    if (panel && opened && window.matchMedia('(max-width: 768px)').matches) {
+      panel.classList.add('nq-overlay');  // the article over the page, not below the examples
+      document.body.classList.add('nq-covered');
+      panel.scrollTop = 0;
+      const back = element.querySelector('button.nq-back');
+      if (back) back.focus({preventScroll: true});
+    }
+    reveal(10);
+  };
+  watch('value', () => setTimeout(show, 0));
 }
