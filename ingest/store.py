@@ -48,6 +48,8 @@ class Key:
     BYLINE = "byline"
     DATE = "date"  # ISO yyyy-mm-dd or ""
     DAY = "day"  # the date as an int yyyymmdd (0 when unknown), for range filters
+    DATE_SOURCE = "date_source"  # how the date was found (ingest.dates: "header", "url", "dateline"…); "" undated
+    MINHASH = "minhash"  # registry only: the article's MinHash signature (ingest.stories), for near-duplicates
     URL = "url"
     SOURCE = "source"
     CHUNK_INDEX = "chunk_index"

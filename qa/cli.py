@@ -179,7 +179,7 @@ def _ask_line(obj: Context, n: int, raw: bytes, k: int | None) -> dict:
 def _not_found_text(answer) -> str:
     lines = [answer.answer]
     for s in answer.related[:3]:
-        lines.append(f"- {s.title}: {s.text[:160]}…")
+        lines.append(f"- {s.title} ({s.date or 'undated'}): {s.text[:160]}…")
     return "\n".join(lines)
 
 
@@ -187,7 +187,12 @@ def _not_found_text(answer) -> str:
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 @click.pass_obj
 def list_(obj: Context, as_json):
-    """List indexed articles with their chunk counts."""
+    """List indexed articles: id, date (and how it was found, or "undated"), chunk count, title.
+
+    \b
+    newsqa list
+    newsqa list --json
+    """
     articles = obj.index_pipeline.articles()
     if as_json:
         click.echo(json.dumps([asdict(a) for a in articles], ensure_ascii=False, indent=2))
@@ -195,7 +200,8 @@ def list_(obj: Context, as_json):
     if not articles:
         click.echo("No articles indexed yet. Run `newsqa ingest PATH`.")
     for a in articles:
-        click.echo(f"{a.id}\t{a.date or '-'}\t{a.chunk_count} chunks\t{a.title}")
+        dated = f"{a.date} ({a.date_source})" if a.date and a.date_source else a.date or "undated"
+        click.echo(f"{a.id}\t{dated}\t{a.chunk_count} chunks\t{a.title}")
 
 
 @cli.command()

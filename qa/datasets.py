@@ -62,7 +62,6 @@ _SENTENCE_END = re.compile(r"(?<=[.!?…])\s+")
 def _bare(key: str) -> str:
     return key.strip(" .!?…;:,\"'“”‘’«»()[]")
 
-
     def phrase(self, span: str | None) -> bool:
         """Whether a marked answer phrase is right: a gold answer inside it, or it inside a gold answer
         (at least half as long, so a lone syllable of a long answer does not count)."""
@@ -164,7 +163,9 @@ def xquad_dataset(
     vi = folder / "xquad.vi.json"
     articles = xquad_articles(vi)
     asked = json.loads((folder / f"xquad.{lang}.json").read_text(encoding="utf-8"))["data"]
-    titles = [item.get("title", "") for item in json.loads((folder / "xquad.en.json").read_text(encoding="utf-8"))["data"]]
+    titles = [
+        item.get("title", "") for item in json.loads((folder / "xquad.en.json").read_text(encoding="utf-8"))["data"]
+    ]
     folds = shared / "train" / "xquad-folds" / "folds.json"
     if fold is not None and not folds.exists():
         fold = None  # no folds file: every question

@@ -23,7 +23,7 @@ Picking the sentence is done outside the timed part: the baselines' latency stay
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -32,6 +32,7 @@ from ingest.normalize import match_key, normalize
 from ingest.readers import Article
 from ingest.records import decode_chunk
 from qa.datasets import Question
+from qa.query import analyse
 
 OURS, DENSE, BM25, NAIVE = "newsqa", "dense", "bm25", "naive-langchain"
 SYSTEMS = (OURS, DENSE, BM25, NAIVE)
@@ -152,9 +153,11 @@ class Runner:
     def _newsqa(self, q: Question) -> Outcome:
         pipeline, filters = self.pipeline, self._filters(q)
         started = time.perf_counter()
-        retrieval = pipeline.search.search(q.text, max(DEPTH, self.k), filters)
-        answerer = pipeline.generative or pipeline.answerer  # `newsqa eval --llm`: the language model's answers
-        answer = answerer.answer(q.text, replace(retrieval, hits=retrieval.hits[: self.k]), searched=q.text)
+        query = analyse(q.text, filters=filters)
+        retrieval = pipeline.search.search(query, max(DEPTH, self.k))
+        # the app's own answer step (`Pipeline.answer`: time in the question, near-duplicates collapsed;
+        # with `newsqa eval --llm`, the language model's answers) from the first k passages
+        answer = pipeline.answer(query, self.k, retrieval=retrieval)
         seconds = time.perf_counter() - started
         cited = bool(q.evidence) and answer.found and _covers(q, [s.text for s in answer.sources])
         signals = dict(answer.signals)

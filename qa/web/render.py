@@ -96,7 +96,16 @@ def source_html(source: Source, t: dict, numbered: bool = True) -> str:
     if not where and source.source:
         where = f'{esc(t["file"])}: <span class="nq-file">{esc(Path(source.source).name)}</span>'
     meta = [f'<span class="nq-by">{esc(source.byline)}</span>' if source.byline else ""]
-    meta.append(f'<span class="nq-date">{esc(source.date)}</span>' if source.date else "")
+    meta.append(
+        f'<span class="nq-date">{esc(source.date)}</span>'
+        if source.date
+        else f'<span class="nq-date nq-undated">{esc(t["undated"])}</span>'
+    )
+    if source.duplicates:
+        copies = "; ".join(f"{d.get('title', '')} ({d.get('date') or t['undated']})" for d in source.duplicates)
+        meta.append(
+            f'<span class="nq-dups" title="{esc(copies)}">{esc(t["also_in"].format(n=len(source.duplicates)))}</span>'
+        )
     meta.append(f'<span class="nq-rel">{esc(t["relevance"])} {source.score:.2f}</span>')
     meta.append(f'<span class="nq-where">{where}</span>' if where else "")
     number = f'<span class="nq-num">[{int(source.number)}]</span> ' if numbered and source.number else ""
@@ -122,7 +131,10 @@ def answer_html(answer: Answer, t: dict) -> str:
         parts.append(f'<div class="nq-mode nq-mode-llm">{esc(t["mode_llm"].format(model=model))}</div>')
     if answer.note:
         parts.append(f'<div class="nq-note">{esc(t["llm_note"])}: {esc(answer.note)}</div>')
+    if answer.time_note:
+        parts.append(f'<div class="nq-time">{esc(answer.time_note)}</div>')
     body = [esc(answer.answer)] if not answer.claims else []
+    timeline = answer.time.get("kind") == "timeline"
     for claim in answer.claims:
         cite = ""
         for number in claim.cited or [claim.source]:
@@ -133,7 +145,12 @@ def answer_html(answer: Answer, t: dict) -> str:
                 if src is not None
                 else f" [{number}]"
             )
-        if claim.verified:
+        if timeline:
+            body.append(
+                f'<li class="nq-claim"><span class="nq-claim-date">{esc(claim.date or t["undated"])}</span> '
+                f"{esc(claim.text)}{cite}</li>"
+            )
+        elif claim.verified:
             body.append(f'<span class="nq-claim">{esc(claim.text)}{cite}</span>')
         else:
             why = f"{t['unverified']}: {claim.reason}"
@@ -142,7 +159,10 @@ def answer_html(answer: Answer, t: dict) -> str:
                 f'<span class="nq-badge">{esc(t["unverified"])}</span></span>'
             )
     css = "nq-text" if answer.found else "nq-text nq-notfound"
-    parts.append(f'<p class="{css}">{" ".join(body)}</p>')
+    if timeline:
+        parts.append(f'<ol class="nq-text nq-timeline">{"".join(body)}</ol>')
+    else:
+        parts.append(f'<p class="{css}">{" ".join(body)}</p>')
     if sources:
         parts.append(f'<div class="nq-sources"><div class="nq-h">{esc(t["sources"])}</div>')
         parts.extend(source_html(s, t) for s in sources)
