@@ -16,7 +16,7 @@ from ingest.embedder import unpack_vectors
 from ingest.normalize import match_key, words
 from ingest.readers import Article
 from ingest.store import Key
-from ingest.stories import signature
+from ingest.stories import figures, signature
 
 
 @dataclass
@@ -32,9 +32,10 @@ class ArticleInfo:
     hash: str
     chunk_count: int
     date_source: str = ""  # how the date was found (`ingest.dates`); "" when undated
-    # The packed MinHash signature (`ingest.stories`): an attribute, not a field, so that asdict()
-    # (`list --json`, /api/articles) leaves it out; set by `article_info`.
+    # The packed MinHash signature and the figures (`ingest.stories`): attributes, not fields, so
+    # that asdict() (`list --json`, /api/articles) leaves them out; set by `article_info`.
     minhash = ""
+    figures = ""
 
 
 @dataclass
@@ -78,13 +79,14 @@ def article_meta(article: Article, chunk_count: int) -> dict:
         Key.SOURCE: article.source,
         Key.CHUNK_COUNT: chunk_count,
         Key.MINHASH: signature(article.title, article.text),
+        Key.FIGURES: figures(article.text),
     }
 
 
 def chunk_meta(article: Article, chunk: Chunk, packed_sentence_vectors: str) -> dict:
     """A chunk's metadata: its article's fields, where it is in the article, its sentences."""
     fields = article_meta(article, 0)
-    del fields[Key.CHUNK_COUNT], fields[Key.MINHASH]
+    del fields[Key.CHUNK_COUNT], fields[Key.MINHASH], fields[Key.FIGURES]
     return {
         **fields,
         Key.CHUNK_INDEX: chunk.index,
@@ -114,6 +116,7 @@ def article_info(id_: str, meta: dict) -> ArticleInfo:
         date_source=meta.get(Key.DATE_SOURCE, ""),
     )
     info.minhash = meta.get(Key.MINHASH, "")
+    info.figures = meta.get(Key.FIGURES, "")
     return info
 
 

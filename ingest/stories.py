@@ -2,14 +2,20 @@
 same report republished, an update with a paragraph added).
 
 At ingest every article gets a MinHash signature (`signature`, datasketch, 128 permutations over
-its word 3-shingles, accent-folded) stored in the registry (`Key.MINHASH`). Readers group the
-indexed articles with datasketch's MinHash LSH (`StoryGroups`): articles whose estimated Jaccard
-similarity is at least `THRESHOLD` are one story (transitively). Grouping is done from the stored
-signatures whenever the registry changes, so adding or removing an article never rewrites others.
+its word 3-shingles, accent-folded) and the set of figures it gives (`figures`: its numbers),
+both stored in the registry (`Key.MINHASH`, `Key.FIGURES`). Readers group the indexed articles with
+datasketch's MinHash LSH (`StoryGroups`): two articles are one story (transitively) when their
+estimated Jaccard similarity is at least `THRESHOLD`, they were published within `STORY_DAYS` of
+each other (or one is undated), and they share most of their figures (`FIGURES_SHARED`): a daily
+report written from one template ("giá vàng hôm nay…") is a new story each day, with new figures.
+Grouping is done from the stored signatures whenever the registry changes, so adding or removing
+an article never rewrites others.
 """
 
 import base64
+import re
 from collections.abc import Iterable
+from datetime import date
 from functools import lru_cache
 
 import numpy as np
@@ -21,6 +27,10 @@ PERMUTATIONS = 128
 SHINGLE = 3  # words per shingle
 THRESHOLD = 0.5  # estimated Jaccard similarity of the shingle sets from which two articles are one story
 SEED = 1  # fixed: signatures of different runs must compare
+STORY_DAYS = 3  # copies of one story appear within these many days of each other
+FIGURES_SHARED = 0.6  # ... and share at least this share (Jaccard) of their figures
+MAX_FIGURES = 64  # figures stored per article
+SCHEME = "affine32"  # datasketch's hashing scheme (32-bit values: 4 bytes a permutation when stored)
 
 
 @lru_cache(maxsize=64)  # the writer asks once per record of the same article
@@ -30,9 +40,31 @@ def signature(title: str, text: str) -> str:
     shingles = {" ".join(tokens[i : i + SHINGLE]).encode("utf-8") for i in range(len(tokens) - SHINGLE + 1)}
     if not shingles:
         return ""
-    m = MinHash(num_perm=PERMUTATIONS, seed=SEED)
+    m = MinHash(num_perm=PERMUTATIONS, seed=SEED, scheme=SCHEME)
     m.update_batch(list(shingles))
     return base64.b64encode(m.hashvalues.astype(np.uint32).tobytes()).decode("ascii")
+
+
+_FIGURE = re.compile(r"\d+(?:[.,]\d+)*")
+
+
+def figures(text: str) -> str:
+    """The figures (numbers) an article gives, as stored: distinct, in order of first appearance, space-separated."""
+    return " ".join(list(dict.fromkeys(_FIGURE.findall(text)))[:MAX_FIGURES])
+
+
+def _same_figures(a: str, b: str) -> bool:
+    x, y = set(a.split()), set(b.split())
+    return not (x or y) or len(x & y) / len(x | y) >= FIGURES_SHARED
+
+
+def _close_dates(a: str, b: str) -> bool:
+    if not a or not b:
+        return True
+    try:
+        return abs((date.fromisoformat(a) - date.fromisoformat(b)).days) <= STORY_DAYS
+    except ValueError:
+        return True
 
 
 def unpack(packed: str) -> MinHash | None:
@@ -43,14 +75,15 @@ def unpack(packed: str) -> MinHash | None:
         return None
     if len(values) != PERMUTATIONS:
         return None
-    return MinHash(num_perm=PERMUTATIONS, seed=SEED, hashvalues=values.astype(np.uint64))
+    return MinHash(num_perm=PERMUTATIONS, seed=SEED, hashvalues=values.astype(np.uint64), scheme=SCHEME)
 
 
 class StoryGroups:
-    """Groups of near-duplicate articles among (article id, packed signature) pairs."""
+    """Groups of near-duplicate articles among (article id, packed signature, date, figures) rows."""
 
-    def __init__(self, signatures: Iterable[tuple[str, str]], threshold: float = THRESHOLD):
-        hashes = {id_: m for id_, packed in signatures if packed and (m := unpack(packed)) is not None}
+    def __init__(self, articles: Iterable[tuple[str, str, str, str]], threshold: float = THRESHOLD):
+        rows = {id_: (packed, day, figs) for id_, packed, day, figs in articles}
+        hashes = {id_: m for id_, (packed, _, _) in rows.items() if packed and (m := unpack(packed)) is not None}
         lsh = MinHashLSH(threshold=threshold, num_perm=PERMUTATIONS)
         for id_, m in hashes.items():
             lsh.insert(id_, m)
@@ -64,7 +97,12 @@ class StoryGroups:
 
         for id_, m in hashes.items():
             for other in lsh.query(m):
-                if other != id_ and m.jaccard(hashes[other]) >= threshold:
+                if (
+                    other != id_
+                    and m.jaccard(hashes[other]) >= threshold
+                    and _close_dates(rows[id_][1], rows[other][1])
+                    and _same_figures(rows[id_][2], rows[other][2])
+                ):
                     a, b = root(id_), root(other)
                     if a != b:
                         parent[max(a, b)] = min(a, b)

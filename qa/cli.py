@@ -253,7 +253,7 @@ def work_dir_option(help: str):
 
 
 @cli.command(name="eval")
-@click.argument("datasets", nargs=-1, type=click.Choice(["seed", "news", "xquad-vi", "xquad-en"]))
+@click.argument("datasets", nargs=-1, type=click.Choice(["seed", "news", "xquad-vi", "xquad-en", "dated"]))
 @click.option(
     "--questions",
     type=click.Path(dir_okay=False, exists=True, path_type=Path),
@@ -292,6 +292,7 @@ def eval_(
     newsqa eval                      # the seed questions over seeds/
     newsqa eval xquad-vi xquad-en --compare --json eval.json
     newsqa eval --questions my.jsonl --corpus articles/
+    newsqa eval dated                # time-sensitive questions, with and without reading time
     NEWSQA_LLM=ollama:llama3.1 newsqa eval --llm   # generated answers, verified
     """
     if llm and not obj.settings.llm:
@@ -306,7 +307,12 @@ def eval_(
     chosen = []
     if questions:
         chosen.append(ds.file_dataset(questions.stem, questions, corpus or ds.ROOT / "seeds"))
+    dated = "dated" in datasets
+    if dated and not (shared / ds.NEWS_CORPUS / "splits.json").exists():
+        fail(f"{shared / ds.NEWS_CORPUS} is absent. Give --shared DIR (the folder with corpora/dantri-unc/).")
     for name in datasets or (() if questions else ("seed",)):
+        if name == "dated":
+            continue
         if name == "seed":
             path = shared / "eval" / "seed_questions.jsonl"
             if not path.exists():
@@ -331,9 +337,18 @@ def eval_(
         settings = dataclasses.replace(settings, threads=threads)
     embedder = open_embedder(settings)
     total = sum(len(d.questions) for d in chosen)
-    with tqdm(total=total, unit="question", desc="Evaluating", file=sys.stderr, disable=None) as bar:
-        results = ev.run(chosen, settings, embedder, compare, work_dir, progress=bar.update)
-    click.echo(ev.markdown(results))
+    results = []
+    if chosen:
+        with tqdm(total=total, unit="question", desc="Evaluating", file=sys.stderr, disable=None) as bar:
+            results = ev.run(chosen, settings, embedder, compare, work_dir, progress=bar.update)
+        click.echo(ev.markdown(results))
+    if dated:
+        from qa import eval_dated
+
+        with tqdm(unit="question", desc="Dated questions", file=sys.stderr, disable=None) as bar:
+            result = eval_dated.run(shared, settings, embedder, work_dir, limit, progress=bar.update)
+        click.echo(("\n\n" if results else "") + eval_dated.markdown(result))
+        results.append(result)
     if json_path:
         json_path.write_text(json.dumps(results, ensure_ascii=False, indent=1))
         click.echo(f"Wrote {json_path}.")

@@ -22,9 +22,11 @@ import logging
 from dataclasses import dataclass, replace
 from datetime import date
 
+from ingest.normalize import normalize
 from ingest.store import Key
 from ingest.stories import StoryGroups
 from qa.answer import Answer, Claim, refused, render_claims, source_of
+from qa.language import has_words
 from qa.query import Filters, Query, analyse
 from qa.retriever import Hit, Retrieval
 from qa.time_scope import TimeScope, Window, mentions, read_time, show_date, show_window
@@ -67,6 +69,15 @@ _TEXT = {
 }
 
 
+def _without(text: str, phrases: tuple[str, ...]) -> str:
+    """`text` without the time phrases (whitespace tidied); `text` itself when nothing would remain."""
+    out = normalize(text)
+    for phrase in phrases:
+        out = out.replace(phrase, " ")
+    out = " ".join(out.split()).strip(" ,")
+    return out if has_words(out) else text
+
+
 @dataclass
 class _Catalogue:
     """What the registry says about dates and stories, read again when the index changes."""
@@ -92,7 +103,7 @@ class Temporal:
         version = (index.store_id, index.generation())
         if version != self._version:
             infos = index.registry()
-            stories = StoryGroups((i.id, i.minhash) for i in infos.values())
+            stories = StoryGroups((i.id, i.minhash, i.date, i.figures) for i in infos.values())
             self._catalogue = _Catalogue(infos, stories, sorted({i.date for i in infos.values() if i.date}))
             self._version = version
         return self._catalogue
@@ -109,6 +120,7 @@ class Temporal:
         """The answer to `query` from `k` passages (`retrieval`: passages already retrieved for it,
         used when the question names no time); `time_aware=False` ignores time (date-blind)."""
         scope = read_time(query.question, self.newest()) if time_aware else TimeScope()
+        scope.phrases = tuple(w.phrase for w in scope.windows)
         anchor_windows = [w for w in scope.windows if scope.direction and w.phrase in scope.anchor]
         if anchor_windows:
             scope.windows = [w for w in scope.windows if w not in anchor_windows]
@@ -149,11 +161,25 @@ class Temporal:
                 hits.append(h)
         return replace(retrieval, hits=hits[:k] if k else hits)
 
-    def _respond(self, query: Query, retrieval: Retrieval, on_token=None, quoted: bool = False) -> Answer:
+    def _respond(
+        self, query: Query, retrieval: Retrieval, on_token=None, quoted: bool = False, phrases: tuple[str, ...] = ()
+    ) -> Answer:
+        """The answerer's answer from `retrieval`. The time `phrases` the step has used ("ngày
+        24/4/2021") are taken out of what the answerer reads: they chose the articles, and an
+        article that says "hôm nay" does not repeat the date it was written on."""
+        question, searched = query.question, query.searched
+        if phrases:
+            question, searched = _without(question, phrases), _without(searched, phrases)
+            stripped = replace(analyse(question, searched, query.filters), language=query.language)
+            retrieval = replace(retrieval, query=stripped)
         generative = self.pipeline.generative
         if generative is not None and not quoted:
-            return generative.answer(query.question, retrieval, searched=query.searched, on_token=on_token)
-        return self.pipeline.answerer.answer(query.question, retrieval, searched=query.searched)
+            answer = generative.answer(question, retrieval, searched=searched, on_token=on_token)
+        else:
+            answer = self.pipeline.answerer.answer(question, retrieval, searched=searched)
+        answer.question = query.question
+        answer.searched = query.searched if query.searched != query.question else ""
+        return answer
 
     def _finish(self, answer: Answer, time: dict, note: str = "", as_of: str = "") -> Answer:
         """Dates on claims, duplicates on sources, and what was understood of time."""
@@ -187,6 +213,20 @@ class Temporal:
         year = "" if window.year_given else t["year"].format(year=window.start.year)
         return t["window"].format(window=shown, year=year)
 
+    def _candidates(self, query: Query, n: int, window: Window | None) -> tuple[Retrieval, bool]:
+        """The `n` best passages for a question (one article per story), and whether any article is
+        dated in `window`. With a window: passages of articles dated in it, and passages of any
+        article that name it (a question's "năm 2020" may be the year of what is told, not of the
+        article), ranked together by retrieval's score."""
+        wide = self._collapse(self._search(query, max(n, WIDE * self.pipeline.settings.k)))
+        if window is None:
+            return replace(wide, hits=wide.hits[:n]), True
+        naming = [h for h in wide.hits if mentions(h.meta.get(Key.TITLE, "") + "\n" + h.text, window)]
+        covered = any(window.covers(d) for d in self.catalogue.days)
+        dated = self._search(query, n, window).hits if covered else []
+        hits = sorted({h.id: h for h in [*dated, *naming]}.values(), key=lambda h: -h.score)
+        return self._collapse(replace(wide, hits=hits), n), covered
+
     def _in_window(self, query: Query, k: int, scope: TimeScope) -> Answer:
         window = scope.window
         language = query.language
@@ -196,24 +236,19 @@ class Temporal:
             "to": window.end.isoformat(),
             "phrase": window.phrase,
         }
-        wide = self._collapse(self._search(query, WIDE * k))
-        naming = [h for h in wide.hits if mentions(h.meta.get(Key.TITLE, "") + "\n" + h.text, window)]
-        covered = any(window.covers(d) for d in self.catalogue.days)
-        dated = self._search(query, k, window).hits if covered else []
-        hits = {h.id: h for h in [*dated, *naming]}
-        if not hits:
-            answer = refused(query.question, wide.hits[:k], language, query.searched, {"uncovered": True})
-            answer.answer = _TEXT[language]["uncovered"].format(window=show_window(window, language))
-            answer.answer += self._nearby(window, wide.hits, language)
-            time["covered"] = False
-            return self._finish(answer, time, self._window_note(scope, window, language))
-        ranked = sorted(hits.values(), key=lambda h: -h.score)
-        retrieval = self._collapse(replace(wide, hits=ranked), k)
-        answer = self._respond(query, retrieval)
+        retrieval, covered = self._candidates(query, k, window)
         time["covered"] = covered
         note = self._window_note(scope, window, language)
+        if not retrieval.hits:
+            wide = self._collapse(self._search(query, k))
+            answer = refused(query.question, wide.hits, language, query.searched, {"uncovered": True})
+            answer.answer = _TEXT[language]["uncovered"].format(window=show_window(window, language))
+            answer.answer += self._nearby(window, wide.hits, language)
+            time["uncovered"] = True
+            return self._finish(answer, time, note)
+        answer = self._respond(query, retrieval, phrases=scope.phrases)
         if not answer.found:
-            note += self._nearby(window, wide.hits, language)
+            note += self._nearby(window, retrieval.hits, language)
         return self._finish(answer, time, note)
 
     def _nearby(self, window: Window, hits: list[Hit], language: str) -> str:
@@ -240,22 +275,26 @@ class Temporal:
             by_article.setdefault(h.meta.get(Key.ARTICLE_ID, ""), []).append(h)
         return [(a, hs) for a, hs in by_article.items() if hs[0].score >= share * top]
 
-    def _first_answering(self, query: Query, k: int, wide: Retrieval, articles: list[tuple[str, list[Hit]]]):
-        """The first of `articles` whose passages (read first, then the others) answer: (answer, article's date)."""
+    def _first_answering(
+        self, query: Query, k: int, wide: Retrieval, articles: list[tuple[str, list[Hit]]], scope: TimeScope
+    ):
+        """The first of `articles` whose passages answer: (answer, the article's date); (None, "") when none does."""
         for article, hits in articles[:TRIES]:
-            rest = [h for h in wide.hits if h.meta.get(Key.ARTICLE_ID) != article]
-            answer = self._respond(query, replace(wide, hits=(hits + rest)[:k]))
-            if answer.found and answer.claims and answer.sources[0].article_id == article:
+            # only that article is read, so that every claim is of its date; the others are listed as related
+            answer = self._respond(query, replace(wide, hits=hits[:k]), phrases=scope.phrases)
+            if answer.found and answer.claims:
+                shown = {s.chunk_id for s in [*answer.sources, *answer.related]}
+                answer.related += [source_of(h, 0, []) for h in wide.hits[:k] if h.id not in shown]
                 return answer, hits[0].meta.get(Key.DATE, "")
         return None, ""
 
     def _latest(self, query: Query, k: int, scope: TimeScope) -> Answer:
-        wide = self._collapse(self._search(query, WIDE * k, scope.window))
+        wide, _ = self._candidates(query, WIDE * k, scope.window)
         articles = self._relevant(wide, RELEVANT)
         newest_first = sorted(articles, key=lambda a: a[1][0].meta.get(Key.DATE, ""), reverse=True)
-        answer, as_of = self._first_answering(query, k, wide, newest_first)
+        answer, as_of = self._first_answering(query, k, wide, newest_first, scope)
         if answer is None:
-            answer = self._respond(query, replace(wide, hits=wide.hits[:k]))
+            answer = self._respond(query, replace(wide, hits=wide.hits[:k]), phrases=scope.phrases)
             as_of = answer.sources[0].date if answer.found and answer.sources else ""
         time = {"kind": "latest", "as_of": as_of}
         note = _TEXT[query.language]["as_of_note"].format(date=show_date(as_of, query.language)) if as_of else ""
@@ -273,9 +312,9 @@ class Temporal:
             dated = [h for h in event.hits if h.meta.get(Key.DATE)]
             when = dated[0].meta[Key.DATE] if dated else ""
             title = dated[0].meta.get(Key.TITLE, "") if dated else ""
-        wide = self._collapse(self._search(query, WIDE * k, scope.window))
+        wide, _ = self._candidates(query, WIDE * k, scope.window)
         if not when:
-            answer = self._respond(query, replace(wide, hits=wide.hits[:k]))
+            answer = self._respond(query, replace(wide, hits=wide.hits[:k]), phrases=scope.phrases)
             return self._finish(answer, {"kind": scope.direction}, t["undated_event"].format(anchor=scope.anchor))
         articles = [
             a
@@ -283,7 +322,7 @@ class Temporal:
             if (d := a[1][0].meta.get(Key.DATE, "")) and (d > when if scope.direction == "after" else d < when)
         ]
         articles.sort(key=lambda a: a[1][0].meta.get(Key.DATE, ""), reverse=scope.direction == "before")
-        answer, _ = self._first_answering(query, k, wide, articles)
+        answer, _ = self._first_answering(query, k, wide, articles, scope)
         if answer is None:
             answer = refused(
                 query.question, wide.hits[:k], language, query.searched, {"no_article_" + scope.direction: when}
@@ -295,14 +334,14 @@ class Temporal:
     # ---- timelines -------------------------------------------------------------------------------
     def _timeline(self, query: Query, k: int, scope: TimeScope) -> Answer:
         language = query.language
-        wide = self._collapse(self._search(query, max(4 * k, 20), scope.window))
+        wide, _ = self._candidates(query, max(4 * k, 20), scope.window)
         entries: list[tuple[str, Answer]] = []
         days: set[str] = set()
         for article, hits in self._relevant(wide, TIMELINE_RELEVANT):
             day = hits[0].meta.get(Key.DATE, "")
             if not day or day in days:
                 continue
-            sub = self._respond(query, replace(wide, hits=hits[:k]), quoted=True)
+            sub = self._respond(query, replace(wide, hits=hits[:k]), quoted=True, phrases=scope.phrases)
             if sub.found and sub.claims:
                 entries.append((day, sub))
                 days.add(day)
@@ -311,7 +350,7 @@ class Temporal:
         if len(entries) < 2:  # one date: an ordinary answer (with its date)
             if scope.window is not None:
                 return self._in_window(query, k, scope)
-            answer = self._respond(query, replace(wide, hits=wide.hits[:k]))
+            answer = self._respond(query, replace(wide, hits=wide.hits[:k]), phrases=scope.phrases)
             return self._finish(answer, {"kind": "timeline", "entries": len(entries)})
         entries.sort(key=lambda e: e[0])
         claims, sources, used = [], [], set()

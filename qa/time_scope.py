@@ -90,6 +90,8 @@ _BEFORE = re.compile(
     r"\b(?:lien truoc|ngay truoc|right before|just before|immediately before|the day before|"
     r"the last \w+(?: \w+)? before)\s+(?:khi\s+)?"
 )
+# Where the event's words end and the question goes on: "… kỳ nghỉ lễ 30/4 là bao nhiêu?"
+_QUESTION_TAIL = re.compile(r"\s(?:la|co|duoc|da|se|thi)?\s*(?:gi|bao nhieu|ai|the nao|ra sao|nhu the nao|nao|o dau)\b")
 _VI_NUMBERS = {"mot": 1, "hai": 2, "ba": 3, "bon": 4, "nam": 5}
 
 
@@ -123,6 +125,7 @@ class TimeScope:
     direction: str = ""  # "after" / "before" an event (`anchor`)
     anchor: str = ""  # the event's words, as asked
     today: date | None = None  # what relative phrases and missing years were taken relative to
+    phrases: tuple[str, ...] = ()  # the phrases of every window named (`qa.temporal` keeps them from the answerer)
 
     def __bool__(self) -> bool:
         return bool(self.windows or self.latest or self.timeline or self.direction)
@@ -168,7 +171,9 @@ def read_time(question: str, today: date | None = None) -> TimeScope:
     for direction, pattern in (("after", _AFTER), ("before", _BEFORE)):
         m = pattern.search(folded)
         if m:
-            anchor = re.split(r"[,;?!]", text[m.end() :])[0].strip(" .")
+            anchor = re.split(r"[,;?!]", text[m.end() :])[0]
+            tail = _QUESTION_TAIL.search(_fold_aligned(anchor))
+            anchor = (anchor[: tail.start()] if tail else anchor).strip(" .")
             if anchor:
                 scope.direction, scope.anchor = direction, anchor
                 break
@@ -303,7 +308,7 @@ def mentions(text: str, window: Window) -> bool:
             d, m = day.day, day.month
             month = calendar.month_name[m].lower()
             forms = (
-                rf"(?<![\d/.])0?{d}\s*[/.-]\s*0?{m}(?:\s*[/.-]\s*{day.year})?(?![/.-]?\d)",
+                rf"(?<![\d/.,])0?{d}\s*/\s*0?{m}(?:\s*/\s*{day.year})?(?![/.,-]?\d)",
                 rf"\bngay\s+0?{d}\s+thang\s+0?{m}\b",
                 rf"\b{month}\s+{d}\b",
                 rf"\b{d}\s+{month}\b",
@@ -318,6 +323,11 @@ def mentions(text: str, window: Window) -> bool:
             month = calendar.month_name[m].lower()
             if re.search(rf"\bthang\s+0?{m}\s*(?:/|nam)\s*{y}\b|\b0?{m}/{y}\b|\b{month},?\s+{y}\b", folded):
                 return True
+        if window.granularity == "quarter":
+            q = (window.start.month + 2) // 3
+            roman = ["i", "ii", "iii", "iv"][q - 1]
+            y = window.start.year
+            return bool(re.search(rf"\bquy\s+(?:{q}|{roman})\s*(?:/|nam)\s*{y}\b|\bq{q}\s*/?\s*{y}\b", folded))
         return False
     return bool(re.search(rf"\b{window.start.year}\b", folded))
 
