@@ -99,6 +99,20 @@ def summarize(rows: list[dict]) -> dict:
     }
 
 
+def ask_all(pipeline, questions: list[DatedQuestion], file_of: dict[str, str], progress=None) -> dict[str, list[dict]]:
+    """Every question asked with and without time (`time_aware`), scored."""
+    rows: dict[str, list[dict]] = {s: [] for s in SYSTEMS}
+    for q in questions:
+        for system in SYSTEMS:
+            answer = pipeline.ask(q.question, time_aware=system == "newsqa").to_dict()
+            row = score(q, answer, file_of)
+            row["time"] = answer.get("time")
+            rows[system].append(row)
+        if progress:
+            progress(1)
+    return rows
+
+
 def run(
     shared: Path,
     settings,
@@ -115,20 +129,14 @@ def run(
     dataset = ds.news_dataset(shared)
     questions = read_questions(path)[:limit] if limit else read_questions(path)
     own = work_dir is None
-    root = Path(tempfile.mkdtemp(prefix="newsqa-dated-")) if own else Path(work_dir) / "dated"
+    # with --work-dir, the same index folder `newsqa eval news` uses (`qa.eval.run`): built once
+    folder = "corpus-" + hashlib.sha1(dataset.corpus.encode()).hexdigest()[:10]
+    root = Path(tempfile.mkdtemp(prefix="newsqa-dated-")) if own else Path(work_dir) / folder
     try:
         corpus = build_corpus(dataset, settings, embedder, root, compare=False)
         pipeline = corpus.pipeline
         file_of = {a.id: Path(a.source).name for a in dataset.articles}
-        rows: dict[str, list[dict]] = {s: [] for s in SYSTEMS}
-        for q in questions:
-            for system in SYSTEMS:
-                answer = pipeline.ask(q.question, time_aware=system == "newsqa").to_dict()
-                row = score(q, answer, file_of)
-                row["time"] = answer.get("time")
-                rows[system].append(row)
-            if progress:
-                progress(1)
+        rows = ask_all(pipeline, questions, file_of, progress)
         return {
             "dataset": "dated",
             "articles": len(dataset.articles),

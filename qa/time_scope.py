@@ -91,7 +91,9 @@ _BEFORE = re.compile(
     r"the last \w+(?: \w+)? before)\s+(?:khi\s+)?"
 )
 # Where the event's words end and the question goes on: "… kỳ nghỉ lễ 30/4 là bao nhiêu?"
-_QUESTION_TAIL = re.compile(r"\s(?:la|co|duoc|da|se|thi)?\s*(?:gi|bao nhieu|ai|the nao|ra sao|nhu the nao|nao|o dau)\b")
+_QUESTION_TAIL = re.compile(
+    r"\s(?:la|co|duoc|da|se|thi)?\s*(?:gi|bao nhieu|ai|the nao|ra sao|nhu the nao|nao|o dau)\b"
+)
 _VI_NUMBERS = {"mot": 1, "hai": 2, "ba": 3, "bon": 4, "nam": 5}
 
 
