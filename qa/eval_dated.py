@@ -2,8 +2,8 @@
 answered by the app (`Pipeline.ask`) and by the same pipeline date-blind (`time_aware=False`).
 
 The questions (`tests/data/dated_questions.jsonl`, written for this project by reading the articles)
-carry no article text: each names its answering article (`file`) and that article's `date`, and the
-evidence as hashes (`evidence_sha`: sha1 of `match_key` of each sentence of the article that
+carry no article text: each names its answering article (`file`) and that article's `date` (and
+`also` the other articles that answer it, with their dates), and the evidence as hashes (`evidence_sha`: sha1 of `match_key` of each sentence of the article that
 answers, as `ingest.chunk.split_sentences` splits it). Kinds:
 - `dated`: the question names a date or period (the answer is in the article of that date, or in
   the article that reports what happened on it); `latest`: "hiện nay", "so far" (the newest
@@ -49,6 +49,7 @@ class DatedQuestion:
     date: str = ""  # its date (ISO)
     evidence_sha: list[str] = field(default_factory=list)
     files: list[str] = field(default_factory=list)  # timelines: the articles that tell it
+    also: list[dict] = field(default_factory=list)  # other articles that answer it as well: {file, date}
 
 
 def sentence_sha(sentence: str) -> str:
@@ -73,7 +74,7 @@ def score(q: DatedQuestion, answer: dict, file_of: dict[str, str]) -> dict:
     out = {"id": q.id, "kind": q.kind, "found": bool(answer.get("found"))}
     if q.kind in POINTED:
         out["first"] = bool(first) and bool(claim_shas(first["text"]) & set(q.evidence_sha))
-        out["right_date"] = bool(first) and first.get("date") == q.date
+        out["right_date"] = bool(first) and first.get("date") in {q.date, *(a["date"] for a in q.also)}
     if q.kind == "timeline":
         by_number = {s["number"]: s for s in answer.get("sources") or []}
         dates = [c.get("date", "") for c in claims]

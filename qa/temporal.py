@@ -19,10 +19,11 @@ claim carries its article's date; `Answer.time` and `Answer.time_note` say how t
 """
 
 import logging
+import re
 from dataclasses import dataclass, replace
 from datetime import date
 
-from ingest.normalize import normalize
+from ingest.normalize import fold, normalize
 from ingest.store import Key
 from ingest.stories import StoryGroups
 from qa.answer import Answer, Claim, refused, render_claims, source_of
@@ -37,7 +38,8 @@ RELEVANT = 0.85  # an article is relevant to a "latest"/after/before question wh
 TIMELINE_RELEVANT = 0.8  # ... to a timeline question
 TRIES = 4  # articles tried, newest first, for a "latest" answer
 TIMELINE_ENTRIES = 6  # dated claims in a timeline at most
-WIDE = 3  # a time question retrieves WIDE * k passages to choose among
+WIDE = 3  # a question naming a date retrieves WIDE * k passages to choose among
+CHOOSE = 30  # a "latest", timeline or after/before question: passages whose articles are compared
 
 _TEXT = {
     "vi": {
@@ -67,6 +69,28 @@ _TEXT = {
         "undated_event": "The date of “{anchor}” could not be found; the answer ignores dates.",
     },
 }
+
+
+_NOT_NAMES = {"covid-19", "covid", "sars-cov-2"}  # capitalised words every article of a topic shares in its own way
+
+
+def _names(question: str) -> list[str]:
+    """Runs of capitalised words of the question after its first word ("Huawei", "Jose Mourinho", "Ấn Độ")."""
+    names, run = [], []
+    for i, token in enumerate(re.findall(r"[\w-]+|[^\w\s]", question)):
+        if i > 0 and token[0].isalpha() and token[0].isupper():
+            run.append(token)
+            continue
+        if run:
+            names.append(" ".join(run))
+        run = []
+    if run:
+        names.append(" ".join(run))
+    return [n for n in names if n.lower() not in _NOT_NAMES]
+
+
+def _has(folded_text: str, folded_name: str) -> bool:
+    return re.search(rf"(?<!\w){re.escape(folded_name)}(?!\w)", folded_text) is not None
 
 
 def _without(text: str, phrases: tuple[str, ...]) -> str:
@@ -120,7 +144,9 @@ class Temporal:
         """The answer to `query` from `k` passages (`retrieval`: passages already retrieved for it,
         used when the question names no time); `time_aware=False` ignores time (date-blind)."""
         scope = read_time(query.question, self.newest()) if time_aware else TimeScope()
-        scope.phrases = tuple(w.phrase for w in scope.windows)
+        scope.phrases = tuple(w.phrase for w in scope.windows) + scope.words
+        if scope.event_phrase:  # the event chose the date; what is asked is the rest of the question
+            scope.phrases += (scope.event_phrase,)
         anchor_windows = [w for w in scope.windows if scope.direction and w.phrase in scope.anchor]
         if anchor_windows:
             scope.windows = [w for w in scope.windows if w not in anchor_windows]
@@ -166,10 +192,11 @@ class Temporal:
     ) -> Answer:
         """The answerer's answer from `retrieval`. The time `phrases` the step has used ("ngày
         24/4/2021") are taken out of what the answerer reads: they chose the articles, and an
-        article that says "hôm nay" does not repeat the date it was written on."""
+        article that says "hôm nay" does not repeat the date it was written on (the rules answerer
+        refuses a passage that lacks a number of the question)."""
         question, searched = query.question, query.searched
-        if phrases:
-            question, searched = _without(question, phrases), _without(searched, phrases)
+        if phrases:  # the searched words keep them: a sentence that names the date still counts for more
+            question = _without(question, phrases)
             stripped = replace(analyse(question, searched, query.filters), language=query.language)
             retrieval = replace(retrieval, query=stripped)
         generative = self.pipeline.generative
@@ -265,15 +292,30 @@ class Temporal:
         return _TEXT[language]["nearby"].format(dates=", ".join(show_date(d, language) for d in shown))
 
     # ---- latest, after/before an event ----------------------------------------------------------
-    def _relevant(self, retrieval: Retrieval, share: float) -> list[tuple[str, list[Hit]]]:
-        """(article id, its hits) of the articles whose best passage scores `share` of the best, best first."""
+    def _relevant(self, query: Query, retrieval: Retrieval, share: float) -> list[tuple[str, list[Hit]]]:
+        """(article id, its hits) of the articles relevant to the question, best first: their best
+        passage scores `share` of the best, and their passages (with the title) name every name
+        of the question ("Huawei", "Mourinho": a "latest" or timeline question about one subject
+        must not take in a newer article about another one that scores about as well; names the
+        best article lacks, such as an English name for a Vietnamese article's subject, are not
+        asked for)."""
         if not retrieval.hits:
             return []
         top = retrieval.hits[0].score
         by_article: dict[str, list[Hit]] = {}
         for h in retrieval.hits:
             by_article.setdefault(h.meta.get(Key.ARTICLE_ID, ""), []).append(h)
-        return [(a, hs) for a, hs in by_article.items() if hs[0].score >= share * top]
+        texts = {
+            a: fold(hs[0].meta.get(Key.TITLE, "") + " " + " ".join(h.text for h in hs)) for a, hs in by_article.items()
+        }
+        best = texts[next(iter(by_article))]
+        # the names the best article has (an English name of a Vietnamese article's subject is not required)
+        names = [n for n in map(fold, _names(query.question)) if _has(best, n)]
+        return [
+            (a, hs)
+            for a, hs in by_article.items()
+            if hs[0].score >= share * top and all(_has(texts[a], n) for n in names)
+        ]
 
     def _first_answering(
         self, query: Query, k: int, wide: Retrieval, articles: list[tuple[str, list[Hit]]], scope: TimeScope
@@ -281,16 +323,24 @@ class Temporal:
         """The first of `articles` whose passages answer: (answer, the article's date); (None, "") when none does."""
         for article, hits in articles[:TRIES]:
             # only that article is read, so that every claim is of its date; the others are listed as related
-            answer = self._respond(query, replace(wide, hits=hits[:k]), phrases=scope.phrases)
+            answer = self._respond(query, self._read_article(query, article, hits, k, scope), phrases=scope.phrases)
             if answer.found and answer.claims:
                 shown = {s.chunk_id for s in [*answer.sources, *answer.related]}
                 answer.related += [source_of(h, 0, []) for h in wide.hits[:k] if h.id not in shown]
                 return answer, hits[0].meta.get(Key.DATE, "")
         return None, ""
 
+    def _read_article(self, query: Query, article: str, hits: list[Hit], k: int, scope: TimeScope) -> Retrieval:
+        """One article's passages, ranked for what is asked once the time words are taken out ("hiện
+        nay", "diễn biến", "ngay sau khi …": they chose the article, they are not what its answer says)."""
+        asked = _without(query.question, scope.phrases)
+        only = Filters(article_ids=[article])
+        retrieval = self.pipeline.search.search(replace(analyse(asked, filters=only), language=query.language), k)
+        return retrieval if retrieval.hits else Retrieval(hits=hits[:k], query_vector=None, lexical_weight=0.0)
+
     def _latest(self, query: Query, k: int, scope: TimeScope) -> Answer:
-        wide, _ = self._candidates(query, WIDE * k, scope.window)
-        articles = self._relevant(wide, RELEVANT)
+        wide, _ = self._candidates(query, max(CHOOSE, k), scope.window)
+        articles = self._relevant(query, wide, RELEVANT)
         newest_first = sorted(articles, key=lambda a: a[1][0].meta.get(Key.DATE, ""), reverse=True)
         answer, as_of = self._first_answering(query, k, wide, newest_first, scope)
         if answer is None:
@@ -312,13 +362,13 @@ class Temporal:
             dated = [h for h in event.hits if h.meta.get(Key.DATE)]
             when = dated[0].meta[Key.DATE] if dated else ""
             title = dated[0].meta.get(Key.TITLE, "") if dated else ""
-        wide, _ = self._candidates(query, WIDE * k, scope.window)
+        wide, _ = self._candidates(query, max(CHOOSE, k), scope.window)
         if not when:
             answer = self._respond(query, replace(wide, hits=wide.hits[:k]), phrases=scope.phrases)
             return self._finish(answer, {"kind": scope.direction}, t["undated_event"].format(anchor=scope.anchor))
         articles = [
             a
-            for a in self._relevant(wide, RELEVANT)
+            for a in self._relevant(query, wide, RELEVANT)
             if (d := a[1][0].meta.get(Key.DATE, "")) and (d > when if scope.direction == "after" else d < when)
         ]
         articles.sort(key=lambda a: a[1][0].meta.get(Key.DATE, ""), reverse=scope.direction == "before")
@@ -334,14 +384,16 @@ class Temporal:
     # ---- timelines -------------------------------------------------------------------------------
     def _timeline(self, query: Query, k: int, scope: TimeScope) -> Answer:
         language = query.language
-        wide, _ = self._candidates(query, max(4 * k, 20), scope.window)
+        wide, _ = self._candidates(query, max(CHOOSE, k), scope.window)
         entries: list[tuple[str, Answer]] = []
         days: set[str] = set()
-        for article, hits in self._relevant(wide, TIMELINE_RELEVANT):
+        for article, hits in self._relevant(query, wide, TIMELINE_RELEVANT):
             day = hits[0].meta.get(Key.DATE, "")
             if not day or day in days:
                 continue
-            sub = self._respond(query, replace(wide, hits=hits[:k]), quoted=True, phrases=scope.phrases)
+            sub = self._respond(
+                query, self._read_article(query, article, hits, k, scope), quoted=True, phrases=scope.phrases
+            )
             if sub.found and sub.claims:
                 entries.append((day, sub))
                 days.add(day)

@@ -128,6 +128,8 @@ class TimeScope:
     anchor: str = ""  # the event's words, as asked
     today: date | None = None  # what relative phrases and missing years were taken relative to
     phrases: tuple[str, ...] = ()  # the phrases of every window named (`qa.temporal` keeps them from the answerer)
+    words: tuple[str, ...] = ()  # the "latest" and timeline words as asked ("hiện nay", "diễn biến")
+    event_phrase: str = ""  # the words that name the event with their marker ("ngay sau khi … hết dưỡng khí")
 
     def __bool__(self) -> bool:
         return bool(self.windows or self.latest or self.timeline or self.direction)
@@ -168,16 +170,18 @@ def read_time(question: str, today: date | None = None) -> TimeScope:
                 taken.append((a, b))
                 scope.windows.append(window)
     scope.windows.sort(key=lambda w: w.start)
-    scope.latest = bool(_LATEST.search(folded))
-    scope.timeline = bool(_TIMELINE.search(folded))
+    latest, timeline = _LATEST.search(folded), _TIMELINE.search(folded)
+    scope.latest, scope.timeline = bool(latest), bool(timeline)
+    scope.words = tuple(text[m.start() : m.end()].strip() for m in (latest, timeline) if m)
     for direction, pattern in (("after", _AFTER), ("before", _BEFORE)):
         m = pattern.search(folded)
         if m:
             anchor = re.split(r"[,;?!]", text[m.end() :])[0]
             tail = _QUESTION_TAIL.search(_fold_aligned(anchor))
-            anchor = (anchor[: tail.start()] if tail else anchor).strip(" .")
-            if anchor:
-                scope.direction, scope.anchor = direction, anchor
+            anchor = anchor[: tail.start()] if tail else anchor
+            if anchor.strip(" ."):
+                scope.direction, scope.anchor = direction, anchor.strip(" .")
+                scope.event_phrase = text[m.start() : m.end() + len(anchor)].strip(" .")
                 break
     return scope
 
