@@ -19,7 +19,7 @@ from datetime import date
 from functools import lru_cache
 
 import numpy as np
-from datasketch import MinHash, MinHashLSH
+from datasketch import LeanMinHash, MinHash, MinHashLSH
 
 from ingest.normalize import words
 
@@ -67,49 +67,83 @@ def _close_dates(a: str, b: str) -> bool:
         return True
 
 
-def unpack(packed: str) -> MinHash | None:
-    """The MinHash of a packed signature (None when empty or not one of ours)."""
+def unpack(packed: str) -> LeanMinHash | None:
+    """The MinHash of a packed signature (None when empty or not one of ours); a LeanMinHash: no
+    permutations are made again to compare stored signatures."""
     try:
         values = np.frombuffer(base64.b64decode(packed), dtype=np.uint32)
     except (ValueError, TypeError):
         return None
     if len(values) != PERMUTATIONS:
         return None
-    return MinHash(num_perm=PERMUTATIONS, seed=SEED, hashvalues=values.astype(np.uint64), scheme=SCHEME)
+    return LeanMinHash(seed=SEED, hashvalues=values.astype(np.uint64), scheme=SCHEME)
 
 
 class StoryGroups:
-    """Groups of near-duplicate articles among (article id, packed signature, date, figures) rows."""
+    """Groups of near-duplicate articles among (article id, packed signature, date, figures) rows.
+    `update` takes the whole registry again and does the work only for articles that are new or
+    changed (the first question after an ingest must not wait for the whole corpus to be paired)."""
 
-    def __init__(self, articles: Iterable[tuple[str, str, str, str]], threshold: float = THRESHOLD):
+    def __init__(self, articles: Iterable[tuple[str, str, str, str]] = (), threshold: float = THRESHOLD):
+        self.threshold = threshold
+        self._lsh = MinHashLSH(threshold=threshold, num_perm=PERMUTATIONS)
+        self._rows: dict[str, tuple[str, str, str]] = {}  # id -> (packed, date, figures)
+        self._hashes: dict[str, LeanMinHash] = {}
+        self._edges: dict[str, set[str]] = {}  # id -> the ids it is a copy of
+        self._group: dict[str, list[str]] = {}
+        self.update(articles)
+
+    def update(self, articles: Iterable[tuple[str, str, str, str]]) -> None:
+        """Make the groups those of `articles` (the registry as it is now)."""
         rows = {id_: (packed, day, figs) for id_, packed, day, figs in articles}
-        hashes = {id_: m for id_, (packed, _, _) in rows.items() if packed and (m := unpack(packed)) is not None}
-        lsh = MinHashLSH(threshold=threshold, num_perm=PERMUTATIONS)
-        for id_, m in hashes.items():
-            lsh.insert(id_, m)
-        parent = {id_: id_ for id_ in hashes}
+        for id_ in [i for i, row in self._rows.items() if rows.get(i) != row]:
+            self._remove(id_)
+        for id_, row in rows.items():
+            if id_ not in self._rows:
+                self._add(id_, row)
+        self._regroup()
 
-        def root(x: str) -> str:
-            while parent[x] != x:
-                parent[x] = parent[parent[x]]
-                x = parent[x]
-            return x
+    def _add(self, id_: str, row: tuple[str, str, str]) -> None:
+        self._rows[id_] = row
+        m = unpack(row[0]) if row[0] else None
+        if m is None:
+            return
+        self._edges[id_] = set()
+        for other in self._lsh.query(m):
+            o = self._rows[other]
+            if (
+                m.jaccard(self._hashes[other]) >= self.threshold
+                and _close_dates(row[1], o[1])
+                and _same_figures(row[2], o[2])
+            ):
+                self._edges[id_].add(other)
+                self._edges[other].add(id_)
+        self._hashes[id_] = m
+        self._lsh.insert(id_, m)
 
-        for id_, m in hashes.items():
-            for other in lsh.query(m):
-                if (
-                    other != id_
-                    and m.jaccard(hashes[other]) >= threshold
-                    and _close_dates(rows[id_][1], rows[other][1])
-                    and _same_figures(rows[id_][2], rows[other][2])
-                ):
-                    a, b = root(id_), root(other)
-                    if a != b:
-                        parent[max(a, b)] = min(a, b)
-        groups: dict[str, list[str]] = {}
-        for id_ in hashes:
-            groups.setdefault(root(id_), []).append(id_)
-        self._group = {id_: sorted(members) for members in groups.values() if len(members) > 1 for id_ in members}
+    def _remove(self, id_: str) -> None:
+        del self._rows[id_]
+        if id_ in self._hashes:
+            self._lsh.remove(id_)
+            del self._hashes[id_]
+        for other in self._edges.pop(id_, set()):
+            self._edges[other].discard(id_)
+
+    def _regroup(self) -> None:
+        """Connected components of the copy relation (a story told three times is one group)."""
+        self._group = {}
+        for start in self._edges:
+            if start in self._group or not self._edges[start]:
+                continue
+            members, todo = {start}, [start]
+            while todo:
+                for other in self._edges[todo.pop()]:
+                    if other not in members:
+                        members.add(other)
+                        todo.append(other)
+            ordered = sorted(members)
+            for m in ordered:
+                self._group[m] = ordered
 
     def story(self, article_id: str) -> str:
         """The id that names the article's story (the article's own id when it has no copies)."""

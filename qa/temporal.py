@@ -19,18 +19,17 @@ claim carries its article's date; `Answer.time` and `Answer.time_note` say how t
 """
 
 import logging
-import re
 from dataclasses import dataclass, replace
 from datetime import date
 
-from ingest.normalize import fold, normalize
+from ingest.normalize import fold
 from ingest.store import Key
 from ingest.stories import StoryGroups
 from qa.answer import Answer, Claim, refused, render_claims, source_of
-from qa.language import has_words
 from qa.query import Filters, Query, analyse
 from qa.retriever import Hit, Retrieval
 from qa.time_scope import TimeScope, Window, mentions, read_time, show_date, show_window
+from qa.time_text import TEXT, has_name, names, without
 
 logger = logging.getLogger(__name__)
 
@@ -40,66 +39,6 @@ TRIES = 4  # articles tried, newest first, for a "latest" answer
 TIMELINE_ENTRIES = 6  # dated claims in a timeline at most
 WIDE = 3  # a question naming a date retrieves WIDE * k passages to choose among
 CHOOSE = 30  # a "latest", timeline or after/before question: passages whose articles are compared
-
-_TEXT = {
-    "vi": {
-        "year": " (năm lấy theo bài mới nhất đã lập chỉ mục: {year})",
-        "relative": "“{phrase}” được hiểu so với bài mới nhất đã lập chỉ mục ({newest}): {window}.",
-        "window": "Câu hỏi nói về {window}{year}: các bài đề ngày đó và các bài nhắc tới ngày đó.",
-        "uncovered": "Không có bài báo nào đề ngày {window} hay nhắc tới ngày đó.",
-        "nearby": " Các ngày gần nhất có bài: {dates}.",
-        "as_of": "Tính đến ngày {date}",
-        "as_of_note": "Tính đến ngày {date} (bài mới nhất trả lời câu hỏi).",
-        "timeline": "Diễn biến theo ngày đăng của {n} bài, từ {first} đến {last}.",
-        "after": "“{anchor}”: ngày {date} (bài “{title}”); câu trả lời lấy từ bài đầu tiên sau ngày đó.",
-        "before": "“{anchor}”: ngày {date} (bài “{title}”); câu trả lời lấy từ bài gần nhất trước ngày đó.",
-        "undated_event": "Không xác định được ngày của “{anchor}”; câu trả lời không xét ngày.",
-    },
-    "en": {
-        "year": " (year taken from the newest indexed article: {year})",
-        "relative": "“{phrase}” taken relative to the newest indexed article ({newest}): {window}.",
-        "window": "The question is about {window}{year}: articles dated then, and articles that mention it.",
-        "uncovered": "No indexed article is dated {window} or mentions it.",
-        "nearby": " The nearest dates the articles cover: {dates}.",
-        "as_of": "As of {date}",
-        "as_of_note": "As of {date} (the newest article that answers).",
-        "timeline": "Timeline from {n} articles, by publication date, {first} to {last}.",
-        "after": "“{anchor}”: {date} (article “{title}”); the answer is from the first article after it.",
-        "before": "“{anchor}”: {date} (article “{title}”); the answer is from the last article before it.",
-        "undated_event": "The date of “{anchor}” could not be found; the answer ignores dates.",
-    },
-}
-
-
-_NOT_NAMES = {"covid-19", "covid", "sars-cov-2"}  # capitalised words every article of a topic shares in its own way
-
-
-def _names(question: str) -> list[str]:
-    """Runs of capitalised words of the question after its first word ("Huawei", "Jose Mourinho", "Ấn Độ")."""
-    names, run = [], []
-    for i, token in enumerate(re.findall(r"[\w-]+|[^\w\s]", question)):
-        if i > 0 and token[0].isalpha() and token[0].isupper():
-            run.append(token)
-            continue
-        if run:
-            names.append(" ".join(run))
-        run = []
-    if run:
-        names.append(" ".join(run))
-    return [n for n in names if n.lower() not in _NOT_NAMES]
-
-
-def _has(folded_text: str, folded_name: str) -> bool:
-    return re.search(rf"(?<!\w){re.escape(folded_name)}(?!\w)", folded_text) is not None
-
-
-def _without(text: str, phrases: tuple[str, ...]) -> str:
-    """`text` without the time phrases (whitespace tidied); `text` itself when nothing would remain."""
-    out = normalize(text)
-    for phrase in phrases:
-        out = out.replace(phrase, " ")
-    out = " ".join(out.split()).strip(" ,")
-    return out if has_words(out) else text
 
 
 @dataclass
@@ -127,7 +66,8 @@ class Temporal:
         version = (index.store_id, index.generation())
         if version != self._version:
             infos = index.registry()
-            stories = StoryGroups((i.id, i.minhash, i.date, i.figures) for i in infos.values())
+            stories = self._catalogue.stories  # updated: only new or changed articles are paired again
+            stories.update((i.id, i.minhash, i.date, i.figures) for i in infos.values())
             self._catalogue = _Catalogue(infos, stories, sorted({i.date for i in infos.values() if i.date}))
             self._version = version
         return self._catalogue
@@ -196,7 +136,7 @@ class Temporal:
         refuses a passage that lacks a number of the question)."""
         question, searched = query.question, query.searched
         if phrases:  # the searched words keep them: a sentence that names the date still counts for more
-            question = _without(question, phrases)
+            question = without(question, phrases)
             stripped = replace(analyse(question, searched, query.filters), language=query.language)
             retrieval = replace(retrieval, query=stripped)
         generative = self.pipeline.generative
@@ -225,13 +165,13 @@ class Temporal:
         answer.as_of = as_of
         if as_of and answer.found:
             answer.answer = (
-                f"{_TEXT[answer.language]['as_of'].format(date=show_date(as_of, answer.language))}: {answer.answer}"
+                f"{TEXT[answer.language]['as_of'].format(date=show_date(as_of, answer.language))}: {answer.answer}"
             )
         return answer
 
     # ---- a date or period --------------------------------------------------------------------
     def _window_note(self, scope: TimeScope, window: Window, language: str) -> str:
-        t = _TEXT[language]
+        t = TEXT[language]
         shown = show_window(window, language)
         if window.relative:
             return t["relative"].format(
@@ -269,7 +209,7 @@ class Temporal:
         if not retrieval.hits:
             wide = self._collapse(self._search(query, k))
             answer = refused(query.question, wide.hits, language, query.searched, {"uncovered": True})
-            answer.answer = _TEXT[language]["uncovered"].format(window=show_window(window, language))
+            answer.answer = TEXT[language]["uncovered"].format(window=show_window(window, language))
             answer.answer += self._nearby(window, wide.hits, language)
             time["uncovered"] = True
             return self._finish(answer, time, note)
@@ -289,7 +229,7 @@ class Temporal:
         shown = sorted({d for d in [*before, *after, *topic] if d})
         if not shown:
             return ""
-        return _TEXT[language]["nearby"].format(dates=", ".join(show_date(d, language) for d in shown))
+        return TEXT[language]["nearby"].format(dates=", ".join(show_date(d, language) for d in shown))
 
     # ---- latest, after/before an event ----------------------------------------------------------
     def _relevant(self, query: Query, retrieval: Retrieval, share: float) -> list[tuple[str, list[Hit]]]:
@@ -310,11 +250,11 @@ class Temporal:
         }
         best = texts[next(iter(by_article))]
         # the names the best article has (an English name of a Vietnamese article's subject is not required)
-        names = [n for n in map(fold, _names(query.question)) if _has(best, n)]
+        wanted = [n for n in map(fold, names(query.question)) if has_name(best, n)]
         return [
             (a, hs)
             for a, hs in by_article.items()
-            if hs[0].score >= share * top and all(_has(texts[a], n) for n in names)
+            if hs[0].score >= share * top and all(has_name(texts[a], n) for n in wanted)
         ]
 
     def _first_answering(
@@ -333,7 +273,7 @@ class Temporal:
     def _read_article(self, query: Query, article: str, hits: list[Hit], k: int, scope: TimeScope) -> Retrieval:
         """One article's passages, ranked for what is asked once the time words are taken out ("hiện
         nay", "diễn biến", "ngay sau khi …": they chose the article, they are not what its answer says)."""
-        asked = _without(query.question, scope.phrases)
+        asked = without(query.question, scope.phrases)
         only = Filters(article_ids=[article])
         retrieval = self.pipeline.search.search(replace(analyse(asked, filters=only), language=query.language), k)
         return retrieval if retrieval.hits else Retrieval(hits=hits[:k], query_vector=None, lexical_weight=0.0)
@@ -347,14 +287,14 @@ class Temporal:
             answer = self._respond(query, replace(wide, hits=wide.hits[:k]), phrases=scope.phrases)
             as_of = answer.sources[0].date if answer.found and answer.sources else ""
         time = {"kind": "latest", "as_of": as_of}
-        note = _TEXT[query.language]["as_of_note"].format(date=show_date(as_of, query.language)) if as_of else ""
+        note = TEXT[query.language]["as_of_note"].format(date=show_date(as_of, query.language)) if as_of else ""
         if scope.window is not None:
             note = f"{self._window_note(scope, scope.window, query.language)} {note}".strip()
         return self._finish(answer, time, note, as_of if answer.found else "")
 
     def _around_event(self, query: Query, k: int, scope: TimeScope, anchor_windows: list[Window]) -> Answer:
         language = query.language
-        t = _TEXT[language]
+        t = TEXT[language]
         if anchor_windows:
             when, title = anchor_windows[0].start.isoformat(), anchor_windows[0].phrase
         else:
@@ -424,7 +364,7 @@ class Temporal:
             language=language,
             signals={"timeline": [e[0] for e in entries]},
         )
-        note = _TEXT[language]["timeline"].format(
+        note = TEXT[language]["timeline"].format(
             n=len(entries), first=show_date(entries[0][0], language), last=show_date(entries[-1][0], language)
         )
         if scope.window is not None:
