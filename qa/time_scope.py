@@ -77,8 +77,9 @@ _LATEST = re.compile(
     r"currently|current|latest|most recent|right now|now|so far|to date|as of now|these days|up to now|nowadays)\b"
 )
 _TIMELINE = re.compile(
-    r"\b(?:dien bien|(?:thay doi|bien dong|tang giam|tien trien) (?:ra sao|the nao|nhu the nao)|tien trien|"
-    r"qua (?:cac|tung) (?:ngay|tuan|thang)|theo thoi gian|dong thoi gian|"
+    r"(?:^\W*dien bien\b|\b(?:dien bien|tien trien)\b.{0,80}?\b(?:ra sao|the nao|nhu the nao)\b|"
+    r"\b(?:thay doi|bien dong|tang giam) (?:ra sao|the nao|nhu the nao)|"
+    r"\bqua (?:cac|tung) (?:ngay|tuan|thang)|\btheo thoi gian|\bdong thoi gian|\b"
     r"how (?:did|has|have|does|do|was|were) .{0,80}?(?:change|changed|evolve|evolved|develop|developed|progress|"
     r"progressed|unfold|unfolded|go|went)\b|over time|timeline|day by day|week by week|over the (?:past|last) )"
 )
@@ -304,9 +305,9 @@ def _window(name: str, m: re.Match, phrase: str, today: date) -> Window | None:
 
 # ---- dates in text -------------------------------------------------------------------------
 def mentions(text: str, window: Window) -> bool:
-    """Whether `text` names a day of `window` (day windows of up to a week: "26/4", "26-4",
-    "ngày 26 tháng 4", "April 26") or, for longer ones, its month ("tháng 4/2021", "April 2021")
-    or year ("năm 2020")."""
+    """Whether `text` names a day of `window` (day windows of up to a week: "26/4", "26/04/2021",
+    "ngày 26 tháng 4", "April 26") or, for longer ones, its month ("tháng 4/2021", "April 2021";
+    "tháng 4" alone when the question gave no year), quarter ("quý I/2021") or year ("năm 2020")."""
     folded = fold(text)
     if (window.end - window.start).days <= 7:
         day = window.start
@@ -328,6 +329,11 @@ def mentions(text: str, window: Window) -> bool:
         for y, m in months:
             month = calendar.month_name[m].lower()
             if re.search(rf"\bthang\s+0?{m}\s*(?:/|nam)\s*{y}\b|\b0?{m}/{y}\b|\b{month},?\s+{y}\b", folded):
+                return True
+            # a question that gave no year ("the July rally") is matched by the month alone
+            if not window.year_given and re.search(
+                rf"\bthang\s+0?{m}\b(?!\s*[/.-]?\s*\d)|\b{month}\b(?!,?\s+\d{{4}})", folded
+            ):
                 return True
         if window.granularity == "quarter":
             q = (window.start.month + 2) // 3
