@@ -131,9 +131,9 @@ class StoryGroups:
 
     def _regroup(self) -> None:
         """Connected components of the copy relation (a story told three times is one group)."""
-        self._group = {}
+        group: dict[str, list[str]] = {}
         for start in self._edges:
-            if start in self._group or not self._edges[start]:
+            if start in group or not self._edges[start]:
                 continue
             members, todo = {start}, [start]
             while todo:
@@ -143,7 +143,8 @@ class StoryGroups:
                         todo.append(other)
             ordered = sorted(members)
             for m in ordered:
-                self._group[m] = ordered
+                group[m] = ordered
+        self._group = group  # replaced whole: readers in other threads see the old groups or the new
 
     def story(self, article_id: str) -> str:
         """The id that names the article's story (the article's own id when it has no copies)."""

@@ -19,6 +19,7 @@ claim carries its article's date; `Answer.time` and `Answer.time_note` say how t
 """
 
 import logging
+import threading
 from dataclasses import dataclass, replace
 from datetime import date
 
@@ -58,18 +59,22 @@ class Temporal:
         self.pipeline = pipeline
         self._version: tuple | None = None
         self._catalogue = _Catalogue({}, StoryGroups([]), [])
+        self._refreshing = threading.Lock()
 
     # ---- the registry ----------------------------------------------------------------------
     @property
     def catalogue(self) -> _Catalogue:
         index = self.pipeline.index
         version = (index.store_id, index.generation())
-        if version != self._version:
-            infos = index.registry()
-            stories = self._catalogue.stories  # updated: only new or changed articles are paired again
-            stories.update((i.id, i.minhash, i.date, i.figures) for i in infos.values())
-            self._catalogue = _Catalogue(infos, stories, sorted({i.date for i in infos.values() if i.date}))
-            self._version = version
+        if version == self._version:
+            return self._catalogue
+        with self._refreshing:  # one chat worker reads the registry; the others wait for it
+            if version != self._version:
+                infos = index.registry()
+                stories = self._catalogue.stories  # updated: only new or changed articles are paired again
+                stories.update((i.id, i.minhash, i.date, i.figures) for i in infos.values())
+                self._catalogue = _Catalogue(infos, stories, sorted({i.date for i in infos.values() if i.date}))
+                self._version = version
         return self._catalogue
 
     def newest(self) -> date | None:
@@ -97,7 +102,7 @@ class Temporal:
         if scope.latest:
             return self._latest(query, k, scope)
         if scope.window is not None:
-            return self._in_window(query, k, scope)
+            return self._in_window(query, k, scope, on_token)
         if retrieval is None or len(retrieval.hits) < k:
             retrieval = self._search(query, 2 * k)  # room for the copies collapsed below
         return self._finish(self._respond(query, self._collapse(retrieval, k), on_token), {"kind": "none"})
@@ -194,7 +199,7 @@ class Temporal:
         hits = sorted({h.id: h for h in [*dated, *naming]}.values(), key=lambda h: -h.score)
         return self._collapse(replace(wide, hits=hits), n), covered
 
-    def _in_window(self, query: Query, k: int, scope: TimeScope) -> Answer:
+    def _in_window(self, query: Query, k: int, scope: TimeScope, on_token=None) -> Answer:
         window = scope.window
         language = query.language
         time = {
@@ -213,7 +218,7 @@ class Temporal:
             answer.answer += self._nearby(window, wide.hits, language)
             time["uncovered"] = True
             return self._finish(answer, time, note)
-        answer = self._respond(query, retrieval, phrases=scope.phrases)
+        answer = self._respond(query, retrieval, on_token, phrases=scope.phrases)
         if not answer.found:
             note += self._nearby(window, retrieval.hits, language)
         return self._finish(answer, time, note)
