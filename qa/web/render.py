@@ -234,7 +234,7 @@ def articles_table(articles, t: dict) -> str:
     if not articles:
         return message_html(t["no_articles"])
     rows = "".join(
-        f"<tr><td>{esc(a.title)}</td><td>{esc(a.date or '–')}</td><td>{int(a.chunk_count)}</td>"
+        f"<tr><td>{esc(a.title)}</td><td>{esc(a.date or t['undated'])}</td><td>{int(a.chunk_count)}</td>"
         f'<td class="nq-id">{esc(a.id)}</td></tr>'
         for a in articles
     )
