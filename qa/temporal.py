@@ -26,7 +26,7 @@ from datetime import date
 from ingest.normalize import fold
 from ingest.store import Key
 from ingest.stories import StoryGroups
-from qa.answer import Answer, Claim, refused, render_claims, source_of
+from qa.answer import NOT_FOUND, Answer, Claim, refused, render_claims, source_of
 from qa.query import Filters, Query, analyse
 from qa.retriever import Hit, Retrieval
 from qa.time_scope import TimeScope, Window, mentions, read_time, show_date, show_window
@@ -214,8 +214,8 @@ class Temporal:
         if not retrieval.hits:
             wide = self._collapse(self._search(query, k))
             answer = refused(query.question, wide.hits, language, query.searched, {"uncovered": True})
-            answer.answer = TEXT[language]["uncovered"].format(window=show_window(window, language))
-            answer.answer += self._nearby(window, wide.hits, language)
+            uncovered = TEXT[language]["uncovered"].format(window=show_window(window, language))
+            answer.answer = f"{NOT_FOUND[language]} {uncovered}{self._nearby(window, wide.hits, language)}"
             time["uncovered"] = True
             return self._finish(answer, time, note)
         answer = self._respond(query, retrieval, on_token, phrases=scope.phrases)

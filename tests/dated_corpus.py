@@ -48,7 +48,9 @@ def write(folder: Path) -> Path:
     folder.mkdir(parents=True, exist_ok=True)
     for day in GOLD:
         (folder / f"gold_{day}.txt").write_text(gold_article(day), encoding="utf-8")
-    copy = gold_article("2021-04-28", site="baomoi.example.vn", extra="Bài viết được đăng lại từ một trang tin khác.\n")
+    copy = gold_article(
+        "2021-04-28", site="baomoi.example.vn", extra="Bài viết được đăng lại từ một trang tin khác.\n"
+    )
     (folder / "gold_copy_2021-04-28.txt").write_text(copy, encoding="utf-8")
     (folder / "bus.txt").write_text(BUS, encoding="utf-8")
     (folder / "library.txt").write_text(UNDATED, encoding="utf-8")

@@ -78,7 +78,9 @@ def test_timeline_claims_in_date_order_each_with_date_and_citation(dated, questi
 def test_a_date_the_articles_do_not_cover_is_refused_with_nearby_dates(dated):
     answer = dated.ask("Giá vàng SJC ngày 5/3/2021 là bao nhiêu?")
     assert not answer.found and answer.time.get("uncovered")
-    assert answer.answer.startswith("Không có bài báo nào đề ngày 5/3/2021")
+    assert answer.answer.startswith(
+        "Các bài báo đã lập chỉ mục không trả lời câu hỏi này. Không có bài báo nào đề ngày 5/3/2021"
+    )
     assert "20/4/2021" in answer.answer  # the first date the articles cover after it
     english = dated.ask("What was the SJC gold price on March 5, 2021?")
     assert not english.found and "nearest dates the articles cover: April 20, 2021" in english.answer
@@ -96,7 +98,9 @@ def test_a_story_told_twice_is_cited_once_with_its_copies(dated):
     assert not ({DAY["2021-04-28"], COPY} <= cited)  # never both copies
     first = answer.sources[0]
     assert first.article_id in (DAY["2021-04-28"], COPY)
-    assert [d["id"] for d in first.duplicates] == [COPY if first.article_id == DAY["2021-04-28"] else DAY["2021-04-28"]]
+    assert [d["id"] for d in first.duplicates] == [
+        COPY if first.article_id == DAY["2021-04-28"] else DAY["2021-04-28"]
+    ]
     assert first.duplicates[0]["date"] == "2021-04-28"
     assert "also in 1 more articles" in answer.plain_text()
 
