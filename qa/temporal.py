@@ -1,6 +1,7 @@
 """News-aware answering: the step `Pipeline.ask` runs around retrieval and the answerer.
 
-The question's time (`qa.time_scope.read_time`, relative to the newest indexed article) decides:
+The question's time (`qa.time_scope.read_time`, relative to the newest indexed article) decides
+(an index where no article is dated, such as XQuAD's paragraphs, answers date-blind):
 - none: retrieval and the answerer as always;
 - a date or period ("ngày 26/4/2021", "tuần trước"): the passages of articles dated in it, and
   passages of other articles that name it ("Ngày 26/4, …" in an article of 27/4), ranked together
@@ -88,7 +89,9 @@ class Temporal:
     ) -> Answer:
         """The answer to `query` from `k` passages (`retrieval`: passages already retrieved for it,
         used when the question names no time); `time_aware=False` ignores time (date-blind)."""
-        scope = read_time(query.question, self.newest()) if time_aware else TimeScope()
+        newest = self.newest()
+        # an index where no article is dated answers date-blind: no date to pick, nothing to be relative to
+        scope = read_time(query.question, newest) if time_aware and newest else TimeScope()
         scope.phrases = tuple(w.phrase for w in scope.windows) + scope.words
         if scope.event_phrase:  # the event chose the date; what is asked is the rest of the question
             scope.phrases += (scope.event_phrase,)

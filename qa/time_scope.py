@@ -198,7 +198,14 @@ def _capitalised_month(text: str, m: re.Match) -> bool:
         if g and re.fullmatch(_MONTH_EN, g):
             i = m.group(0).find(g)
             original = text[m.start() + i : m.start() + i + len(g)]
-            return original[:1].isupper() and original.isascii()
+            if not (original[:1].isupper() and original.isascii()) or (len(original) > 1 and original.isupper()):
+                return False  # "may", "máy", "DEC" (a company) are not months
+            # a bare abbreviation ("Mar", "Dec") is a month only with a day or a year beside it
+            return (
+                len(original.rstrip(".")) > 3
+                or original.rstrip(".").lower() == "may"
+                or any(x and x.isdigit() for x in m.groups())
+            )
     return False
 
 

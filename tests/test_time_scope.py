@@ -124,6 +124,7 @@ def test_event_anchors(question, direction, anchor):
         "2/3 số học sinh đạt điểm giỏi?",  # a fraction
         "ipad air 4 co 4 khe loa nhung thuc te co may loa",  # "máy" without diacritics is not May
         "Galaxy M51 được bán với giá bao nhiêu?",
+        "DEC ban đầu có 3 lớp nhưng phát triển thành bao nhiêu lớp",  # the company, not December
         "Quảng Ngãi xác định mục tiêu đến năm 2030 là gì?",  # a target year
         "Nếu Bkav làm được smartphone 5G, hãng sẽ đứng thứ hai ở Việt Nam sau hãng nào?",  # "thứ hai"
         "Hai trọng tâm phát triển của Quảng Ngãi là gì?",
