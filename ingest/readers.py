@@ -10,11 +10,11 @@ import hashlib
 import logging
 import re
 from dataclasses import dataclass, field
-from datetime import date as Date
 from pathlib import Path
 from urllib.parse import parse_qsl, unquote, urlencode, urlsplit
 
 from ingest.clean import clean_lines
+from ingest.dates import article_date, normalize_date
 from ingest.errors import EmptyArticleError, NoArticlesError, ReadError
 from ingest.normalize import normalize
 
@@ -26,7 +26,6 @@ SUFFIXES = TEXT_SUFFIXES | HTML_SUFFIXES
 MAX_FILE_BYTES = 5 * 1024 * 1024
 MAX_ID_CHARS = 100
 _BYLINE = re.compile(r"^((Tin|Ảnh|Bài|Tin/ảnh|Tin và ảnh|Bài và ảnh|Nhóm PV|PV)\s*:\s*)?[\wÀ-ỹ .,/&-]{2,60}$")
-_FULL_DATE = re.compile(r"\b(\d{1,2})/(\d{1,2})/((?:19|20)\d{2})\b")
 _HEADER = re.compile(r"^#\s*(\w+)\s*=\s*(.*)$")
 # Files that sit beside articles but are not articles.
 _NOT_ARTICLE = re.compile(r"^(licen[cs]e|copying|readme|notice|authors|changelog)([._-].*)?$", re.I)
@@ -42,6 +41,7 @@ class Article:
     text: str  # cleaned body, paragraphs separated by blank lines (NFC)
     byline: str = ""
     date: str = ""  # ISO yyyy-mm-dd or ""
+    date_source: str = ""  # how the date was found (`ingest.dates`: "header", "url", "dateline"…); "" when undated
     url: str = ""
     source: str = ""  # absolute path of the file, or the URL it was fetched from
     extra: dict = field(default_factory=dict)
@@ -53,7 +53,7 @@ class Article:
         return hashlib.sha256(payload.encode("utf-8")).hexdigest()[:16]
 
 
-# ---- ids, dates ----------------------------------------------------------------------------
+# ---- ids ----------------------------------------------------------------------------
 def _safe_id(raw: str) -> str:
     return re.sub(r"[^\w.]+", "-", raw).strip("-.")
 
@@ -98,33 +98,6 @@ def url_article_id(url: str) -> str:
     return readable or "article"
 
 
-def normalize_date(raw: str) -> str:
-    """ISO yyyy-mm-dd from the date forms news sources use ("20191001", "2019-10-01T08:00:00+07:00",
-    "2019/10/01", "1/10/2019", "01-10-2019"); "" when the text holds no complete, valid date."""
-    raw = (raw or "").strip()
-    patterns = (
-        (r"((?:19|20)\d{2})(\d{2})(\d{2})(?:\d{4,6})?", "ymd"),  # 20191001, 201910011200
-        (r"((?:19|20)\d{2})[-/.](\d{1,2})[-/.](\d{1,2})(?:[T ].*)?", "ymd"),
-        (r"(\d{1,2})[-/.](\d{1,2})[-/.]((?:19|20)\d{2})(?:[T ,].*)?", "dmy"),
-    )
-    for pattern, order in patterns:
-        m = re.fullmatch(pattern, raw)
-        if not m:
-            continue
-        a, b, c = (int(g) for g in m.groups())
-        year, month, day = (a, b, c) if order == "ymd" else (c, b, a)
-        try:
-            return Date(year, month, day).isoformat()
-        except ValueError:
-            return ""
-    return ""
-
-
-def _find_date(text: str) -> str:
-    m = _FULL_DATE.search(text)
-    return normalize_date(m.group(0)) if m else ""
-
-
 # ---- decoding ------------------------------------------------------------------------------
 def decode(data: bytes, source: str) -> str:
     """UTF-8 text of a file, or a ReadError naming the problem."""
@@ -154,11 +127,14 @@ def _build(
     source: str,
     fallback_id: str,
     byline: str = "",
-    date: str = "",
     url: str = "",
     extra: dict | None = None,
+    header_date: str = "",
+    html: str = "",
+    page_date: str = "",
 ) -> Article:
-    """The Article from its (normalised) parts: boilerplate removed, id from the URL when there is one."""
+    """The Article from its (normalised) parts: boilerplate removed, id from the URL when there is
+    one, the date from the first source that gives one (`ingest.dates.article_date`)."""
     paragraphs = clean_lines(body_lines, title)
     body = "\n\n".join(paragraphs)
     if not body.strip():
@@ -166,12 +142,14 @@ def _build(
             f"{source}: article '{title[:60]}' has no body text after cleaning. Nothing was indexed."
         )
     url = canonical_url(url)
+    date, date_source = article_date(header=header_date, html=html, page=page_date, url=url, text=body)
     return Article(
         id=url_article_id(url) if url else fallback_id,
         title=title,
         text=body,
         byline=byline,
-        date=date or _find_date(body),
+        date=date,
+        date_source=date_source,
         url=url,
         source=source,
         extra=extra or {},
@@ -201,10 +179,18 @@ def parse_text(text: str, article_id: str, source: str) -> Article:
             byline = candidate
             rest = rest[first + 1 :]
     extra = {k: v for k, v in headers.items() if k not in {"url", "date"}}
-    date = normalize_date(headers.get("date", ""))
-    if headers.get("date") and not date:
+    if headers.get("date") and not normalize_date(headers["date"]):
         extra["date_raw"] = headers["date"]
-    return _build(title, rest, source, article_id, byline=byline, date=date, url=headers.get("url", ""), extra=extra)
+    return _build(
+        title,
+        rest,
+        source,
+        article_id,
+        byline=byline,
+        url=headers.get("url", ""),
+        extra=extra,
+        header_date=headers.get("date", ""),
+    )
 
 
 def parse_html(data: bytes | str, article_id: str, source: str, url: str = "") -> Article:
@@ -244,9 +230,10 @@ def parse_html(data: bytes | str, article_id: str, source: str, url: str = "") -
         source,
         article_id,
         byline=byline,
-        date=normalize_date(doc.date or ""),
         url=doc.url or url,
         extra=extra,
+        html=data.decode("utf-8", "replace") if isinstance(data, bytes) else data,
+        page_date=doc.date or "",
     )
 
 

@@ -16,6 +16,7 @@ from ingest.embedder import unpack_vectors
 from ingest.normalize import match_key, words
 from ingest.readers import Article
 from ingest.store import Key
+from ingest.stories import figures, signature
 
 
 @dataclass
@@ -30,6 +31,11 @@ class ArticleInfo:
     source: str
     hash: str
     chunk_count: int
+    date_source: str = ""  # how the date was found (`ingest.dates`); "" when undated
+    # The packed MinHash signature and the figures (`ingest.stories`): attributes, not fields, so
+    # that asdict() (`list --json`, /api/articles) leaves them out; set by `article_info`.
+    minhash = ""
+    figures = ""
 
 
 @dataclass
@@ -68,16 +74,19 @@ def article_meta(article: Article, chunk_count: int) -> dict:
         Key.BYLINE: article.byline,
         Key.DATE: article.date,
         Key.DAY: day_number(article.date),
+        Key.DATE_SOURCE: article.date_source,
         Key.URL: article.url,
         Key.SOURCE: article.source,
         Key.CHUNK_COUNT: chunk_count,
+        Key.MINHASH: signature(article.title, article.text),
+        Key.FIGURES: figures(article.text),
     }
 
 
 def chunk_meta(article: Article, chunk: Chunk, packed_sentence_vectors: str) -> dict:
     """A chunk's metadata: its article's fields, where it is in the article, its sentences."""
     fields = article_meta(article, 0)
-    del fields[Key.CHUNK_COUNT]
+    del fields[Key.CHUNK_COUNT], fields[Key.MINHASH], fields[Key.FIGURES]
     return {
         **fields,
         Key.CHUNK_INDEX: chunk.index,
@@ -95,7 +104,7 @@ def sentences_json(chunk: Chunk) -> str:
 
 def article_info(id_: str, meta: dict) -> ArticleInfo:
     """The ArticleInfo of a registry record."""
-    return ArticleInfo(
+    info = ArticleInfo(
         id=id_,
         title=meta.get(Key.TITLE, ""),
         byline=meta.get(Key.BYLINE, ""),
@@ -104,7 +113,11 @@ def article_info(id_: str, meta: dict) -> ArticleInfo:
         source=meta.get(Key.SOURCE, ""),
         hash=meta.get(Key.ARTICLE_HASH, ""),
         chunk_count=int(meta.get(Key.CHUNK_COUNT, 0)),
+        date_source=meta.get(Key.DATE_SOURCE, ""),
     )
+    info.minhash = meta.get(Key.MINHASH, "")
+    info.figures = meta.get(Key.FIGURES, "")
+    return info
 
 
 def decode_chunk(text: str, meta: dict, vector, dim: int) -> ChunkRecord:

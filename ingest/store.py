@@ -50,6 +50,9 @@ class Key:
     BYLINE = "byline"
     DATE = "date"  # ISO yyyy-mm-dd or ""
     DAY = "day"  # the date as an int yyyymmdd (0 when unknown), for range filters
+    DATE_SOURCE = "date_source"  # how the date was found (ingest.dates: "header", "url", "dateline"…); "" undated
+    MINHASH = "minhash"  # registry only: the article's MinHash signature (ingest.stories), for near-duplicates
+    FIGURES = "figures"  # registry only: the numbers the article gives (ingest.stories), space-separated
     URL = "url"
     SOURCE = "source"
     CHUNK_INDEX = "chunk_index"

@@ -45,6 +45,8 @@ class Source:
     score: float
     highlights: list[tuple[int, int]] = field(default_factory=list)  # offsets into `text`
     chunk_id: str = ""
+    date_source: str = ""  # how the article's date was found (`ingest.dates`); "" when undated
+    duplicates: list[dict] = field(default_factory=list)  # other articles of the same story: id, title, date, url
 
 
 @dataclass
@@ -60,6 +62,7 @@ class Claim:
     reason: str = ""  # why it is not verified
     cited: list[int] = field(default_factory=list)  # every [n] it cites; [source] for a quoted claim
     answer_span: dict | None = None  # the phrase that answers: {"start", "end", "text"}, offsets into `text`
+    date: str = ""  # the date of the article it comes from (ISO; "" when undated)
 
     def __post_init__(self):
         if not self.cited and self.source:
@@ -67,12 +70,18 @@ class Claim:
 
 
 UNVERIFIED = "(unverified)"
+UNDATED = "undated"
 
 
-def render_claims(claims: list[Claim]) -> str:
-    """ "claim [1] claim [2]": the answer as plain text (an unverified claim is marked so)."""
+def render_claims(claims: list[Claim], dated: bool = False) -> str:
+    """ "claim [1] claim [2]": the answer as plain text (an unverified claim is marked so); `dated`
+    (a timeline) puts each claim's date before it."""
     return " ".join(
-        c.text + "".join(f" [{n}]" for n in c.cited) + ("" if c.verified else f" {UNVERIFIED}") for c in claims
+        (f"{c.date or UNDATED}: " if dated else "")
+        + c.text
+        + "".join(f" [{n}]" for n in c.cited)
+        + ("" if c.verified else f" {UNVERIFIED}")
+        for c in claims
     )
 
 
@@ -91,6 +100,9 @@ class Answer:
     signals: dict = field(default_factory=dict)
     mode: str = "extractive"  # "extractive" (quoted sentences) or "llm" (written by the language model, verified)
     note: str = ""  # what the user should know about how it was answered (a model that failed…)
+    time_note: str = ""  # what the question's time was taken as, in its language ("As of April 28, 2021 …")
+    as_of: str = ""  # a "latest" answer: the date of the newest article that answers (ISO)
+    time: dict = field(default_factory=dict)  # how time was read: kind (window/latest/timeline/after/before), window…
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -102,16 +114,20 @@ class Answer:
 
     def plain_text(self) -> str:
         """The answer with its references, for a report or an e-mail."""
-        lines = [render_claims(self.claims) if self.claims else self.answer, ""]
+        dated = self.time.get("kind") == "timeline"
+        lines = [render_claims(self.claims, dated) if self.claims else self.answer, ""]
         phrase = self.phrase()
         if phrase:
             lines.insert(0, f"{ANSWER_LABEL.get(self.language, ANSWER_LABEL['en'])}: {phrase}")
+        if self.time_note:
+            lines.insert(0, self.time_note)
         if self.note:
             lines.insert(0, self.note)
         for s in self.sources:
             where = s.url or s.source
-            meta = ", ".join(x for x in (s.byline, s.date) if x)
-            lines.append(f"[{s.number}] {s.title}" + (f" ({meta})" if meta else "") + (f". {where}" if where else ""))
+            meta = ", ".join(x for x in (s.byline, s.date or UNDATED) if x)
+            also = f"; also in {len(s.duplicates)} more articles" if s.duplicates else ""
+            lines.append(f"[{s.number}] {s.title} ({meta}{also})" + (f". {where}" if where else ""))
             for a, b in s.highlights:
                 lines.append(f"    “{s.text[a:b]}”")
         return "\n".join(lines).strip()
@@ -134,6 +150,7 @@ def source_of(hit: Hit, number: int, highlights: list[tuple[int, int]]) -> Sourc
         score=round(float(hit.dense), 4),
         highlights=highlights,
         chunk_id=hit.id,
+        date_source=m.get(Key.DATE_SOURCE, ""),
     )
 
 

@@ -179,7 +179,7 @@ def _ask_line(obj: Context, n: int, raw: bytes, k: int | None) -> dict:
 def _not_found_text(answer) -> str:
     lines = [answer.answer]
     for s in answer.related[:3]:
-        lines.append(f"- {s.title}: {s.text[:160]}…")
+        lines.append(f"- {s.title} ({s.date or 'undated'}): {s.text[:160]}…")
     return "\n".join(lines)
 
 
@@ -187,7 +187,12 @@ def _not_found_text(answer) -> str:
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 @click.pass_obj
 def list_(obj: Context, as_json):
-    """List indexed articles with their chunk counts."""
+    """List indexed articles: id, date (and how it was found, or "undated"), chunk count, title.
+
+    \b
+    newsqa list
+    newsqa list --json
+    """
     articles = obj.index_pipeline.articles()
     if as_json:
         click.echo(json.dumps([asdict(a) for a in articles], ensure_ascii=False, indent=2))
@@ -195,7 +200,8 @@ def list_(obj: Context, as_json):
     if not articles:
         click.echo("No articles indexed yet. Run `newsqa ingest PATH`.")
     for a in articles:
-        click.echo(f"{a.id}\t{a.date or '-'}\t{a.chunk_count} chunks\t{a.title}")
+        dated = f"{a.date} ({a.date_source})" if a.date and a.date_source else a.date or "undated"
+        click.echo(f"{a.id}\t{dated}\t{a.chunk_count} chunks\t{a.title}")
 
 
 @cli.command()
@@ -247,7 +253,9 @@ def work_dir_option(help: str):
 
 
 @cli.command(name="eval")
-@click.argument("datasets", nargs=-1, type=click.Choice(["seed", "news", "xquad-vi", "xquad-en", "followups"]))
+@click.argument(
+    "datasets", nargs=-1, type=click.Choice(["seed", "news", "xquad-vi", "xquad-en", "followups", "dated"])
+)
 @click.option(
     "--questions",
     type=click.Path(dir_okay=False, exists=True, path_type=Path),
@@ -286,6 +294,7 @@ def eval_(
     newsqa eval                      # the seed questions over seeds/
     newsqa eval xquad-vi xquad-en --compare --json eval.json
     newsqa eval --questions my.jsonl --corpus articles/
+    newsqa eval dated                # time-sensitive questions, with and without reading time
     NEWSQA_LLM=ollama:llama3.1 newsqa eval --llm   # generated answers, verified
     """
     if llm and not obj.settings.llm:
@@ -300,7 +309,12 @@ def eval_(
     chosen = []
     if questions:
         chosen.append(ds.file_dataset(questions.stem, questions, corpus or ds.ROOT / "seeds"))
+    dated = "dated" in datasets
+    if dated and not (shared / ds.NEWS_CORPUS / "splits.json").exists():
+        fail(f"{shared / ds.NEWS_CORPUS} is absent. Give --shared DIR (the folder with corpora/dantri-unc/).")
     for name in datasets or (() if questions else ("seed",)):
+        if name == "dated":
+            continue
         if name == "seed":
             path = shared / "eval" / "seed_questions.jsonl"
             if not path.exists():
@@ -329,9 +343,18 @@ def eval_(
         settings = dataclasses.replace(settings, threads=threads)
     embedder = open_embedder(settings)
     total = sum(len(d.questions) for d in chosen)
-    with tqdm(total=total, unit="question", desc="Evaluating", file=sys.stderr, disable=None) as bar:
-        results = ev.run(chosen, settings, embedder, compare, work_dir, progress=bar.update)
-    click.echo(ev.markdown(results))
+    results = []
+    if chosen:
+        with tqdm(total=total, unit="question", desc="Evaluating", file=sys.stderr, disable=None) as bar:
+            results = ev.run(chosen, settings, embedder, compare, work_dir, progress=bar.update)
+        click.echo(ev.markdown(results))
+    if dated:
+        from qa import eval_dated
+
+        with tqdm(unit="question", desc="Dated questions", file=sys.stderr, disable=None) as bar:
+            result = eval_dated.run(shared, settings, embedder, work_dir, limit, progress=bar.update)
+        click.echo(("\n\n" if results else "") + eval_dated.markdown(result))
+        results.append(result)
     if json_path:
         json_path.write_text(json.dumps(results, ensure_ascii=False, indent=1))
         click.echo(f"Wrote {json_path}.")

@@ -1,7 +1,8 @@
 """The question-answering pipeline: the one object the CLI and the UI call.
 
-A question goes: `Pipeline.ask` -> `HybridSearch.search` (dense in Chroma + BM25, fused) ->
-`ExtractiveAnswerer.answer` (sentences of the retrieved passages, numbered sources) -> `Answer`.
+A question goes: `Pipeline.ask` -> `Temporal.answer` (the time the question names, `qa.temporal`)
+-> `HybridSearch.search` (dense in Chroma + BM25, fused; with a date window when the question names
+one) -> `ExtractiveAnswerer.answer` (sentences of the retrieved passages, numbered sources) -> `Answer`.
 """
 
 import logging
@@ -20,9 +21,10 @@ from ingest.writer import IngestReport
 from qa.answer import Answer, refused
 from qa.answerer import ExtractiveAnswerer
 from qa.language import has_words, question_language
-from qa.query import Filters, analyse
-from qa.retriever import HybridSearch
+from qa.query import Filters, Query, analyse
+from qa.retriever import HybridSearch, Retrieval
 from qa.settings import Settings
+from qa.temporal import Temporal
 
 logger = logging.getLogger(__name__)
 
@@ -41,6 +43,7 @@ class Pipeline:
         self._loading = threading.Lock()
         self.answerer = make_answerer(settings.answerer)
         self.generative = make_generative(self) if settings.llm else None  # NEWSQA_LLM: qa/llm.py
+        self.temporal = Temporal(self)
 
     @classmethod
     def open(cls, settings: Settings, embedder: Embedder | None = None) -> "Pipeline":
@@ -84,17 +87,29 @@ class Pipeline:
         filters: Filters | None = None,
         searched: str = "",
         on_token: Callable[[str], None] | None = None,
+        time_aware: bool = True,
     ) -> Answer:
         """The answer to `question`; with NEWSQA_LLM, written by the language model and verified
-        (`on_token` gets the model's text so far as it streams in)."""
+        (`on_token` gets the model's text so far as it streams in). The time the question names
+        restricts or orders what is read (`qa.temporal`); `time_aware=False` ignores it (date-blind)."""
         question = check_question(question)
         if not has_words(question):  # "🙂🙂", "x" * 1999, "?!%": nothing to look for
             return refused(question, [], question_language(question), question, {"no_words": True})
-        query = analyse(question, searched, filters)
-        retrieval = self.search.search(query, k or self.settings.k)
-        if self.generative is not None:
-            return self.generative.answer(question, retrieval, searched=query.searched, on_token=on_token)
-        return self.answerer.answer(question, retrieval, searched=query.searched)
+        return self.answer(
+            analyse(question, searched, filters), k or self.settings.k, on_token=on_token, time_aware=time_aware
+        )
+
+    def answer(
+        self,
+        query: Query,
+        k: int,
+        retrieval: Retrieval | None = None,
+        on_token: Callable[[str], None] | None = None,
+        time_aware: bool = True,
+    ) -> Answer:
+        """The answer to an analysed question from `k` passages (`retrieval`: passages already
+        retrieved for it, as `newsqa eval` has them; used when the question names no time)."""
+        return self.temporal.answer(query, k, retrieval, on_token, time_aware)
 
     # ---- articles ------------------------------------------------------------------------
     def read(self, paths: Iterable[Path]) -> ReadResult:

@@ -32,6 +32,7 @@ from ingest.normalize import match_key, normalize
 from ingest.readers import Article
 from ingest.records import decode_chunk
 from qa.datasets import Question
+from qa.query import analyse
 
 OURS, DENSE, BM25, NAIVE = "newsqa", "dense", "bm25", "naive-langchain"
 SYSTEMS = (OURS, DENSE, BM25, NAIVE)
@@ -105,7 +106,7 @@ class Runner:
     """The systems under test, over one corpus."""
 
     def __init__(self, pipeline, compare: bool, naive_store=None):
-        from qa.pipeline import make_answerer
+        from qa.pipeline import Pipeline
 
         self.pipeline = pipeline
         self.compare = compare
@@ -114,7 +115,9 @@ class Runner:
         self._query: tuple[str, np.ndarray] | None = None  # the last question's query vector
         self._plain: dict[str, np.ndarray] = {}  # naive: sentence -> plain vector
         other = next(a for a in ANSWERERS if a != pipeline.settings.answerer)
-        self.other = (f"{OURS}-{other}", make_answerer(other))  # the other answerer, compared with --compare
+        # --compare: the same pipeline with the other answerer, over the same index and retrieval
+        twin = Pipeline(replace(pipeline.settings, answerer=other, llm=""), pipeline.index, pipeline.embedder)
+        self.other = (f"{OURS}-{other}", twin)
 
     def systems(self) -> list[str]:
         if not self.compare:
@@ -169,16 +172,16 @@ class Runner:
         ids = [a for a in self.pipeline.index.registry() if a != q.article]
         return Filters(article_ids=ids)
 
-    def _newsqa(self, q: Question, answerer=None) -> Outcome:
-        from qa.query import analyse
+    def _newsqa(self, q: Question, pipeline=None) -> Outcome:
 
-        pipeline, filters = self.pipeline, self._filters(q)
+        pipeline, filters = pipeline or self.pipeline, self._filters(q)
         searched = searched_as_in_chat(q)
         started = time.perf_counter()
-        retrieval = pipeline.search.search(analyse(q.text, searched, filters), max(DEPTH, self.k))
-        # `newsqa eval --llm`: the language model's answers; `answerer`: the other answerer (--compare)
-        answerer = answerer or pipeline.generative or pipeline.answerer
-        answer = answerer.answer(q.text, replace(retrieval, hits=retrieval.hits[: self.k]), searched=searched)
+        query = analyse(q.text, searched, filters)
+        retrieval = self.pipeline.search.search(query, max(DEPTH, self.k))
+        # the app's own answer step (`Pipeline.answer`: time in the question, near-duplicates collapsed;
+        # with `newsqa eval --llm`, the language model's answers) from the first k passages
+        answer = pipeline.answer(query, self.k, retrieval=retrieval)
         seconds = time.perf_counter() - started
         cited = bool(q.evidence) and answer.found and _covers(q, [s.text for s in answer.sources])
         signals = dict(answer.signals)

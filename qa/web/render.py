@@ -123,8 +123,17 @@ def source_html(source: Source, t: dict, numbered: bool = True) -> str:
     from, the passage with the cited sentences marked, and the button that opens the article."""
     key = esc(source_key(source))
     where = where_html(source.url, source.source, t)
-    meta = [f'<span class="nq-date">{esc(display_date(source.date, t))}</span>' if source.date else ""]
+    meta = [
+        f'<span class="nq-date">{esc(display_date(source.date, t))}</span>'
+        if source.date
+        else f'<span class="nq-date nq-undated">{esc(t["undated"])}</span>'
+    ]
     meta.append(f'<span class="nq-by">{esc(source.byline)}</span>' if source.byline else "")
+    if source.duplicates:
+        copies = "; ".join(f"{d.get('title', '')} ({d.get('date') or t['undated']})" for d in source.duplicates)
+        meta.append(
+            f'<span class="nq-dups" title="{esc(copies)}">{esc(t["also_in"].format(n=len(source.duplicates)))}</span>'
+        )
     meta.append(f'<span class="nq-where">{where}</span>' if where else "")
     number = f'<span class="nq-num">[{int(source.number)}]</span> ' if numbered and source.number else ""
     return (
@@ -149,9 +158,13 @@ def answer_html(answer: Answer, t: dict) -> str:
         parts.append(f'<div class="nq-mode nq-mode-llm">{esc(t["mode_llm"].format(model=model))}</div>')
     if answer.note:
         parts.append(f'<div class="nq-note">{esc(t["llm_note"])}: {esc(answer.note)}</div>')
+    if answer.time_note:
+        parts.append(f'<div class="nq-time">{esc(answer.time_note)}</div>')
+    timeline = answer.time.get("kind") == "timeline"
     if answer.claims:
         body = []
-    elif not answer.found:  # the refusal in the UI's language, like the rest of the message
+    elif not answer.found and not answer.time.get("uncovered"):  # the refusal in the UI's language, like the rest
+        # of the message (a date the articles do not cover is refused with the dates they do cover: shown as said)
         body = [esc(t["not_found_closest"] if related else t["not_found"])]
     else:
         body = [esc(answer.answer)]
@@ -165,7 +178,12 @@ def answer_html(answer: Answer, t: dict) -> str:
                 if src is not None
                 else f" [{number}]"
             )
-        if claim.verified:
+        if timeline:
+            body.append(
+                f'<li class="nq-claim"><span class="nq-claim-date">{esc(claim.date or t["undated"])}</span> '
+                f"{esc(claim.text)}{cite}</li>"
+            )
+        elif claim.verified:
             body.append(f'<span class="nq-claim">{esc(claim.text)}{cite}</span>')
         else:
             why = f"{t['unverified']}: {claim.reason}"
@@ -174,7 +192,10 @@ def answer_html(answer: Answer, t: dict) -> str:
                 f'<span class="nq-badge">{esc(t["unverified"])}</span></span>'
             )
     css = "nq-text" if answer.found else "nq-text nq-notfound"
-    parts.append(f'<p class="{css}">{" ".join(body)}</p>')
+    if timeline:
+        parts.append(f'<ol class="nq-text nq-timeline">{"".join(body)}</ol>')
+    else:
+        parts.append(f'<p class="{css}">{" ".join(body)}</p>')
     if sources:
         parts.append(f'<div class="nq-sources"><div class="nq-h">{esc(t["sources"])}</div>')
         parts.extend(source_html(s, t) for s in sources)
@@ -264,7 +285,7 @@ def articles_table(articles, t: dict) -> str:
     if not articles:
         return message_html(t["no_articles"])
     rows = "".join(
-        f"<tr><td>{esc(a.title)}</td><td>{esc(display_date(a.date, t) or '–')}</td><td>{int(a.chunk_count)}</td>"
+        f"<tr><td>{esc(a.title)}</td><td>{esc(display_date(a.date, t) or t['undated'])}</td><td>{int(a.chunk_count)}</td>"
         f'<td class="nq-id">{esc(a.id)}</td></tr>'
         for a in articles
     )
