@@ -2,7 +2,7 @@
 
 A question asks for a number ("bao nhiêu", "how many"), a date ("khi nào", "năm nào", "when"), a
 person ("ai", "who"), a place ("ở đâu", "where"), an organisation ("công ty nào", "which company")
-or a reason ("vì sao", "why") — read from its question words, in Vietnamese with or without
+a reason ("vì sao", "why") or a name ("tên là gì", "what is the name") — read from its question words, in Vietnamese with or without
 diacritics and in English (`asked_kind`). A sentence gives the kinds of fact that the patterns of
 Vietnamese news writing find in it (`find_answers`: "25 em", "ngày 25/4", "ông Hà Thanh Quốc",
 "tại Bắc Kinh", "tạp chí Maxim"; `sentence_kinds` adds names, years and reasons in general).
@@ -182,6 +182,8 @@ _ASKS = (
     ("place", r"\b(o dau|tai dau|den dau|di dau|noi nao|cho nao|tinh nao|thanh pho nao|nuoc nao|quoc gia nao|"
      r"khu vuc nao|dia diem nao|where|which (city|country|province|place|region|town|district|state))\b"),
     ("person", r"\b(ai|nguoi nao|who|whom|whose)\b"),
+    ("name", r"\bten (that |khai sinh |goi |day du )?(la )?gi\b|\bten (that|khai sinh|goi|day du)\b.{0,60}\bla gi\b|\bwhat (is|was|are|were) (the|his|her|their|its) "
+     r"(full |real |first |last |stage )?names?\b|\bwhat (is|was) .{1,40} called\b"),
 )  # fmt: skip
 _ASKS = tuple((kind, re.compile(pattern)) for kind, pattern in _ASKS)
 _DATE_WORDS = re.compile(
@@ -229,4 +231,6 @@ def kind_fit(asked: str | None, kinds: set[str]) -> float:
         return 1.0
     if asked in ("person", "place", "organization") and "name" in kinds:
         return 0.5
+    if asked == "name" and kinds & {"name", "person", "place", "organization"}:
+        return 1.0
     return -1.0

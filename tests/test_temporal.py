@@ -112,7 +112,7 @@ def test_undated_articles_say_so(dated):
 
 
 def test_json_api_and_chat_html_show_dates(dated):
-    from qa.web.render import answer_html
+    from qa.web.render import answer_html, display_date
     from qa.web.strings import TEXT
 
     served = serve_app(dated)
@@ -130,7 +130,7 @@ def test_json_api_and_chat_html_show_dates(dated):
     assert answer["time"]["kind"] == "timeline" and answer["time_note"]
     html = answer_html(dated.ask("Giá vàng SJC thay đổi ra sao?"), TEXT["vi"])
     assert html.count('class="nq-claim-date"') == 3 and '<ol class="nq-text nq-timeline">' in html
-    assert all(f'<span class="nq-date">{d}</span>' in html for d in DAY)
+    assert all(f'<span class="nq-date">{display_date(d, TEXT["vi"])}</span>' in html for d in DAY)
     assert "cũng có trong 1 bài khác" in html
     undated = answer_html(dated.ask("Thư viện tỉnh mở cửa đến mấy giờ?"), TEXT["en"])
     assert '<span class="nq-date nq-undated">undated</span>' in undated

@@ -146,6 +146,16 @@ def source_html(source: Source, t: dict, numbered: bool = True) -> str:
     )
 
 
+def claim_html(claim) -> str:
+    """A claim's text, the phrase that answers the question marked inside it (issue 16)."""
+    span = claim.answer_span
+    if not span:
+        return esc(claim.text)
+    a, b = span["start"], span["end"]
+    text = claim.text
+    return f'{esc(text[:a])}<mark class="nq-phrase">{esc(text[a:b])}</mark>{esc(text[b:])}'
+
+
 def answer_html(answer: Answer, t: dict) -> str:
     """The whole answer message: claims with clickable citations, sources, related passages."""
     sources, related = cited_and_related(answer)
@@ -181,14 +191,14 @@ def answer_html(answer: Answer, t: dict) -> str:
         if timeline:
             body.append(
                 f'<li class="nq-claim"><span class="nq-claim-date">{esc(claim.date or t["undated"])}</span> '
-                f"{esc(claim.text)}{cite}</li>"
+                f"{claim_html(claim)}{cite}</li>"
             )
         elif claim.verified:
-            body.append(f'<span class="nq-claim">{esc(claim.text)}{cite}</span>')
+            body.append(f'<span class="nq-claim">{claim_html(claim)}{cite}</span>')
         else:
             why = f"{t['unverified']}: {claim.reason}"
             body.append(
-                f'<span class="nq-claim nq-unverified" title="{esc(why)}">{esc(claim.text)}{cite} '
+                f'<span class="nq-claim nq-unverified" title="{esc(why)}">{claim_html(claim)}{cite} '
                 f'<span class="nq-badge">{esc(t["unverified"])}</span></span>'
             )
     css = "nq-text" if answer.found else "nq-text nq-notfound"
