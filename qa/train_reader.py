@@ -424,20 +424,19 @@ def train(
                 )
     train_seconds = time.time() - t0
     net.eval()
-    from ingest.embedder import DEFAULT_MODEL, load_embedder
-
-    embedder = load_embedder(DEFAULT_MODEL, base.parent)  # the stored-cosine features, as at ingest
-    result = calibrate(net, table, tokenizer, held_items, random.Random(seed + 1), log, embedder)
-
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
-    state = {
+    state = {  # saved before calibration: a failure there loses no training
         k: v.detach().to(torch.float16).contiguous()
         for k, v in net.state_dict().items()
         if k != "bert.embeddings.word_embeddings.weight"
     }
     save_file(state, str(out / "model.safetensors"), metadata={"format": "pt"})
     (out / "model.safetensors").chmod(0o644)
+    from ingest.embedder import DEFAULT_MODEL, load_embedder
+
+    embedder = load_embedder(DEFAULT_MODEL, base.parent)  # the stored-cosine features, as at ingest
+    result = calibrate(net, table, tokenizer, held_items, random.Random(seed + 1), log, embedder)
     cfg = {k: v for k, v in config.to_dict().items() if not k.startswith(("_", "transformers_version"))}
     cfg.pop("architectures", None)
     meta = {
