@@ -14,6 +14,7 @@ from qa.settings import Settings
 from qa.web.handlers import Handlers, Service
 from qa.web.render import article_choices, article_placeholder, esc, header_html
 from qa.web.strings import EXAMPLES, LANGUAGES, TEXT, texts
+from qa.web.watch_panel import watch_panel
 
 STATIC = Path(__file__).resolve().parent / "static"
 CHAT_CONCURRENCY = max(1, os.cpu_count() or 1)  # questions answered at the same time: one per core
@@ -29,8 +30,9 @@ THEME = gr.themes.Soft(
 )
 
 
-def build_ui(pipeline: Pipeline | None, settings: Settings, *, embedder=None) -> gr.Blocks:
-    """The app's Blocks. `pipeline` may be None (store down at start): it is opened on first use."""
+def build_ui(pipeline: Pipeline | None, settings: Settings, *, embedder=None, watch_status=None) -> gr.Blocks:
+    """The app's Blocks. `pipeline` may be None (store down at start): it is opened on first use.
+    `watch_status` (`newsqa serve --watch`): the watcher's status, shown in the Articles tab."""
     handlers = Handlers(Service(settings, pipeline, embedder), settings)
     t = TEXT["vi"]
     initial = article_choices(handlers.list_articles()[0]) if pipeline is not None else []
@@ -122,6 +124,8 @@ def build_ui(pipeline: Pipeline | None, settings: Settings, *, embedder=None) ->
                     with gr.Column(scale=3):
                         articles_label = gr.HTML(f"<h3>{esc(t['articles_list'])}</h3>", js_on_load=None)
                         table = gr.HTML("", elem_id="nq-articles", js_on_load=None)
+                        if watch_status is not None:
+                            watch_panel(watch_status, lang)
 
         # -- events --
         chat_inputs = [question, chatbot, conversation, lang, filter_articles, day_from, day_to]
