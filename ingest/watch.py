@@ -62,7 +62,7 @@ class SourceReport:
     def line(self, next_pass: str = "") -> str:
         """ "feed URL: 3 new, 0 changed, 41 seen; next pass at 14:05" (or "feed URL: failed: why")."""
         if self.error:
-            text = f"failed: {self.error}"
+            text = f"failed: {self.error.removesuffix('.') if next_pass else self.error}"
         else:
             text = f"{self.new} new, {self.changed} changed, {self.seen} seen"
             if self.problems:
@@ -179,6 +179,7 @@ class Watcher:
                 changed=report.changed,
                 seen=report.seen,
                 skipped=len(report.problems),
+                failed=bool(report.error),
                 added=([[now, t] for t in report.added] + s.get("added", []))[:KEPT_TITLES],  # newest first
             )
             last = report.error or (report.problems[-1] if report.problems else "")
@@ -203,7 +204,7 @@ class Watcher:
         else:
             listing = parse_listing(answer.data, answer.url, answer.kind)
             if listing.sitemaps:
-                self._sitemaps(listing, s, report)
+                self._sitemaps(listing)
         report.kind = listing.kind
         report.problems += listing.problems
         retry = s.setdefault("retry", {})
@@ -236,12 +237,9 @@ class Watcher:
             s.update(etag=answer.etag, modified=answer.modified, body=body, listed=len(listing.entries))
         self.state.save()
 
-    def _sitemaps(self, index: Listing, s: dict, report: SourceReport) -> None:
-        """A sitemap index: the entries of its most recently modified sitemaps."""
-        children = s.setdefault("sitemaps", {})
-        newest = sorted(index.sitemaps, key=lambda x: x[1], reverse=True)[:MAX_SITEMAPS]
-        for url, _ in newest:
-            known = children.get(url, {})
+    def _sitemaps(self, index: Listing) -> None:
+        """A sitemap index: the entries of its MAX_SITEMAPS most recently modified sitemaps."""
+        for url, _ in sorted(index.sitemaps, key=lambda x: x[1], reverse=True)[:MAX_SITEMAPS]:
             try:
                 answer = self.polite.get(url, max_bytes=MAX_LISTING_BYTES, accept=FEED_ACCEPT)
                 child = parse_listing(answer.data, answer.url, answer.kind)
@@ -250,8 +248,6 @@ class Watcher:
                 continue
             index.entries += child.entries
             index.problems += child.problems
-            children[url] = {**known, "entries": len(child.entries)}
-        s["sitemaps"] = {u: children[u] for u, _ in newest if u in children}
 
     def _page(self, source: str, entry: Entry, item: dict | None, report: SourceReport, batch: "Batch") -> None:
         retry = self.state.source(source)["retry"]
@@ -338,7 +334,10 @@ class Watcher:
                     {
                         "source": source,
                         "kind": s.get("kind", "folder" if not is_url(source) else "feed"),
-                        **{k: s.get(k) for k in ("last_pass", "seconds", "new", "changed", "seen", "skipped")},
+                        **{
+                            k: s.get(k)
+                            for k in ("last_pass", "seconds", "new", "changed", "seen", "skipped", "failed")
+                        },
                         "added": list(s.get("added", [])),
                         "error": s.get("error", ""),
                         "error_at": s.get("error_at"),

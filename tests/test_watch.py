@@ -387,7 +387,7 @@ def test_serve_with_a_watcher_shows_its_sources_in_the_articles_tab(site, pipeli
         assert {a.title for a in demo.newsqa.service.get().articles()} == {s.title for s in STORIES[:2]}
         page = watch_html(background.status(), "en")
         assert site.url("/rss.xml") in page and STORIES[0].title in page and "2 new, 0 changed, 0 seen" in page
-        assert "cannot be fetched" in page  # the down feed's last error
+        assert "cannot be fetched" in page and "failed (see the error)" in page  # the down feed
         assert "<script" not in watch_html([{**background.status()[0], "error": "<script>x</script>"}], "vi")
     finally:
         background.stop()

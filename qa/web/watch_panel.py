@@ -25,6 +25,7 @@ WORDS = {
         "counts": "{new} mới, {changed} thay đổi, {seen} đã có, {skipped} bỏ qua",
         "next": "lần sau lúc {at}",
         "none": "–",
+        "failed": "thất bại (xem lỗi)",
         "kinds": {"feed": "RSS/Atom", "sitemap": "sitemap", "folder": "thư mục"},
     },
     "en": {
@@ -39,6 +40,7 @@ WORDS = {
         "counts": "{new} new, {changed} changed, {seen} seen, {skipped} skipped",
         "next": "next at {at}",
         "none": "–",
+        "failed": "failed (see the error)",
         "kinds": {"feed": "RSS/Atom", "sitemap": "sitemap", "folder": "folder"},
     },
 }
@@ -59,7 +61,9 @@ def watch_html(status: list[dict], lang: str = "vi") -> str:
         if s.get("next_pass") and not s.get("passing"):
             when += f" ({w['next'].format(at=_clock(s['next_pass']))})"
         found = w["none"]
-        if s.get("last_pass"):
+        if s.get("failed"):
+            found = w["failed"]
+        elif s.get("last_pass"):
             found = w["counts"].format(**{k: int(s.get(k) or 0) for k in ("new", "changed", "seen", "skipped")})
         added = "".join(
             f"<li>{esc(title)} <small>{_clock(at)}</small></li>" for at, title in s["added"][:SHOWN_TITLES]
