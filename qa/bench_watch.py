@@ -4,7 +4,8 @@ A local web site (127.0.0.1, this process) serves an RSS feed of N news pages ge
 time from corpus articles (never stored in the repository). Measured, each into a fresh data
 folder, with the same embedding model:
 1. `newsqa ingest` of the same pages saved as files (reading included), in-process;
-2. one watcher pass over the feed (fetching, reading, indexing), in-process;
+2. one watcher pass over the feed (fetching, reading, indexing), in-process; 1 and 2 alternate
+   ROUNDS times, the fastest of each compared (wall-clock and CPU time);
 3. a second pass (a new watcher, as after a restart: the feed answers 304) as a fraction of the first;
 4. the commands as a user runs them, each a fresh process: `newsqa ingest PAGES/`, then
    `newsqa watch --once --delay 0 FEED` and again.
@@ -25,6 +26,7 @@ from pathlib import Path
 
 TARGETS = {"watch_vs_ingest": 0.80, "second_pass_fraction": 0.05}
 ITEMS = 50
+ROUNDS = 2  # in-process ingest and watch runs, interleaved; the fastest of each is compared
 
 
 # ---- a local web site ----------------------------------------------------------------------------
@@ -192,7 +194,7 @@ def corpus_stories(corpus: Path, n: int) -> list[Story]:
 
 
 # ---- the bench ------------------------------------------------------------------------------------
-def run(settings, corpus: Path, work: Path, embedder, log=print, items: int = ITEMS) -> dict:
+def run(settings, corpus: Path, work: Path, embedder, log=print, items: int = ITEMS, rounds: int = ROUNDS) -> dict:
     """The figures (see the module's docstring); `work` is an empty folder."""
     from ingest.sources import read_articles
     from ingest.watch import Watcher
@@ -215,21 +217,29 @@ def run(settings, corpus: Path, work: Path, embedder, log=print, items: int = IT
         folder = replace(settings, data_dir=work / name, chroma_url="", models_dir=models)
         return folder, Pipeline.open(folder, embedder=embedder)
 
-    out: dict = {"items": len(stories), "feed": feed}
+    out: dict = {"items": len(stories), "feed": feed, "rounds": rounds}
     try:
-        log(f"Watch bench: ingest of {len(stories)} saved pages, then a watcher pass over the same pages …")
-        _, ingest_pipe = fresh("w-ingest")
-        clock = time.perf_counter()
-        report = ingest_pipe.ingest(read_articles([pages]).articles)
-        out["ingest"] = _figures(time.perf_counter() - clock, len(report.added), report.chunks_written)
+        log(f"Watch bench: {rounds} x (ingest of {len(stories)} saved pages, a watcher pass over the same pages) …")
+        ingests, watches = [], []
+        for n in range(rounds):  # interleaved, the best of each kept: the machine is shared
+            _, ingest_pipe = fresh(f"w-ingest-{n}")
+            clock, cpu = time.perf_counter(), time.process_time()
+            report = ingest_pipe.ingest(read_articles([pages]).articles)
+            seconds, cpu = time.perf_counter() - clock, time.process_time() - cpu
+            ingests.append(_figures(seconds, cpu, len(report.added), report.chunks_written))
 
-        watch_settings, watch_pipe = fresh("w-watch")
-        watcher = Watcher([feed], watch_settings.data_dir, watch_pipe.ingest, delay=0)
-        clock = time.perf_counter()
-        first = watcher.run_pass()
-        seconds = time.perf_counter() - clock
-        chunks = watch_pipe.index.counts()["chunks"]
-        out["watch"] = {**_figures(seconds, first.sources[0].new, chunks), "line": first.sources[0].line()}
+            watch_settings, watch_pipe = fresh(f"w-watch-{n}")
+            watcher = Watcher([feed], watch_settings.data_dir, watch_pipe.ingest, delay=0)
+            clock, cpu = time.perf_counter(), time.process_time()
+            first = watcher.run_pass()
+            seconds, cpu = time.perf_counter() - clock, time.process_time() - cpu
+            chunks = watch_pipe.index.counts()["chunks"]
+            watches.append({**_figures(seconds, cpu, first.sources[0].new, chunks), "line": first.sources[0].line()})
+            log(f"  round {n + 1}: ingest {ingests[-1]['seconds']:.1f} s, watch {seconds:.1f} s")
+        out["ingest"] = min(ingests, key=lambda f: f["seconds"])
+        out["watch"] = min(watches, key=lambda f: f["seconds"])
+        out["ingest_cpu_s"] = min(f["cpu_s"] for f in ingests)
+        out["watch_cpu_s"] = min(f["cpu_s"] for f in watches)
         again = Watcher([feed], watch_settings.data_dir, watch_pipe.ingest, delay=0)  # a restart
         clock = time.perf_counter()
         second = again.run_pass()
@@ -264,6 +274,7 @@ def run(settings, corpus: Path, work: Path, embedder, log=print, items: int = IT
     finally:
         site.close()
     out["watch_vs_ingest"] = out["watch"]["articles_per_s"] / out["ingest"]["articles_per_s"]
+    out["watch_vs_ingest_cpu"] = out["ingest_cpu_s"] / out["watch_cpu_s"]  # same articles: the rate ratio
     out["second_pass_fraction"] = out["second_pass"]["seconds"] / out["watch"]["seconds"]
     out["cli_watch_vs_ingest"] = cli["ingest"]["seconds"] / cli["watch"]["seconds"]
     out["cli_second_fraction"] = cli["watch_again"]["seconds"] / cli["watch"]["seconds"]
@@ -276,9 +287,10 @@ def run(settings, corpus: Path, work: Path, embedder, log=print, items: int = IT
     return out
 
 
-def _figures(seconds: float, articles: int, chunks: int) -> dict:
+def _figures(seconds: float, cpu_s: float, articles: int, chunks: int) -> dict:
     return {
         "seconds": seconds,
+        "cpu_s": cpu_s,
         "articles": articles,
         "chunks": chunks,
         "articles_per_s": articles / seconds,
@@ -312,7 +324,8 @@ def summary(r: dict) -> str:
         ),
         (
             "watcher rate / ingest rate",
-            f"{r['watch_vs_ingest']:.0%} (same articles and hashes as the ingest: {'yes' if r['same_index'] else 'NO'})",
+            f"{r['watch_vs_ingest']:.0%} wall-clock, {r['watch_vs_ingest_cpu']:.0%} CPU time (best of {r['rounds']} each; "
+            f"same articles and hashes as the ingest: {'yes' if r['same_index'] else 'NO'})",
             f">= {t['watch_vs_ingest']:.0%}",
             ok("watch_vs_ingest"),
         ),

@@ -18,7 +18,7 @@ from ingest.readers import url_article_id
 from ingest.store import Key
 from ingest.watch import MAX_TRIES, Watcher
 from qa.bench_watch import Site, Story, news_html, rss_xml
-from tests.helpers import free_port, ingest, newsqa, open_pipeline, state
+from tests.helpers import follow_commits, free_port, ingest, newsqa, open_pipeline, state
 
 STORIES = [
     Story(
@@ -428,16 +428,7 @@ def test_kill_9_mid_pass_leaves_the_index_exact(site, make_settings, embedder, t
     proc = newsqa(
         data, "-v", "watch", "--once", "--delay", "0", feed, NEWSQA_COMMIT_CHUNKS="3", NEWSQA_GRACE_SECONDS="0"
     )
-    commits, lines = [], []
-
-    def read():
-        for line in proc.stderr:
-            lines.append(line)
-            if "Committed" in line:
-                commits.append(line)
-
-    reader = threading.Thread(target=read, daemon=True)
-    reader.start()
+    commits, lines, reader = follow_commits(proc)
     deadline = time.monotonic() + 600
     while len(commits) < 3 and proc.poll() is None and time.monotonic() < deadline:
         time.sleep(0.05)
