@@ -3,7 +3,8 @@
 
 A pass visits each source once. A feed or sitemap is fetched conditionally (ETag /
 Last-Modified); each page it lists that is new, or whose entry changed, is fetched (conditionally
-too), read like a saved page (`ingest.fetch.page_article`, the feed item's date when the page has
+too; a feed's pages are also checked again every RECHECK_S, for edits the feed does not announce),
+read like a saved page (`ingest.fetch.page_article`, the feed item's date when the page has
 none) and handed in batches to `ingest`, the same incremental writer `newsqa ingest` and the app
 use (`Pipeline.ingest`): a changed page replaces its article in place, an unchanged one costs no
 embedding, and a page reached twice (two feeds, a restart) is one article. A folder is scanned for
@@ -20,8 +21,6 @@ import logging
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
-from datetime import datetime
 from pathlib import Path
 
 from ingest.errors import NewsqaError, NoArticlesError, ReadError, WatchError
@@ -29,6 +28,7 @@ from ingest.feeds import FEED_ACCEPT, MAX_LISTING_BYTES, Entry, Listing, parse_l
 from ingest.fetch import PAGE_TYPES, TIMEOUT_S, is_url, page_article
 from ingest.polite import DEFAULT_DELAY_S, Polite
 from ingest.readers import Article, find_files, read_file
+from ingest.watch_report import PassReport, SourceReport
 from ingest.watch_state import WatchState
 from ingest.writer import IngestReport
 
@@ -40,48 +40,10 @@ BATCH_SECONDS = 30.0  # …or after this long, so that the first ones are answer
 MAX_PAGES_PER_PASS = 500  # pages fetched per source and pass; the rest wait for the next pass
 MAX_SITEMAPS = 5  # of a sitemap index: the most recently modified ones
 MAX_TRIES = 3  # a page that keeps failing is given up until its listing entry changes
+RECHECK_S = (
+    3600.0  # a page still listed is fetched again (conditionally) after this long: edits the feed does not announce
+)
 KEPT_TITLES = 20  # the titles last added (or changed) from a source, kept for the app
-
-
-@dataclass
-class SourceReport:
-    """What one pass did with one source."""
-
-    source: str
-    kind: str  # "feed", "sitemap" or "folder"
-    new: int = 0
-    changed: int = 0
-    seen: int = 0
-    later: int = 0  # left for the next pass (MAX_PAGES_PER_PASS)
-    problems: list[str] = field(default_factory=list)  # one line per item that was not indexed
-    error: str = ""  # the source itself failed this pass
-    added: list[str] = field(default_factory=list)  # titles of the new and changed articles
-    not_modified: bool = False
-    seconds: float = 0.0
-
-    def line(self, next_pass: str = "") -> str:
-        """ "feed URL: 3 new, 0 changed, 41 seen; next pass at 14:05" (or "feed URL: failed: why")."""
-        if self.error:
-            text = f"failed: {self.error.removesuffix('.') if next_pass else self.error}"
-        else:
-            text = f"{self.new} new, {self.changed} changed, {self.seen} seen"
-            if self.problems:
-                text += f", {len(self.problems)} skipped"
-            if self.later:
-                text += f", {self.later} left for the next pass"
-        return f"{self.kind} {self.source}: {text}" + (f"; next pass at {next_pass}" if next_pass else "")
-
-
-@dataclass
-class PassReport:
-    sources: list[SourceReport]
-    started: float  # time.time()
-    seconds: float
-
-    @property
-    def failed(self) -> bool:
-        """Whether a source failed (the exit code of `newsqa watch --once`)."""
-        return any(s.error for s in self.sources)
 
 
 def check_source(source: str) -> str:
@@ -111,6 +73,7 @@ class Watcher:
         timeout: float = TIMEOUT_S,
         batch_seconds: float = BATCH_SECONDS,
         polite: Polite | None = None,
+        recheck: float = RECHECK_S,
     ):
         self.sources = list(dict.fromkeys(check_source(s) for s in sources))
         if not self.sources:
@@ -119,6 +82,7 @@ class Watcher:
         self.ingest = ingest
         self.polite = polite or Polite(delay, timeout)
         self.batch_seconds = batch_seconds
+        self.recheck = recheck
         self.next_pass = 0.0  # time.time() of the next pass, 0 before the first
         self.passing = False
         self._lock = threading.Lock()  # the state as the app reads it (`status`) while a pass runs
@@ -201,6 +165,7 @@ class Watcher:
         if answer.not_modified or body == s.get("body"):
             report.not_modified = True
             listing = Listing(s.get("kind", "feed"))
+            listing.entries = [e for e in (self._known_entry(source, key) for key in s.get("keys", [])) if e]
         else:
             listing = parse_listing(answer.data, answer.url, answer.kind)
             if listing.sitemaps:
@@ -211,31 +176,39 @@ class Watcher:
         listed = {e.key: e for e in listing.entries}
         for key, entry in retry.items():  # pages that failed last time, listed now or not
             listed.setdefault(key, Entry(**{k: v for k, v in entry.items() if k != "tries"}))
-        fetched = 0
+        fetched, now = 0, time.time()
         for entry in listed.values():
             item = self.state.items.get(entry.key)
             mark = item.get("marks", {}).get(source) if item else None
-            if (
-                item is not None
-                and entry.key not in retry
-                and (mark == entry.mark or (mark is None and item.get("page")))
-            ):
-                item.setdefault("marks", {})[source] = entry.mark  # also: the same page listed by another source
-                item["listed"] = time.time()
-                report.seen += 1
-                continue
-            if fetched >= MAX_PAGES_PER_PASS:
+            known = item is not None and entry.key not in retry
+            if known and (mark == entry.mark or (mark is None and item.get("page"))):
+                stale = (  # a feed page edited silently: found at its next check (a sitemap's lastmod is trusted)
+                    listing.kind == "feed" and bool(item.get("page")) and now - item.get("checked", 0) >= self.recheck
+                )
+                if not stale or fetched >= MAX_PAGES_PER_PASS:
+                    item.setdefault("marks", {})[source] = entry.mark  # also: the same page listed by another source
+                    item["listed"] = now
+                    report.seen += 1
+                    continue
+            elif fetched >= MAX_PAGES_PER_PASS:
                 report.later += 1
                 continue
             fetched += 1
             self._page(source, entry, item, report, batch)
             batch.due()
         batch.flush()  # raises when the store cannot be written: the validators below are then not kept
-        if report.not_modified:
-            report.seen += max(0, s.get("listed", 0) - len(listed))
-        elif not report.later:  # the next pass reads the whole listing again while pages wait
-            s.update(etag=answer.etag, modified=answer.modified, body=body, listed=len(listing.entries))
+        if not report.not_modified:
+            s["keys"] = [e.key for e in listing.entries]
+            if not report.later:  # else the next pass reads the whole listing again while pages wait
+                s.update(etag=answer.etag, modified=answer.modified, body=body)
         self.state.save()
+
+    def _known_entry(self, source: str, key: str) -> Entry | None:
+        """An entry of the source's last listing, as remembered (the listing itself answered 304)."""
+        item = self.state.items.get(key)
+        if not item or not item.get("url"):
+            return None
+        return Entry(item["url"], key, item.get("marks", {}).get(source, ""), "", item.get("date", ""))
 
     def _sitemaps(self, index: Listing) -> None:
         """A sitemap index: the entries of its MAX_SITEMAPS most recently modified sitemaps."""
@@ -284,10 +257,11 @@ class Watcher:
         report.problems.append(message)
 
     def _remember(self, source: str, entry: Entry, record: dict) -> None:
+        """The page as fetched (or given up) now: its record, where it is listed, when it was checked."""
         item = self.state.items.setdefault(entry.key, {})
         item.update({k: v for k, v in record.items() if k != "marks"})
         item.setdefault("marks", {})[source] = entry.mark
-        item["listed"] = time.time()
+        item.update(url=entry.url, date=entry.date or item.get("date", ""), listed=time.time(), checked=time.time())
 
     # ---- folders -----------------------------------------------------------------------------
     def _folder(self, source: str, report: SourceReport, batch: "Batch") -> None:
@@ -384,11 +358,6 @@ class Batch:
                 done()
             self.watcher.state.save()
         self.items = []
-
-
-def clock_time(epoch: float, interval: float = 60) -> str:
-    """14:05 (14:05:30 when passes are less than two minutes apart)."""
-    return datetime.fromtimestamp(epoch).strftime("%H:%M" if interval >= 120 else "%H:%M:%S")
 
 
 def _digest(data: bytes) -> str:

@@ -134,8 +134,15 @@ def ingest(obj: Context, paths, prune):
 @click.option(
     "--timeout", type=click.FloatRange(1), default=20.0, show_default=True, help="Seconds a request may take."
 )
+@click.option(
+    "--recheck",
+    type=click.FloatRange(0),
+    default=3600.0,
+    show_default=True,
+    help="Seconds after which a page a feed still lists is fetched again (conditionally), for unannounced edits.",
+)
 @click.pass_obj
-def watch(obj: Context, sources, interval, once, delay, timeout):
+def watch(obj: Context, sources, interval, once, delay, timeout, recheck):
     """Keep the index current: index what is new or changed in feeds (RSS/Atom), sitemaps and folders.
 
     \b
@@ -143,7 +150,8 @@ def watch(obj: Context, sources, interval, once, delay, timeout):
     newsqa watch --once https://example.com/sitemap.xml inbox/  # one pass over a sitemap and a folder
     newsqa watch --interval 60 https://example.com/feed.xml https://example.org/rss
     """
-    from ingest.watch import Watcher, clock_time
+    from ingest.watch import Watcher
+    from ingest.watch_report import clock_time
 
     watcher = Watcher(
         list(sources),
@@ -152,6 +160,7 @@ def watch(obj: Context, sources, interval, once, delay, timeout):
         delay=delay,
         timeout=timeout,
         batch_seconds=obj.settings.commit_seconds,
+        recheck=recheck,
     )
     lock = watcher.state.lock()
     try:
@@ -480,7 +489,7 @@ def serve(obj: Context, host, port, sources, watch_interval):
         )
     watcher = None
     if sources:
-        from ingest.watch import clock_time
+        from ingest.watch_report import clock_time
         from qa.watching import BackgroundWatch
 
         def echo(report):

@@ -6,7 +6,8 @@ import logging
 import threading
 from collections.abc import Callable
 
-from ingest.watch import DEFAULT_INTERVAL_S, PassReport, Watcher
+from ingest.watch import DEFAULT_INTERVAL_S, Watcher
+from ingest.watch_report import PassReport
 from qa.pipeline import Pipeline
 from qa.settings import Settings
 

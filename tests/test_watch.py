@@ -160,6 +160,16 @@ def test_a_changed_page_is_updated_in_place(site, pipeline):
     answer = pipeline.ask("Lối đi bộ trên cầu Cửa Việt rộng bao nhiêu mét?")
     assert answer.found and "3 mét" in answer.answer and answer.sources[0].article_id == article_id
 
+    # an edit the feed does not announce: found when the feed's pages are checked again (hourly by default)
+    site.put("/bai-2.html", story_page(STORIES[2], "Tuyến xe buýt điện số 13 sẽ mở thêm vào tháng 6."))
+    hits = page_hits(site)
+    assert watcher(pipeline, feed).run_pass().sources[0].line() == f"feed {feed}: 0 new, 0 changed, 3 seen"
+    assert page_hits(site) == hits  # not time to check yet
+    report = watcher(pipeline, feed, recheck=0).run_pass()
+    assert report.sources[0].line() == f"feed {feed}: 0 new, 1 changed, 2 seen"  # the others answered 304
+    assert page_hits(site) == hits + 3
+    state(pipeline)
+
 
 def test_the_same_story_in_two_feeds_is_fetched_and_indexed_once(site, pipeline):
     links = publish(site, STORIES)
@@ -328,6 +338,44 @@ def test_sources_that_cannot_be_watched(tmp_path, pipeline):
     (tmp_path / "a.txt").write_text("x")
     with pytest.raises(WatchError, match="a file, not a folder"):
         watcher(pipeline, str(tmp_path / "a.txt"))
+
+
+def test_the_feed_date_when_the_page_gives_none_and_an_atom_feed(site, pipeline):
+    undated = Story(STORIES[1].title, STORIES[1].paragraphs, STORIES[1].url, "", STORIES[1].byline)
+    link = site.put("/khong-ngay.html", news_html(undated))
+    atom = (
+        '<?xml version="1.0" encoding="utf-8"?><feed xmlns="http://www.w3.org/2005/Atom"><title>Tin</title>'
+        f"<id>urn:tin</id><updated>2024-03-09T07:00:00+07:00</updated><entry><title>{undated.title}</title>"
+        f'<link href="{link}"/><id>urn:1</id><updated>2024-03-09T07:00:00+07:00</updated></entry></feed>'
+    )
+    site.put("/atom.xml", atom, kind="application/atom+xml")
+    assert watcher(pipeline, site.url("/atom.xml")).run_pass().sources[0].new == 1
+    info, _, _ = pipeline.article(url_article_id(STORIES[1].url))
+    assert info.date == "2024-03-09"  # the feed's, as its publisher wrote it (UTC would say 03-09 too)
+
+
+def test_listings_read_without_a_network():
+    import gzip
+
+    from ingest.errors import ReadError
+    from ingest.feeds import parse_listing
+    from ingest.polite import crawl_delay
+
+    rss = rss_xml([("/tin/a.html?utm_source=x", "Tin A", "2024-03-01"), ("", "Tin không có link", "")])
+    listing = parse_listing(rss.encode(), "https://bao.example.vn/rss.xml", "application/rss+xml")
+    assert [(e.url, e.key) for e in listing.entries] == [
+        ("https://bao.example.vn/tin/a.html?utm_source=x", "https://bao.example.vn/tin/a.html")
+    ]
+    assert listing.problems == [
+        "https://bao.example.vn/rss.xml: 'Tin không có link' has no web page address (link); skipped."
+    ]
+    sitemap = '<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9"><url><loc>/b.html</loc></url></urlset>'
+    gz = parse_listing(gzip.compress(sitemap.encode()), "https://bao.example.vn/sitemap.xml.gz")
+    assert gz.kind == "sitemap" and [e.url for e in gz.entries] == ["https://bao.example.vn/b.html"]
+    with pytest.raises(ReadError, match="not an RSS or Atom feed, nor a sitemap"):
+        parse_listing(b'{"items": []}', "https://bao.example.vn/feed", "application/json")
+    robots = ["User-agent: *", "Crawl-delay: 2", "", "User-agent: newsqa", "Crawl-delay: 0.5", "Disallow: /x"]
+    assert (crawl_delay(robots), crawl_delay(robots[:3]), crawl_delay(["Crawl-delay: abc"])) == (0.5, 2.0, 0.0)
 
 
 # ---- the command -------------------------------------------------------------------------------
