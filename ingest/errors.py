@@ -13,6 +13,20 @@ class EmptyArticleError(ReadError):
     """A file holds no article text after cleaning."""
 
 
+class FetchError(ReadError):
+    """A web address (page, feed, sitemap) could not be fetched; `reason` says why, without the address."""
+
+    def __init__(self, url: str, reason: str, status: int = 0, unreachable: bool = False):
+        super().__init__(f"{url}: {reason}")
+        self.url, self.reason = url, reason
+        self.status = status  # the HTTP error code, if the server answered with one
+        self.unreachable = unreachable  # no answer at all (refused, timed out, no such host)
+
+
+class WatchError(NewsqaError):
+    """A source given to `newsqa watch` is neither a feed, a sitemap nor a folder, or another watcher runs."""
+
+
 class NoArticlesError(NewsqaError):
     """A path holds no file that newsqa can read."""
 

@@ -119,6 +119,74 @@ def ingest(obj: Context, paths, prune):
 
 
 @cli.command()
+@click.argument("sources", nargs=-1, required=True)
+@click.option(
+    "--interval", type=click.IntRange(1), default=300, show_default=True, help="Seconds from one pass to the next."
+)
+@click.option("--once", is_flag=True, help="Make one pass and exit (exit code 1 when a source failed).")
+@click.option(
+    "--delay",
+    type=click.FloatRange(0),
+    default=1.0,
+    show_default=True,
+    help="Seconds between two requests to one host (a larger robots.txt Crawl-delay wins).",
+)
+@click.option(
+    "--timeout", type=click.FloatRange(1), default=20.0, show_default=True, help="Seconds a request may take."
+)
+@click.option(
+    "--recheck",
+    type=click.FloatRange(0),
+    default=3600.0,
+    show_default=True,
+    help="Seconds after which a page a feed still lists is fetched again (conditionally), for unannounced edits.",
+)
+@click.pass_obj
+def watch(obj: Context, sources, interval, once, delay, timeout, recheck):
+    """Keep the index current: index what is new or changed in feeds (RSS/Atom), sitemaps and folders.
+
+    \b
+    newsqa watch https://example.com/rss/tin-moi-nhat.rss     # a pass every 5 minutes, until stopped
+    newsqa watch --once https://example.com/sitemap.xml inbox/  # one pass over a sitemap and a folder
+    newsqa watch --interval 60 https://example.com/feed.xml https://example.org/rss
+    """
+    from ingest.watch import Watcher
+    from ingest.watch_report import clock_time
+
+    watcher = Watcher(
+        list(sources),
+        obj.settings.data_dir,
+        ingest=lambda articles: obj.pipeline.ingest(articles),  # the model and the store open on first use
+        delay=delay,
+        timeout=timeout,
+        batch_seconds=obj.settings.commit_seconds,
+        recheck=recheck,
+    )
+    lock = watcher.state.lock()
+    try:
+        if once:
+            report = watcher.run_pass()
+            _echo_pass(report, "")
+            sys.exit(1 if report.failed else 0)
+        import threading
+
+        try:
+            watcher.run(interval, threading.Event(), lambda r: _echo_pass(r, clock_time(watcher.next_pass, interval)))
+        except KeyboardInterrupt:
+            click.echo("Stopped.", err=True)
+    finally:
+        lock.release()
+
+
+def _echo_pass(report, next_pass: str) -> None:
+    """One line per source, then one line per item that was not indexed."""
+    for source in report.sources:
+        click.echo(source.line(next_pass))
+        for problem in source.problems:
+            click.echo(f"  skipped: {problem}")
+
+
+@cli.command()
 @click.argument("question", required=False)
 @click.option("--file", "file_", type=click.File("rb"), help="JSONL file of {id, question} objects ('-': stdin).")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
@@ -395,8 +463,16 @@ def eval_(
     show_default=True,
     help="With --simulate: real articles ingested into each index.",
 )
+@click.option(
+    "--watch",
+    "watch_only",
+    is_flag=True,
+    help="Only the watcher: `newsqa watch` over a local feed of 50 corpus pages (or --limit) against `newsqa ingest`.",
+)
 @click.pass_obj
-def bench(obj: Context, corpus, limit, json_path, work_dir, rounds, raw_chunks, simulate, server, articles):
+def bench(
+    obj: Context, corpus, limit, json_path, work_dir, rounds, raw_chunks, simulate, server, articles, watch_only
+):
     """Start-up time and memory of list/ask/serve, concurrent chats, ingest rate against the raw
     encode rate, re-ingest time, query latency and serving memory on the whole corpus; or, with
     --simulate N, the same pipeline on N simulated chunks against 10,000 (indexes kept in --work-dir
@@ -407,6 +483,7 @@ def bench(obj: Context, corpus, limit, json_path, work_dir, rounds, raw_chunks, 
     newsqa bench --json bench-out/bench.json          # the whole corpus (about an hour on 2 cores)
     newsqa bench --simulate 20000 --work-dir /tmp/sim --articles 100   # a quick simulation
     newsqa bench --simulate 1000000 --work-dir /tmp/sim --json sim.json   # hours on 2 cores
+    newsqa bench --watch                              # the watcher against ingest (a few minutes)
     """
     from qa import bench as b
 
@@ -421,6 +498,17 @@ def bench(obj: Context, corpus, limit, json_path, work_dir, rounds, raw_chunks, 
             obj.settings, simulate, corpus, work_dir, articles=articles, server=server, rounds=rounds, log=log
         )
         click.echo(s.summary(results))
+    elif watch_only:
+        import tempfile
+
+        from qa import bench_watch as bw
+        from qa.pipeline import open_embedder
+
+        work = work_dir or Path(tempfile.mkdtemp(prefix="newsqa-bench-watch-"))
+        if work.exists() and any(work.iterdir()):
+            fail(f"{work} is not empty. Give an empty --work-dir.")
+        results = bw.run(obj.settings, corpus, work, open_embedder(obj.settings), log, items=limit or bw.ITEMS)
+        click.echo(bw.summary(results))
     else:
         results = b.run(obj.settings, corpus, limit, work_dir, rounds, raw_chunks, log=log)
         click.echo(b.summary(results))
@@ -432,9 +520,24 @@ def bench(obj: Context, corpus, limit, json_path, work_dir, rounds, raw_chunks, 
 @cli.command()
 @click.option("--host", help="Address to bind [env NEWSQA_HOST; default 127.0.0.1].")
 @click.option("--port", type=int, help="Port [env NEWSQA_PORT; default 7860].")
+@click.option(
+    "--watch",
+    "sources",
+    multiple=True,
+    metavar="SOURCE",
+    help="Also watch this feed, sitemap or folder, as `newsqa watch` does (repeat for more).",
+)
+@click.option(
+    "--watch-interval", type=click.IntRange(1), default=300, show_default=True, help="Seconds between watch passes."
+)
 @click.pass_obj
-def serve(obj: Context, host, port):
-    """Start the chat app (same as `python app.py`)."""
+def serve(obj: Context, host, port, sources, watch_interval):
+    """Start the chat app (same as `python app.py`); with --watch, keep the index current beside it.
+
+    \b
+    newsqa serve
+    newsqa serve --watch https://example.com/rss/tin-moi-nhat.rss --watch inbox/
+    """
     from qa.web.server import launch
 
     settings = obj.settings
@@ -442,7 +545,16 @@ def serve(obj: Context, host, port):
         settings = Settings.load(
             data_dir=settings.data_dir, chroma_url=settings.chroma_url, model=settings.model, host=host, port=port
         )
-    launch(settings)
+    watcher = None
+    if sources:
+        from ingest.watch_report import clock_time
+        from qa.watching import BackgroundWatch
+
+        def echo(report):
+            _echo_pass(report, clock_time(watcher.watcher.next_pass, watch_interval))
+
+        watcher = BackgroundWatch(settings, list(sources), watch_interval, on_pass=echo)
+    launch(settings, watcher=watcher)
 
 
 @cli.command("train-reader")

@@ -41,6 +41,7 @@ class Pipeline:
         self._embedder = embedder
         self._search: HybridSearch | None = None
         self._loading = threading.Lock()
+        self._writes = threading.Lock()  # one write at a time in this process (the app's uploads, its watcher)
         self.answerer = make_answerer(settings.answerer)
         self.generative = make_generative(self) if settings.llm else None  # NEWSQA_LLM: qa/llm.py
         self.temporal = Temporal(self)
@@ -123,11 +124,13 @@ class Pipeline:
     ) -> IngestReport:
         """Index `articles`; with `prune`, also remove articles whose file under those folders is gone."""
         self.embedder  # noqa: B018 - loaded (and handed to the index) before the write lock is taken
-        return self.index.ingest(articles, progress, prune=prune)
+        with self._writes:
+            return self.index.ingest(articles, progress, prune=prune)
 
     def prune(self, folders: list[Path]) -> list[str]:
         """Remove the indexed articles whose source file under `folders` no longer exists."""
-        return self.index.prune(folders)
+        with self._writes:
+            return self.index.prune(folders)
 
     def articles(self) -> list[ArticleInfo]:
         return sorted(self.index.registry().values(), key=lambda a: (a.date, a.title), reverse=False)
@@ -137,7 +140,8 @@ class Pipeline:
         return info, text, self.index.article_chunks(article_id, info.hash)
 
     def remove(self, article_ids: list[str]) -> list[str]:
-        return self.index.remove(article_ids)
+        with self._writes:
+            return self.index.remove(article_ids)
 
 
 def open_embedder(settings: Settings) -> Embedder:

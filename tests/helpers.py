@@ -88,6 +88,22 @@ def newsqa(data_dir: Path, *args: str, **env: str) -> subprocess.Popen:
     )
 
 
+def follow_commits(proc: subprocess.Popen) -> tuple[list[str], list[str], threading.Thread]:
+    """Read a `newsqa -v` process's stderr in a thread: (its "Committed …" lines, all its lines, the thread)."""
+    commits: list[str] = []
+    lines: list[str] = []
+
+    def read():
+        for line in proc.stderr:
+            lines.append(line)
+            if "Committed" in line:
+                commits.append(line)
+
+    thread = threading.Thread(target=read, daemon=True)
+    thread.start()
+    return commits, lines, thread
+
+
 CHROMA = Path(sys.executable).parent / "chroma"
 
 

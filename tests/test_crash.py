@@ -5,7 +5,6 @@ import os
 import signal
 import subprocess
 import sys
-import threading
 import time
 
 import pytest
@@ -13,7 +12,7 @@ from filelock import FileLock
 
 from ingest.store import Key
 from tests.conftest import MODELS_DIR, ROOT
-from tests.helpers import ingest, newsqa, open_pipeline, small_corpus, state
+from tests.helpers import follow_commits, ingest, newsqa, open_pipeline, small_corpus, state
 
 STEPS = ["pending", "chunks", "lexical", "commit", "cleanup"]
 
@@ -195,16 +194,7 @@ def test_kill_9_mid_ingest_then_rerun_equals_a_clean_ingest_while_the_app_answer
     known = app.articles()[0]
 
     proc = newsqa(data, "-v", "ingest", str(corpus), NEWSQA_COMMIT_CHUNKS="3", NEWSQA_GRACE_SECONDS="0")
-    commits, lines = [], []
-
-    def watch():
-        for line in proc.stderr:
-            lines.append(line)
-            if "Committed" in line:
-                commits.append(line)
-
-    watcher = threading.Thread(target=watch, daemon=True)
-    watcher.start()
+    commits, lines, watcher = follow_commits(proc)
     answers, errors = 0, []
     deadline = time.monotonic() + 600
     while len(commits) < 3 and proc.poll() is None and time.monotonic() < deadline:

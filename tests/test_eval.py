@@ -153,7 +153,9 @@ def test_xquad_loader():
     assert [q.id for q in vi.questions if q.kind == "tempting"] == tempting["vi"]
     en_xquad = [q for q in en.questions if q.kind == "xquad"]
     vi_xquad = [q for q in vi.questions if q.kind == "xquad"]
-    assert len(en_xquad) == 578 and len(vi_xquad) == 578 and sum(q.probe for q in vi.questions) == 578  # the validation fold
+    assert (
+        len(en_xquad) == 578 and len(vi_xquad) == 578 and sum(q.probe for q in vi.questions) == 578
+    )  # the validation fold
     assert len(ds.xquad_dataset(SHARED, "en", probes=False, tempting=False, fold=None).questions) == 1190
     assert [q.id for q in en_xquad] == [q.id for q in vi_xquad]
     assert [q.evidence for q in en_xquad] == [q.evidence for q in vi_xquad]  # gold = vi spans

@@ -21,6 +21,7 @@ from qa.web import chats
 from qa.web.handlers import Handlers, Service
 from qa.web.render import article_choices, article_placeholder, esc, header_html
 from qa.web.strings import EXAMPLES, LANGUAGES, TEXT, texts
+from qa.web.watch_panel import watch_panel
 
 STATIC = Path(__file__).resolve().parent / "static"
 CHAT_CONCURRENCY = max(1, os.cpu_count() or 1)  # questions answered at the same time: one per core
@@ -61,8 +62,9 @@ def chat_update(turns: list[dict], t: dict):
     return gr.update(value=chats.history_html(turns, t), label=t["chat_label"], placeholder=t["chat_placeholder"])
 
 
-def build_ui(pipeline: Pipeline | None, settings: Settings, *, embedder=None) -> gr.Blocks:
-    """The app's Blocks. `pipeline` may be None (store down at start): it is opened on first use."""
+def build_ui(pipeline: Pipeline | None, settings: Settings, *, embedder=None, watch_status=None) -> gr.Blocks:
+    """The app's Blocks. `pipeline` may be None (store down at start): it is opened on first use.
+    `watch_status` (`newsqa serve --watch`): the watcher's status, shown in the Articles tab."""
     handlers = Handlers(Service(settings, pipeline, embedder), settings)
     t = TEXT["vi"]
     initial = article_choices(handlers.list_articles()[0]) if pipeline is not None else []
@@ -179,6 +181,8 @@ def build_ui(pipeline: Pipeline | None, settings: Settings, *, embedder=None) ->
                     with gr.Column(scale=3):
                         articles_label = gr.HTML(f"<h2 class='nq-h2'>{esc(t['articles_list'])}</h2>", js_on_load=None)
                         table = gr.HTML("", elem_id="nq-articles", js_on_load=None)
+                        if watch_status is not None:
+                            watch_panel(watch_status, lang)
 
         # -- events --
         def persist(library_):

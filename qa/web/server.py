@@ -54,10 +54,13 @@ class Served:
     url: str
     server: uvicorn.Server
     thread: threading.Thread
+    watcher: object | None = None  # `launch(watcher=…)`: stopped with the server
 
     def close(self) -> None:
         self.server.should_exit = True
         self.thread.join(timeout=30)
+        if self.watcher is not None:
+            self.watcher.stop()
 
 
 def serve(demo: gr.Blocks, settings: Settings, *, background: bool = False) -> Served | None:
@@ -83,8 +86,10 @@ def serve(demo: gr.Blocks, settings: Settings, *, background: bool = False) -> S
     return Served(url, server, thread)
 
 
-def launch(settings: Settings, *, background: bool = False) -> Served | None:
-    """Open the Pipeline (the store may be down: the chat then says so), build the app, serve it."""
+def launch(settings: Settings, *, background: bool = False, watcher=None) -> Served | None:
+    """Open the Pipeline (the store may be down: the chat then says so), build the app, serve it.
+    With `watcher` (a `qa.watching.BackgroundWatch`), it writes through the app's pipeline and
+    the Articles tab shows its status."""
     check_exposure(settings)  # before the slow part: refuse early
     check_port(settings.host, settings.port)
     embedder = open_embedder(settings)
@@ -93,5 +98,17 @@ def launch(settings: Settings, *, background: bool = False) -> Served | None:
         pipeline = Pipeline.open(settings, embedder=embedder)
     except NewsqaError as e:
         logger.error("The store is not available yet (%s); the app starts and retries on each request.", e)
-    demo = build_ui(pipeline, settings, embedder=embedder)
-    return serve(demo, settings, background=background)
+    demo = build_ui(pipeline, settings, embedder=embedder, watch_status=watcher.status if watcher else None)
+    if watcher is None:
+        return serve(demo, settings, background=background)
+    watcher.start(demo.newsqa.service.get)
+    try:
+        served = serve(demo, settings, background=background)
+    except BaseException:
+        watcher.stop()
+        raise
+    if served is None:  # the server ran in the foreground and has stopped
+        watcher.stop()
+        return None
+    served.watcher = watcher
+    return served
