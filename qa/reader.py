@@ -207,6 +207,7 @@ class Reader:
         self.table = table
         self.meta = meta
         self.max_tokens = int(meta.get("max_tokens", MAX_TOKENS))
+        self.has_span = int(meta.get("format", 1)) >= 2  # format 1 readers have no answer-phrase head
         chooser = meta.get("chooser", {})
         self.weights = np.asarray([float(chooser.get(k, 1.0 if k == "reader" else 0.0)) for k in CHOOSER], np.float32)
         model = meta.get("answerability", {})
@@ -333,6 +334,9 @@ def torch_net(folder: Path, meta: dict):
     net = build_net(config)
     state = {k: v.float() for k, v in load_file(str(folder / "model.safetensors")).items()}
     state["bert.embeddings.word_embeddings.weight"] = torch.zeros(2, config.hidden_size)
+    if "span.weight" not in state:  # a reader trained before the span head (format 1): no phrases
+        state["span.weight"] = torch.zeros(2, config.hidden_size)
+        state["span.bias"] = torch.zeros(2)
     net.load_state_dict(state)
     return net.eval()
 

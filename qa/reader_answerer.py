@@ -143,7 +143,8 @@ class ReaderAnswerer:
             for key in keys
             if key in scores
         }
-        phrases = answer_phrases(keys, hits, reads) if question_shape(question).kind == "single" else {}
+        single = question_shape(question).kind == "single"
+        phrases = answer_phrases(keys, hits, reads) if single and reader.has_span else {}
         return assemble(question, hits, keys, language, searched or question, signals, confidence, phrases)
 
 
