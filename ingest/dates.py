@@ -11,7 +11,7 @@ corpus, guessing the year from the years a text names is wrong for 12 of 17 such
 the first full date of the body is the publication date for 12 of 270 articles). An article with
 no date has date "" and source "" and is shown as undated.
 
-Dates in questions are read by `qa.time_scope` (dateparser); this module reads articles.
+Dates in questions are read by `qa.question.time_scope` (dateparser); this module reads articles.
 """
 
 import json

@@ -51,8 +51,9 @@ from ingest.lexical import FOLDER, LexicalIndex
 from ingest.lock import locked_message, write_lock
 from ingest.readers import Article
 from ingest.records import ArticleInfo, ChunkRecord, article_info, article_where, decode_chunk
+from ingest.report import IngestReport
 from ingest.store import GENERATION_ID, Key, generation_record, get_collections, new_store_id, read_state, scan
-from ingest.writer import WRITE_BATCH, IngestReport, Writer
+from ingest.writer import WRITE_BATCH, Writer
 
 logger = logging.getLogger(__name__)
 

@@ -28,9 +28,9 @@ from ingest.feeds import FEED_ACCEPT, MAX_LISTING_BYTES, Entry, Listing, parse_l
 from ingest.fetch import PAGE_TYPES, TIMEOUT_S, is_url, page_article
 from ingest.polite import DEFAULT_DELAY_S, Polite
 from ingest.readers import Article, find_files, read_file
+from ingest.report import IngestReport
 from ingest.watch_report import PassReport, SourceReport
 from ingest.watch_state import WatchState
-from ingest.writer import IngestReport
 
 logger = logging.getLogger(__name__)
 

@@ -2,12 +2,10 @@
 (new, changed, unchanged, duplicate, moved), embeds what changed in groups, and commits in batches
 by the protocol described in `ingest.index`."""
 
-import hashlib
 import logging
 import time
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
-from pathlib import Path
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -23,26 +21,13 @@ from ingest.records import (
     embed_text,
     sentences_json,
 )
+from ingest.report import IngestReport, file_gone, path_article_id
 from ingest.store import REGISTRY_VECTOR, Key, generation_record, new_store_id, read_state
 
 logger = logging.getLogger(__name__)
 
 ENCODE_CHUNKS = 128  # chunks per call to the model (it sorts them by length, then batches them)
 WRITE_BATCH = 500  # records per Chroma call
-
-
-@dataclass
-class IngestReport:
-    added: list[str] = field(default_factory=list)
-    updated: list[str] = field(default_factory=list)
-    unchanged: list[str] = field(default_factory=list)
-    duplicates: list[str] = field(default_factory=list)  # messages
-    removed: list[str] = field(default_factory=list)  # by `prune`
-    chunks_written: int = 0
-    embedded: int = 0  # chunks run through the model (chunks of a changed article whose text is unchanged are not)
-    commits: int = 0
-    recovered: list[str] = field(default_factory=list)  # articles whose interrupted write was finished or undone
-    seconds: float = 0.0
 
 
 @dataclass
@@ -412,13 +397,3 @@ class Writer:
     def _fault(self, step: str) -> None:
         if self.index.fault is not None:
             self.index.fault(step)
-
-
-def path_article_id(name_id: str, source: str) -> str:
-    """The id of a file article whose name is taken by another file: the name, then a hash of the path."""
-    return f"{name_id}-{hashlib.sha1(source.encode('utf-8')).hexdigest()[:8]}"
-
-
-def file_gone(source: str) -> bool:
-    """Whether a file source no longer exists (URL sources never are)."""
-    return bool(source) and "://" not in source and not Path(source).exists()

@@ -10,10 +10,10 @@ Both run the same code as the app and the CLI (`qa.pipeline.Pipeline`).
 
 from langchain_core.runnables import Runnable, RunnableLambda
 
-from qa.conversation import contextualize
 from qa.pipeline import Pipeline
-from qa.query import Filters
-from qa.retriever import NewsRetriever
+from qa.question.conversation import contextualize
+from qa.question.query import Filters
+from qa.retrieval.retriever import NewsRetriever
 
 
 def news_retriever(pipeline: Pipeline, k: int = 5, filters: Filters | None = None) -> NewsRetriever:

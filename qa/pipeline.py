@@ -1,6 +1,6 @@
 """The question-answering pipeline: the one object the CLI and the UI call.
 
-A question goes: `Pipeline.ask` -> `Temporal.answer` (the time the question names, `qa.temporal`)
+A question goes: `Pipeline.ask` -> `Temporal.answer` (the time the question names, `qa.answering.temporal`)
 -> `HybridSearch.search` (dense in Chroma + BM25, fused; with a date window when the question names
 one) -> `ExtractiveAnswerer.answer` (sentences of the retrieved passages, numbered sources) -> `Answer`.
 """
@@ -15,16 +15,16 @@ from ingest.errors import NewsqaError, QuestionError
 from ingest.index import Index
 from ingest.readers import Article
 from ingest.records import ArticleInfo
+from ingest.report import IngestReport
 from ingest.sources import ReadResult, read_articles
 from ingest.store import StoreConfig, open_client
-from ingest.writer import IngestReport
-from qa.answer import Answer, refused
-from qa.answerer import ExtractiveAnswerer
-from qa.language import has_words, question_language
-from qa.query import Filters, Query, analyse
-from qa.retriever import HybridSearch, Retrieval
+from qa.answering.answer import Answer, refused
+from qa.answering.answerer import ExtractiveAnswerer
+from qa.answering.temporal import Temporal
+from qa.question.language import has_words, question_language
+from qa.question.query import Filters, Query, analyse
+from qa.retrieval.retriever import HybridSearch, Retrieval
 from qa.settings import Settings
-from qa.temporal import Temporal
 
 logger = logging.getLogger(__name__)
 
@@ -43,7 +43,7 @@ class Pipeline:
         self._loading = threading.Lock()
         self._writes = threading.Lock()  # one write at a time in this process (the app's uploads, its watcher)
         self.answerer = make_answerer(settings.answerer)
-        self.generative = make_generative(self) if settings.llm else None  # NEWSQA_LLM: qa/llm.py
+        self.generative = make_generative(self) if settings.llm else None  # NEWSQA_LLM: qa/generation/llm.py
         self.temporal = Temporal(self)
 
     @classmethod
@@ -92,7 +92,7 @@ class Pipeline:
     ) -> Answer:
         """The answer to `question`; with NEWSQA_LLM, written by the language model and verified
         (`on_token` gets the model's text so far as it streams in). The time the question names
-        restricts or orders what is read (`qa.temporal`); `time_aware=False` ignores it (date-blind)."""
+        restricts or orders what is read (`qa.answering.temporal`); `time_aware=False` ignores it (date-blind)."""
         question = check_question(question)
         if not has_words(question):  # "🙂🙂", "x" * 1999, "?!%": nothing to look for
             return refused(question, [], question_language(question), question, {"no_words": True})
@@ -153,7 +153,7 @@ def make_answerer(kind: str):
     """The answerer the settings name: "rules" (the extractive answerer with calibrated rules) or
     "reader" (the trained reader, loaded on its first question)."""
     if kind == "reader":
-        from qa.reader_answerer import ReaderAnswerer
+        from qa.answering.reader_answerer import ReaderAnswerer
 
         return ReaderAnswerer()
     return ExtractiveAnswerer()
@@ -163,9 +163,9 @@ def make_generative(pipeline: "Pipeline"):
     """The generative answerer (NEWSQA_LLM): the reader answerer gates it (the pipeline's own when
     NEWSQA_ANSWERER=reader) and its reader verifies each sentence against the passages."""
     from ingest.normalize import normalize
-    from qa.llm import GenerativeAnswerer
-    from qa.reader_answerer import ReaderAnswerer
-    from qa.verify import Verifier
+    from qa.answering.reader_answerer import ReaderAnswerer
+    from qa.generation.llm import GenerativeAnswerer
+    from qa.generation.verify import Verifier
 
     gate = pipeline.answerer if isinstance(pipeline.answerer, ReaderAnswerer) else ReaderAnswerer()
     verifier = Verifier(

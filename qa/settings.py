@@ -29,7 +29,7 @@ class Settings:
     commit_seconds: float = 30.0  # …or this many seconds
     grace_seconds: float = 2.0  # replaced chunks stay this long for questions already under way
     answerer: str = "rules"  # "rules" (extractive, calibrated rules) or "reader" (the trained reader)
-    llm: str = ""  # "openai:MODEL" or "ollama:MODEL": generative answers (qa/llm.py); "" = extractive only
+    llm: str = ""  # "openai:MODEL" or "ollama:MODEL": generative answers (qa/generation/llm.py); "" = extractive only
     llm_base_url: str = ""  # the model server, e.g. http://127.0.0.1:11434 (Ollama), http://host:8000/v1
     llm_api_key: str = field(default="", repr=False)  # OpenAI-compatible servers; never printed
     llm_timeout: float = 60.0  # seconds the whole generated answer may take

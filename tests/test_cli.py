@@ -137,7 +137,8 @@ def test_no_torch_for_list_show_ask_remove(run, tmp_path):
     )
     env = {**os.environ, "NEWSQA_DATA_DIR": str(tmp_path / "data"), "NEWSQA_MODELS_DIR": str(MODELS_DIR)}
     from ingest.embedder import default_model_folder
-    from qa.reader import ARTEFACT, export_reader
+    from qa.answering.reader import ARTEFACT
+    from qa.answering.reader_net import export_reader
 
     export_reader(ARTEFACT, default_model_folder(MODELS_DIR))  # as `newsqa prepare-model` does at set-up
     question = ["ask", "Ai dẫn đầu đoàn công tác tỉnh Quảng Ngãi?"]

@@ -2,7 +2,7 @@
 
 import pytest
 
-from qa.conversation import MAX_SEARCHED_CHARS, contextualize, focus, focus_first, focus_matcher, is_follow_up
+from qa.question.conversation import MAX_SEARCHED_CHARS, contextualize, focus, focus_first, focus_matcher, is_follow_up
 
 FIRST_VI = "Quảng Ngãi đề nghị gì?"
 FIRST_EN = "what did Quảng Ngãi request?"

@@ -2,7 +2,7 @@
 
 import json
 
-from qa import eval_dated as ed
+from qa.evaluation import eval_dated as ed
 from tests.conftest import SHARED
 
 

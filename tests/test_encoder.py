@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from ingest.chunk import chunk_text
-from ingest.model_build import default_source, hf_state_dict, read_e5_file
+from ingest.e5_file import default_source, hf_state_dict, read_e5_file
 from ingest.onnx_model import word_table
 from tests.conftest import MODELS_DIR, SEEDS, SHARED
 

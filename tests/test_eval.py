@@ -8,10 +8,10 @@ import pytest
 from click.testing import CliRunner
 from conftest import MODELS_DIR, ROOT, SEED_QUESTIONS, SEEDS, SHARED, shared_file
 
-from qa import datasets as ds
-from qa import eval as ev
-from qa import systems as sy
 from qa.cli import cli
+from qa.evaluation import datasets as ds
+from qa.evaluation import eval as ev
+from qa.evaluation import systems as sy
 
 
 def question(evidence, need_all=True, **kw):
@@ -171,7 +171,7 @@ def test_xquad_loader():
 def test_followups_loader():
     """At least 20 follow-up pairs, in Vietnamese and English, about articles of the validation
     fold only; each follow-up reads as one and its evidence is in its article, once."""
-    from qa.conversation import is_follow_up
+    from qa.question.conversation import is_follow_up
 
     shared_file(SHARED / "eval" / "xquad" / "xquad.vi.json")
     fu = ds.followups_dataset(SHARED)
@@ -263,7 +263,7 @@ def test_xquad_reports_the_validation_fold():
 
 
 def test_threshold_pick():
-    from qa.threshold import pick
+    from qa.training.threshold import pick
 
     chosen = pick([0.9, 0.8, 0.7, 0.6, 0.5, 0.4, 0.35, 0.95, 0.85, 0.75] * 2, [0.1, 0.2, 0.3, 0.45, 0.6], 0.10)
     assert chosen["refused_answerable"] <= 0.10

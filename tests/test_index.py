@@ -10,7 +10,7 @@ from filelock import FileLock
 
 from ingest.errors import NotFoundError, StoreLockedError
 from ingest.store import Key
-from qa.query import Filters
+from qa.question.query import Filters
 from tests.conftest import MODELS_DIR
 from tests.helpers import ingest, open_pipeline, small_corpus, state
 

@@ -1,4 +1,4 @@
-"""Generative answers (NEWSQA_LLM, qa/llm.py + qa/verify.py) end to end: the real model and Chroma over
+"""Generative answers (NEWSQA_LLM, qa/generation/llm.py + qa/generation/verify.py) end to end: the real model and Chroma over
 the seed articles, the real reader, LangChain's ChatOpenAI talking real HTTP (streamed) to a local
 OpenAI-compatible server started here, whose replies each test scripts and which records every
 request it gets."""

@@ -11,7 +11,8 @@ from sentence_transformers import SentenceTransformer
 from tokenizers import normalizers
 from transformers import AutoTokenizer
 
-from ingest.model_build import MARKER, build_e5_folder, default_source, precompiled_charsmap, read_e5_file
+from ingest.e5_file import default_source, precompiled_charsmap, read_e5_file
+from ingest.model_build import MARKER, build_e5_folder
 
 LONG_TEXT = " ".join(
     [

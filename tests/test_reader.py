@@ -1,19 +1,19 @@
-"""The trained reader (qa/reader_model) on small made-up passages: real model, no index.
+"""The trained reader (qa/answering/reader_model) on small made-up passages: real model, no index.
 
-`ReaderAnswerer` (qa/reader_answerer.py) is the reader-based answerer of issue 9; `Pipeline` does not use it
-yet (see the report in qa/reader.py's docstring: it misses the issue's targets).
+`ReaderAnswerer` (qa/answering/reader_answerer.py) is the reader-based answerer of issue 9; `Pipeline` does not use it
+yet (see the report in qa/answering/reader.py's docstring: it misses the issue's targets).
 """
 
 import numpy as np
 import pytest
 
-from qa.reader_answerer import ReaderAnswerer
-from qa.retriever import Hit, Retrieval
+from qa.answering.reader_answerer import ReaderAnswerer
+from qa.retrieval.retriever import Hit, Retrieval
 
 
 @pytest.fixture(scope="module")
 def reader():
-    from qa.reader import ARTEFACT, load_reader
+    from qa.answering.reader import ARTEFACT, load_reader
 
     if not (ARTEFACT / "model.safetensors").exists():
         pytest.fail(f"{ARTEFACT} is missing: run `newsqa train-reader`")
@@ -99,7 +99,7 @@ def test_best_sentence_among_distractors(embedder, reader):
 
 
 def test_scores_are_per_sentence_and_finite(reader):
-    from qa.reader import Window
+    from qa.answering.reader import Window
 
     text = "Hà Nội là thủ đô của Việt Nam. Thành phố có hơn 8 triệu dân."
     windows = [Window(text, [(0, 30), (31, len(text))])]

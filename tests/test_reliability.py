@@ -9,7 +9,7 @@ import sys
 
 import pytest
 
-from qa.conversation import MAX_SEARCHED_CHARS, MAX_TURNS
+from qa.question.conversation import MAX_SEARCHED_CHARS, MAX_TURNS
 from tests.conftest import ROOT, SEEDS
 from tests.helpers import ChromaServer, free_port, serve_app
 

@@ -4,9 +4,9 @@ import pytest
 
 from ingest.normalize import match_key
 from ingest.readers import Article
-from qa.language import is_english
-from qa.query import Filters
-from qa.retriever import NewsRetriever
+from qa.question.language import is_english
+from qa.question.query import Filters
+from qa.retrieval.retriever import NewsRetriever
 
 
 def ranks(pipeline, question: str, evidence: str, k: int = 5) -> list[int]:

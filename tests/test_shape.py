@@ -2,7 +2,7 @@
 
 import pytest
 
-from qa.shape import Shape, arrange, enumeration, group_adjacent, item_number, question_shape
+from qa.question.shape import Shape, arrange, enumeration, group_adjacent, item_number, question_shape
 
 
 @pytest.mark.parametrize(

@@ -3,8 +3,8 @@ opened without rebuilding the lexical index; and the summary table."""
 
 from ingest.sources import read_articles
 from ingest.store import Key
-from qa.bench_simulate import question_list, summary
-from qa.simulate_build import build, build_pool
+from qa.evaluation.bench_simulate import question_list, summary
+from qa.evaluation.simulate_build import build, build_pool
 from tests.helpers import open_pipeline, small_corpus, state
 
 

@@ -1,4 +1,4 @@
-"""Time-aware answers (qa/temporal.py) over a small dated corpus (tests/dated_corpus.py), with the real
+"""Time-aware answers (qa/answering/temporal.py) over a small dated corpus (tests/dated_corpus.py), with the real
 model and Chroma: the date a question names picks that date's article, "latest" the newest (as of
 DATE), timelines in date order, an uncovered date is refused with the dates the articles cover,
 near-duplicate stories are cited once; each surface (the pipeline's JSON, /api/ask, the chat's

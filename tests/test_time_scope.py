@@ -1,11 +1,11 @@
-"""Time in questions (qa/time_scope.py): explicit dates and periods, relative ones, latest and timeline
+"""Time in questions (qa/question/time_scope.py): explicit dates and periods, relative ones, latest and timeline
 words, event anchors, in Vietnamese with and without diacritics and in English; and what is not a date."""
 
 from datetime import date
 
 import pytest
 
-from qa.time_scope import mentions, read_time, show_date, show_window
+from qa.question.time_scope import mentions, read_time, show_date, show_window
 
 TODAY = date(2021, 5, 2)  # a Sunday: the newest indexed article's date in these tests
 

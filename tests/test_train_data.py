@@ -1,14 +1,14 @@
-"""The reader's training data: cloze questions made from news sentences (qa/train_news.py), windows
-with the answer at varied places, answer-phrase targets (qa/train_data.py, qa/train_reader.py).
+"""The reader's training data: cloze questions made from news sentences (qa/training/train_news.py), windows
+with the answer at varied places, answer-phrase targets (qa/training/train_data.py, qa/training/train_reader.py).
 No model: the sentences are written here; a token-length stub stands in for the tokenizer."""
 
 import random
 
 import numpy as np
 
-from qa.train_data import NULL, Item, Paragraph, draw, make_examples, window_around
-from qa.train_news import clozes, find_answers, make_question
-from qa.train_reader import span_targets
+from qa.training.train_data import NULL, Item, Paragraph, draw, make_examples, window_around
+from qa.training.train_news import clozes, find_answers, make_question
+from qa.training.train_reader import span_targets
 
 
 def _answers(sentence: str) -> dict[str, tuple[str, str]]:
@@ -130,7 +130,7 @@ def test_draw_caps_each_source():
 
 
 def test_kind_swap_asks_what_the_passage_does_not_give():
-    from qa.train_news import Cloze, kind_swap
+    from qa.training.train_news import Cloze, kind_swap
 
     text = "Vụ giẫm đạp khiến ít nhất 38 người chết và hơn 100 người bị thương trong lễ hội."
     spans = [(0, len(text))]

@@ -10,7 +10,7 @@ import gradio as gr
 import pytest
 
 from ingest.uploads import UPLOADS, sanitize_filename, upload_target
-from qa.answer import NOT_FOUND, Answer, Claim, Source
+from qa.answering.answer import NOT_FOUND, Answer, Claim, Source
 from qa.web.handlers import make_filters
 from qa.web.layout import build_ui
 from qa.web.render import answer_html, safe_url
@@ -368,8 +368,8 @@ def test_sources_are_numbered_by_retrieval_rank():
     """[1] is the most relevant passage cited, whatever order the claims come in."""
     import numpy as np
 
-    from qa.answer import assemble
-    from qa.retriever import Hit
+    from qa.answering.answer import assemble
+    from qa.retrieval.retriever import Hit
 
     def hit(i):
         text = f"Câu số {i} của đoạn. Câu khác {i}."

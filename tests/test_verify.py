@@ -1,10 +1,10 @@
-"""The verifier's fact checks (qa/verify.py) and the reply splitter (qa/llm.py): pure text, no model."""
+"""The verifier's fact checks (qa/generation/verify.py) and the reply splitter (qa/generation/llm.py): pure text, no model."""
 
 import pytest
 
-from qa.llm import problem_message, split_claims
+from qa.generation.llm import problem_message, split_claims
+from qa.generation.verify import dates, fact_problem, figures, number_values
 from qa.settings import Settings
-from qa.verify import dates, fact_problem, figures, number_values
 
 PASSAGE = (
     "Ngày 24/10, Bộ trưởng Ngoại giao Bùi Thanh Sơn đã tiếp đoàn công tác tỉnh Quảng Ngãi. "

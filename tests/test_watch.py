@@ -17,7 +17,7 @@ from ingest.errors import WatchError
 from ingest.readers import url_article_id
 from ingest.store import Key
 from ingest.watch import MAX_TRIES, Watcher
-from qa.bench_watch import Site, Story, news_html, rss_xml
+from qa.evaluation.bench_watch import Site, Story, news_html, rss_xml
 from tests.helpers import follow_commits, free_port, ingest, newsqa, open_pipeline, state
 
 STORIES = [

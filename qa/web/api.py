@@ -28,9 +28,9 @@ from fastapi.security import HTTPBasic, HTTPBasicCredentials
 from pydantic import BaseModel, Field
 
 from ingest.errors import NewsqaError, NotFoundError, StoreError, StoreLockedError
-from qa.conversation import MAX_TURNS, contextualize
 from qa.pipeline import MAX_QUESTION_CHARS
-from qa.query import Filters
+from qa.question.conversation import MAX_TURNS, contextualize
+from qa.question.query import Filters
 from qa.web.handlers import Handlers
 from qa.web.redact import public_record, redact
 from qa.web.security import LoginLimiter

@@ -11,8 +11,8 @@ from pathlib import Path
 import gradio as gr
 
 from ingest.errors import NewsqaError
+from ingest.report import IngestReport
 from ingest.uploads import UPLOAD_SUFFIXES, UPLOADS, free_upload_target, upload_target
-from ingest.writer import IngestReport
 from qa.web.redact import redact
 from qa.web.render import article_choices, articles_table, esc, message_html
 from qa.web.strings import count, texts

@@ -16,8 +16,8 @@ import logging
 import secrets
 from datetime import datetime
 
-from qa.answer import Answer, Claim, Source
-from qa.conversation import MAX_TURNS, keep_recent
+from qa.answering.answer import Answer, Claim, Source
+from qa.question.conversation import MAX_TURNS, keep_recent
 from qa.web.redact import file_name
 from qa.web.render import answer_html, display_date, message_html, user_html
 

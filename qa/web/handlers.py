@@ -19,9 +19,9 @@ import gradio as gr
 from ingest.errors import NewsqaError, NotFoundError, StoreError
 from ingest.readers import normalize_date
 from ingest.records import day_number
-from qa import conversation as conv
 from qa.pipeline import MAX_QUESTION_CHARS, Pipeline, open_embedder
-from qa.query import Filters
+from qa.question import conversation as conv
+from qa.question.query import Filters
 from qa.settings import Settings
 from qa.web import chats
 from qa.web.article_handlers import ArticleHandlers

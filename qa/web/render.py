@@ -8,7 +8,7 @@ import re
 from datetime import date
 from urllib.parse import urlparse
 
-from qa.answer import Answer, Source, render_claims
+from qa.answering.answer import Answer, Source, render_claims
 from qa.web.redact import file_name
 
 MAX_SHOWN_QUESTION = 400  # characters of a (too) long question echoed in the chat

@@ -1,0 +1,161 @@
+"""The extractive answerer (the default): picks the sentences of the retrieved passages that answer
+the question.
+
+No LLM: every word of an answer is the article's own. Each sentence is scored by its contextual
+vector (stored at ingest, see `ingest.embedder`) against the question, plus the share of the
+question's content syllables it contains. The best sentences become the answer (`qa.answering.answer`
+`assemble`), shaped by the question (`qa.question.shape`: all the items of a list, the asked item of an
+ordinal question). When the evidence is too weak the answer says the articles do not contain it,
+in the question's language, and the closest passages are shown.
+
+The refusal rule (`Thresholds`) is the one calibrated on the seed questions (README); the trained
+reader (`qa.answering.reader_answerer`, NEWSQA_ANSWERER=reader) replaces it with one probability threshold.
+"""
+
+import re
+from dataclasses import dataclass
+
+from ingest.normalize import words
+from ingest.store import Key
+from qa.answering.answer import Answer, assemble, refused
+from qa.question.conversation import focus_matcher
+from qa.question.kinds import asked_kind, kind_fit, sentence_kinds
+from qa.question.language import EN_FUNCTION_WORDS
+from qa.question.query import analyse
+from qa.question.shape import arrange, question_shape
+from qa.retrieval.retriever import Hit, Retrieval
+
+# Vietnamese function words that say little about what a question is about.
+_VI_STOP = set(
+    "la gi nao ai bao nhieu the nao sao co khong duoc cua va cac nhung mot cho voi tu den trong tren "
+    "da se dang thi ma de ve o tai nhu nay do kia ra vao".split()
+)
+
+
+@dataclass
+class Thresholds:
+    """Refusal rule, calibrated on the seed questions (README, "Refusing").
+
+    A Vietnamese question (its syllables exist in the corpus) is answered when the best sentence
+    is very close to it, or close and the passage holds most of its content syllables. A
+    cross-lingual question has no lexical evidence to lean on and lower cosines overall, so it
+    is answered on the sentence cosine alone, against its own threshold.
+    """
+
+    vi_dense: float = 0.86
+    vi_dense_with_words: float = 0.78
+    vi_coverage: float = 0.5
+    cross_dense: float = 0.77
+    relative: float = 0.97  # further answer sentences must score at least this share of the best
+    kind: float = 0.02  # weight of whether a sentence gives the kind of fact asked (qa.question.kinds)
+    max_sentences: int = 3
+
+
+def content_words(question: str) -> list[str]:
+    """Folded syllables of the question that say what it is about (function words removed)."""
+    return [w for w in dict.fromkeys(words(question)) if w not in _VI_STOP and w not in EN_FUNCTION_WORDS]
+
+
+def sentence_cosine(hit: Hit, s_i: int, query_vector) -> float:
+    """Cosine of a passage's sentence (its stored contextual vector) with the question; the
+    passage's own cosine when the sentence has no vector."""
+    return float(hit.sentence_vectors[s_i] @ query_vector) if s_i < len(hit.sentence_vectors) else hit.dense
+
+
+def coverage(wanted: list[str], text: str) -> float:
+    """Share of `wanted` syllables present in `text`."""
+    if not wanted:
+        return 0.0
+    present = set(words(text))
+    return sum(w in present for w in wanted) / len(wanted)
+
+
+FOCUS_WEIGHT = 0.1  # issue 17: a follow-up's answer leads with the sentence holding its own words
+
+
+_NUMBER = re.compile(r"\d+(?:[.,/]\d+)*")
+
+
+def question_names(question: str) -> list[str]:
+    """Runs of capitalised words in a question, its first word excepted ("New Zealand", "Quảng Ngãi")."""
+    names, run = [], []
+    for i, token in enumerate(re.findall(r"\w+|[^\w\s]", question)):
+        if i > 0 and token[0].isalpha() and token[0].isupper():
+            run.append(token)
+        else:
+            if run:
+                names.append(" ".join(run))
+            run = []
+    if run:
+        names.append(" ".join(run))
+    return names
+
+
+def missing_names(question: str, passage: str) -> list[str]:
+    """Names and numbers of the question that the passage lacks."""
+    have = " " + " ".join(words(passage)) + " "
+    missing = [n for n in question_names(question) if " " + " ".join(words(n)) + " " not in have]
+    return missing + [n for n in _NUMBER.findall(question) if n not in passage]
+
+
+class ExtractiveAnswerer:
+    def __init__(self, thresholds: Thresholds | None = None):
+        self.t = thresholds or Thresholds()
+
+    def answer(self, question: str, retrieval: Retrieval, searched: str = "") -> Answer:
+        query = retrieval.query or analyse(question, searched)
+        language = query.language
+        hits = retrieval.hits
+        q = retrieval.query_vector
+        wanted = content_words(query.searched)
+        asked = asked_kind(question)
+        follow_up = focus_matcher(question, query.searched)  # issue 17: what a follow-up asks itself
+        candidates = []  # (score, cosine, hit index, sentence index)
+        for h_i, hit in enumerate(hits):
+            for s_i, (a, b) in enumerate(hit.sentences):
+                cos = sentence_cosine(hit, s_i, q)
+                score = cos + 0.05 * coverage(wanted, hit.text[a:b]) + 0.02 * hit.dense
+                score += self.t.kind * kind_fit(asked, sentence_kinds(hit.text[a:b]))
+                score += FOCUS_WEIGHT * follow_up(hit.text[a:b])  # issue 17: a follow-up's answer leads with it
+                candidates.append((score, cos, h_i, s_i))
+        candidates.sort(key=lambda c: -c[0])
+        # The first answer sentence comes from the best-ranked passage: retrieval ranks passages
+        # with dense and lexical evidence together, more reliably than one sentence's vector.
+        best = next((c for c in candidates if c[2] == 0), None)
+        if best is not None:
+            candidates.remove(best)
+            candidates.insert(0, best)
+        vietnamese = not retrieval.english
+        passage_text = hits[best[2]].meta.get(Key.TITLE, "") + "\n" + hits[best[2]].text if best else ""
+        passage_coverage = coverage(wanted, passage_text)
+        signals = {
+            "best_sentence": best[1] if best else 0.0,
+            "passage_coverage": passage_coverage,
+            "top_dense": hits[0].dense if hits else 0.0,
+            "lexical_weight": retrieval.lexical_weight,
+        }
+        missing = missing_names(question, passage_text) if best is not None and vietnamese else []
+        signals["missing_names"] = missing
+        if best is None:
+            found = False
+        elif vietnamese:
+            found = not missing and (
+                best[1] >= self.t.vi_dense
+                or (best[1] >= self.t.vi_dense_with_words and passage_coverage >= self.t.vi_coverage)
+            )
+        else:
+            found = best[1] >= self.t.cross_dense
+        if not found:
+            return refused(question, hits, language, searched or question, signals)
+
+        shape = question_shape(question)
+        if shape.kind != "single":  # a list or one item of it: see qa.question.shape
+            ranked = [(c[2:], c[0]) for c in candidates]
+            keys = arrange(shape, ranked, hits, self.t.max_sentences, (1 - self.t.relative) * best[0])
+        else:
+            keys = [best[2:]]
+            for c in candidates[1:]:
+                if len(keys) >= self.t.max_sentences or c[0] < self.t.relative * best[0]:
+                    break
+                keys.append(c[2:])
+        return assemble(question, hits, keys, language, searched or question, signals)

@@ -1,0 +1,162 @@
+"""The reader answerer (NEWSQA_ANSWERER=reader): the trained reader (`qa.answering.reader`) chooses the
+answer's sentences and says how sure it is; one threshold on that probability refuses.
+
+Two stages:
+1. cheap: every sentence of the best-ranked passages is ranked by the cosine of its contextual
+   vector (stored at ingest) with the question, plus the share of the question's content
+   syllables it contains;
+2. the reader (a small cross-encoder fine-tuned from the e5 model) reads the question with the
+   windows of consecutive sentences that hold the best stage-1 sentences and scores every sentence
+   it reads; a logistic model over the best sentence's scores gives the probability that the
+   question is answered (`signals["confidence"]`), compared with one threshold
+   (`AnswerSettings.threshold`; by default the reader's, chosen on held-out training data).
+The answer is shaped by the question (`qa.question.shape`) and assembled by `qa.answering.answer.assemble`.
+"""
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from ingest.errors import ModelError
+from qa.answering.answer import Answer, assemble, refused
+from qa.answering.answerer import content_words, coverage, sentence_cosine
+from qa.answering.reader import QUERY_PREFIX, QUESTION_TOKENS, pack_windows
+from qa.question.conversation import focus_first
+from qa.question.kinds import asked_kind, kind_fit, sentence_kinds
+from qa.question.query import analyse
+from qa.question.shape import arrange, question_shape
+from qa.retrieval.retriever import Hit, Retrieval
+
+
+@dataclass
+class AnswerSettings:
+    """How answers are chosen. `threshold` is the one refusal setting: the answerability
+    probability (`signals["confidence"]`) a question needs to be answered; None takes the reader's
+    default, chosen on held-out training data (`qa/answering/reader_model/reader.json`)."""
+
+    threshold: float | None = None
+    passages: int = 3  # the best-ranked passages the reader reads
+    candidates: int = 0  # stage 1: sentences (by stored cosine + word overlap) whose windows are read; 0: all
+    max_sentences: int = 3
+    margin: float = 1.0  # a further answer sentence scores within this (log-odds) of the best one
+
+
+class ReaderAnswerer:
+    """The trained-reader answerer (issue 9; opt-in: `Pipeline` still uses `ExtractiveAnswerer`).
+
+    Stage 1 (cheap): the retrieved passages' sentences ranked by their stored contextual vector's
+    cosine to the question plus word overlap; the windows of the best passages that hold the best
+    of them are read by stage 2, the trained reader (`qa.answering.reader`), which scores every sentence it
+    reads and gives the answerability probability."""
+
+    def __init__(self, settings: AnswerSettings | None = None, reader=None):
+        self.s = settings or AnswerSettings()
+        self._reader = reader
+
+    @property
+    def reader(self):
+        if self._reader is None:
+            from qa.answering.reader import load_reader
+
+            try:
+                self._reader = load_reader()
+            except Exception as e:  # noqa: BLE001 - any failure means no answers can be chosen
+                raise ModelError(
+                    f"Could not load the answer reader ({type(e).__name__}: {e}). "
+                    "Rebuild it with `newsqa train-reader`."
+                ) from e
+        return self._reader
+
+    @property
+    def threshold(self) -> float:
+        return self.s.threshold if self.s.threshold is not None else self.reader.threshold
+
+    def score(self, question: str, hits: list[Hit], query_vector, searched: str = ""):
+        """Stage 1 and the reader: {(hit index, sentence index): (reader score, cosine, overlap)} for
+        the sentences read, the number of windows read, the best stage-1 cosine, and for each
+        sentence read the window read that scored it best (and its index there)."""
+        reader = self.reader
+        asked = focus_first(question, searched)  # issue 17: a follow-up is read first, its context after
+        wanted = content_words(asked)
+        kind = asked_kind(question)
+        read = hits[: self.s.passages]
+        stage1 = {}  # (hit index, sentence index) -> (cosine, overlap, kind fit)
+        for h_i, hit in enumerate(read):
+            for s_i, (a, b) in enumerate(hit.sentences):
+                text = hit.text[a:b]
+                fit = kind_fit(kind, sentence_kinds(text))
+                stage1[(h_i, s_i)] = (sentence_cosine(hit, s_i, query_vector), coverage(wanted, text), fit)
+        ranked = sorted(stage1, key=lambda k: -(stage1[k][0] + 0.05 * stage1[k][1]))
+        wanted_sentences = set(ranked[: self.s.candidates] if self.s.candidates else ranked)
+        q_tokens = len(reader.tokenizer(QUERY_PREFIX + asked, add_special_tokens=False)["input_ids"])
+        budget = reader.max_tokens - min(q_tokens, QUESTION_TOKENS) - 7
+        windows = []
+        for h_i, hit in enumerate(read):
+            if not hit.sentences:
+                continue
+            lengths = reader.token_lengths([hit.text[a:b] for a, b in hit.sentences])
+            for w in pack_windows(hit.text, list(hit.sentences), lengths, budget, h_i):
+                first = w.key[1]
+                if any((h_i, first + j) in wanted_sentences for j in range(len(w.spans))):
+                    windows.append(w)
+        read_scores: dict[tuple[int, int], float] = {}
+        reads = {}  # sentence key -> (the window read that scored it best, its index there)
+        for read in reader.score_windows(asked, windows):
+            h_i, first = read.window.key
+            for j, value in enumerate(read.scores):
+                key = (h_i, first + j)
+                if np.isfinite(value) and value > read_scores.get(key, -np.inf):
+                    read_scores[key] = float(value)
+                    reads[key] = (read, j)
+        features = {key: (value, *stage1[key]) for key, value in read_scores.items()}
+        best_cosine = max((f[0] for f in stage1.values()), default=0.0)
+        return features, len(windows), best_cosine, reads
+
+    def answer(self, question: str, retrieval: Retrieval, searched: str = "") -> Answer:
+        language = (retrieval.query or analyse(question, searched)).language
+        hits = retrieval.hits
+        reader = self.reader
+        features, n_windows, best_cosine, reads = (
+            self.score(question, hits, retrieval.query_vector, searched) if hits else ({}, 0, 0.0, {})
+        )
+        cross = float(np.clip(1.0 - retrieval.lexical_weight, 0.0, 1.0))
+        scores, best, confidence = reader.judge(features, cross)
+        ranked = sorted(scores.items(), key=lambda kv: -kv[1])
+        best_score = scores[best] if best is not None else 0.0
+        found = best is not None and confidence >= self.threshold
+        signals = {
+            "confidence": round(confidence, 4),
+            "threshold": self.threshold,
+            "best_score": round(best_score, 3),
+            "best_sentence": round(best_cosine, 4),  # stage 1: the best stored sentence cosine
+            "windows_read": n_windows,
+            "top_dense": hits[0].dense if hits else 0.0,
+            "lexical_weight": retrieval.lexical_weight,
+        }
+        if not found:
+            return refused(question, hits, language, searched or question, signals)
+
+        margin = self.s.margin * reader.weights[0]
+        keys = arrange(question_shape(question), ranked, hits, self.s.max_sentences, margin)
+        confidence = {  # per sentence read (a list run may hold items the reader did not read)
+            key: reader.answerability(scores[key], features[key][0], features[key][1], cross, features[key][3])
+            for key in keys
+            if key in scores
+        }
+        single = question_shape(question).kind == "single"
+        phrases = answer_phrases(keys, hits, reads) if single and reader.has_span else {}
+        return assemble(question, hits, keys, language, searched or question, signals, confidence, phrases)
+
+
+def answer_phrases(keys, hits: list[Hit], reads: dict) -> dict:
+    """The answer phrase the reader found in each chosen sentence (offsets into its passage)."""
+    out = {}
+    for key in keys:
+        if key not in reads:
+            continue
+        read, j = reads[key]
+        span = read.span(j)
+        if span is not None:
+            base = hits[key[0]].sentences[read.window.key[1]][0]
+            out[key] = (base + span[0], base + span[1])
+    return out

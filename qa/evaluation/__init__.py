@@ -1,0 +1,1 @@
+"""Measuring: the question sets, `newsqa eval` and `newsqa bench`."""

@@ -1,0 +1,1 @@
+"""Generated answers (optional): a language model writes, and every sentence is verified against its citations."""

@@ -1,0 +1,236 @@
+"""What a question asks for, and what a sentence gives: the kinds of fact of news questions.
+
+A question asks for a number ("bao nhiêu", "how many"), a date ("khi nào", "năm nào", "when"), a
+person ("ai", "who"), a place ("ở đâu", "where"), an organisation ("công ty nào", "which company")
+a reason ("vì sao", "why") or a name ("tên là gì", "what is the name") — read from its question words, in Vietnamese with or without
+diacritics and in English (`asked_kind`). A sentence gives the kinds of fact that the patterns of
+Vietnamese news writing find in it (`find_answers`: "25 em", "ngày 25/4", "ông Hà Thanh Quốc",
+"tại Bắc Kinh", "tạp chí Maxim"; `sentence_kinds` adds names, years and reasons in general).
+`kind_fit` says whether a sentence can answer what a question asks: the answerers rank and refuse
+with it, and the reader's training questions are made with the same patterns (`qa.training.train_news`).
+These are rules of the two languages, not of any article.
+"""
+
+from __future__ import annotations
+
+import re
+
+from ingest.normalize import fold
+
+# Words before a name that make it a person's name (compared lower-case, as whole words).
+PERSON_TITLES = (
+    "ông", "bà", "anh", "chị", "cô", "chú", "bác", "cụ", "em", "bé", "cháu", "cậu", "nàng",
+    "ts", "ths", "pgs", "gs", "bs", "bsck", "tiến sĩ", "thạc sĩ", "giáo sư", "bác sĩ", "luật sư", "kỹ sư",
+    "nhà báo", "phóng viên", "nhà văn", "nhà thơ", "nhạc sĩ", "ca sĩ", "nghệ sĩ", "diễn viên", "người mẫu",
+    "hoa hậu", "á hậu", "mc", "rapper", "đạo diễn", "tác giả", "danh thủ", "cầu thủ", "hlv", "huấn luyện viên",
+    "vđv", "vận động viên", "võ sĩ", "tay vợt", "tiền đạo", "thủ môn", "hậu vệ", "tiền vệ", "tỷ phú",
+    "doanh nhân", "thượng tá", "đại tá", "trung tá", "thiếu tá", "đại úy", "thượng úy", "trung úy",
+    "thiếu úy", "thiếu tướng", "trung tướng", "đại tướng", "vợ", "chồng", "con trai", "con gái", "mr", "mrs", "ms",
+    "dr", "nữ ca sĩ", "nam ca sĩ", "nữ diễn viên", "nam diễn viên", "giám đốc", "chủ tịch", "bộ trưởng", "thủ tướng", "tổng thống", "bí thư", "phát ngôn viên",
+)  # fmt: skip
+# Words before a name that make it a place.
+PLACE_MARKERS = ("tại", "ở")
+PLACE_KINDS = ("tỉnh", "thành phố", "tp", "huyện", "quận", "xã", "phường", "thị xã", "thị trấn", "bang", "làng")
+# Kinds of organisation, as they open its name (compared lower-case).
+ORG_KINDS = (
+    "công ty", "tập đoàn", "ngân hàng", "bệnh viện", "trường", "viện", "đại học", "học viện", "tạp chí",
+    "báo", "hãng", "nhãn hiệu", "thương hiệu", "câu lạc bộ", "clb", "đài", "tổ chức", "quỹ", "nhà hàng",
+    "khách sạn", "trung tâm",
+)  # fmt: skip
+# Counted nouns kept after "bao nhiêu" ("25 em" -> "bao nhiêu em"), longest first.
+COUNTED = sorted(
+    (
+        "người", "ca", "ca bệnh", "bệnh nhân", "học sinh", "em", "sinh viên", "giáo viên", "trẻ", "công nhân",
+        "tàu", "xe", "chiếc", "căn", "ngôi", "trường học", "lớp", "huy chương", "bàn", "bàn thắng", "điểm", "lần",
+        "tuổi", "km", "mét", "kg", "tấn", "ha", "lít", "phút", "giờ", "ngày", "tuần", "tháng", "năm", "con",
+        "đơn vị", "doanh nghiệp", "hộ", "lượt", "trận", "bài", "vụ", "quốc gia", "nước", "tỉnh", "thành viên",
+        "cầu thủ", "cây", "trường hợp", "mẫu", "liều", "triệu liều", "phòng", "giường", "cơ sở",
+    ),
+    key=len,
+    reverse=True,
+)  # fmt: skip
+# A number right after these words is a name or an address, not an amount.
+_NOT_AMOUNT = (
+    "số", "năm", "lớp", "khóa", "kỳ", "đợt", "quận", "phường", "bn", "tuyến", "phiên", "ngõ", "chỉ thị", "nghị định",
+    "quyết định", "thông tư", "điều", "khoản", "phòng", "vòng", "covid", "top", "hạng", "thứ", "lần thứ", "nghị quyết",
+)  # fmt: skip
+_AMOUNT = r"(?:khoảng|gần|hơn|trên|dưới|tới|chỉ|tổng cộng|hàng|thêm|ít nhất|tối đa|lên tới)"
+_NUMBER = re.compile(
+    r"(?<![\w/.,-])(?:" + _AMOUNT + r"\s+)?"
+    r"\d+(?:[.,]\d+)*(?:\s*-\s*\d+(?:[.,]\d+)*)?"
+    r"(?:\s*%|\s+(?:tỷ|triệu|nghìn|ngàn|trăm)(?:\s+(?:tỷ|triệu|nghìn|ngàn))?)?"
+    r"(?:\s+(?:đồng|usd|euro|yên|tệ|bảng)\b|\s+(?:" + "|".join(COUNTED) + r")\b)?"
+    r"(?![\w/-])(?![.,]\d)",
+    re.IGNORECASE,
+)
+# A date or period; group "core" is what the question word replaces.
+_DATE = re.compile(
+    r"(?<![\w/])(?P<core>(?:(?:sáng|chiều|tối|trưa|đêm|rạng sáng|hôm)\s+(?:nay\s+)?(?:ngày\s+)?|ngày\s+)?"
+    r"(?:\d{1,2}/\d{1,2}(?:/(?:19|20)\d{2})?|tháng\s+\d{1,2}(?:/(?:19|20)\d{2})?|năm\s+(?:19|20)\d{2}))"
+    r"(?![\w/])",
+    re.IGNORECASE,
+)
+
+
+def capital(word: str) -> bool:
+    """Whether a word starts with a capital letter (quotes and brackets aside)."""
+    w = word.strip("\"“”'‘’«»()[],.;:!?")
+    return bool(w) and w[0].isupper() and any(c.isalpha() for c in w)
+
+
+_CONNECTORS = ("and", "of", "&", "de", "la", "-")
+_AFTER_NAME = frozenset("và cũng đã là để với có sẽ đang thì nhưng nơi vừa mới được bị cho từ khi vì".split())
+
+
+def _names(sentence: str) -> list[tuple[int, int]]:
+    """Runs of capitalised words (offsets into the sentence), not starting at the first word; a run
+    may hold a connector between capitalised words ("Earth and Planetary Science Letters"). A run of one
+    word counts only when punctuation, the end or a function word follows it ("ở Canada và …"),
+    not another word that may belong to the name ("Vương quốc Anh")."""
+    tokens = [(m.start(), m.end(), m.group(0)) for m in re.finditer(r"\S+", sentence)]
+    runs, i = [], 1
+    while i < len(tokens):
+        if not (capital(tokens[i][2]) and tokens[i][2][0] not in '"“(‘«'):
+            i += 1
+            continue
+        j = i
+        while True:
+            word = tokens[j][2]
+            if word != word.rstrip(',.;:!?)”"’»'):
+                break
+            if j + 1 < len(tokens) and capital(tokens[j + 1][2]) and tokens[j + 1][2][0] not in '"“(‘«':
+                j += 1
+            elif j + 2 < len(tokens) and tokens[j + 1][2].lower() in _CONNECTORS and capital(tokens[j + 2][2]):
+                j += 2
+            else:
+                break
+        start, end, last = tokens[i][0], tokens[j][1], tokens[j][2]
+        end -= len(last) - len(last.rstrip(',.;:!?)”"’»'))
+        closed = last != last.rstrip(',.;:!?)”"’»') or j + 1 >= len(tokens)
+        if j > i or closed or tokens[j + 1][2].lower() in _AFTER_NAME:
+            runs.append((start, end))
+        i = j + 1
+    return runs
+
+
+def _before(sentence: str, start: int, words: int = 3) -> str:
+    return " ".join(sentence[:start].split()[-words:]).lower().strip(" ,(")
+
+
+def _ends_with(text: str, options) -> str | None:
+    """The longest of `options` that `text` ends with as whole words."""
+    hits = [o for o in options if text == o or text.endswith(" " + o)]
+    return max(hits, key=len) if hits else None
+
+
+def find_answers(sentence: str) -> list[tuple[str, int, int, str]]:
+    """Answer phrases in a sentence: (kind, start, end, question word)."""
+    found = []
+    for m in _DATE.finditer(sentence):
+        core = m.group("core").lower()
+        if re.search(r"\bvà\s*$", sentence[: m.start()]) or re.match(r"\s*(?:và|-|–)\s*\d", sentence[m.end() :]):
+            continue  # one date of a pair ("30/4 và 1/5"): the question would be ambiguous
+        word = "năm nào" if core.startswith("năm") else "tháng nào" if core.startswith("tháng") else "ngày nào"
+        found.append(("date", m.start("core"), m.end("core"), word))
+    taken = [(a, b) for _, a, b, _ in found]
+    for m in _NUMBER.finditer(sentence):
+        a, b = m.start(), m.end()
+        text = m.group(0)
+        if any(a < e and b > s for s, e in taken) or re.fullmatch(r"(?:19|20)\d{2}", text.strip()):
+            continue
+        if _ends_with(_before(sentence, a, 2), _NOT_AMOUNT) or capital(
+            sentence[b:].split(" ", 2)[1:2] and sentence[b:].split()[0] or ""
+        ):
+            continue
+        if not re.search(r"\d", text) or re.fullmatch(r"\d", text.strip()):
+            continue  # a lone digit is too often a list marker or part of a name
+        unit = next((u for u in COUNTED if text.lower().endswith(" " + u)), "")
+        word = "bao nhiêu phần trăm" if "%" in text else ("bao nhiêu " + unit) if unit else "bao nhiêu"
+        found.append(("number", a, b, word))
+    for a, b in _names(sentence):
+        before = _before(sentence, a, 3)
+        name = sentence[a:b]
+        lower = name.lower()
+        kind = next((k for k in sorted(ORG_KINDS, key=len, reverse=True) if lower.startswith(k + " ")), None)
+        if kind:  # "Bệnh viện Bạch Mai": the name after its kind
+            if len(name) > len(kind) + 2:
+                found.append(("organization", a + len(kind) + 1, b, kind + " nào"))
+            continue
+        kind = _ends_with(before, ORG_KINDS)
+        if kind:
+            found.append(("organization", a, b, kind + " nào"))
+        elif _ends_with(before, PERSON_TITLES) and len(name.split()) >= 2:
+            found.append(("person", a, b, "ai"))
+        elif before.split()[-1:] and before.split()[-1] in PLACE_MARKERS:
+            found.append(("place", a, b, "đâu"))
+        elif _ends_with(before, PLACE_KINDS) and any(w in PLACE_MARKERS for w in before.split()[-3:-1]):
+            found.append(("place", a, b, "đâu"))
+    return found
+
+
+# ---- what a question asks --------------------------------------------------------------------
+# On folded, lower-case text (no diacritics): the question words of each kind, most specific first.
+_ASKS = (
+    ("reason", r"\b(tai sao|vi sao|vi ly do gi|ly do (gi|nao)|nguyen nhan (gi|nao)|why|for what reason)\b"),
+    ("date", r"\b(khi nao|luc nao|bao gio|hoi nao|ngay nao|thang nao|nam nao|thoi (diem|gian) nao|dip nao"
+     r"|when|what (year|date|day|month|time)|which (year|date|day|month)|since when|how long ago)\b"),
+    ("number", r"\b(bao nhieu|how (many|much|old|long|far|high|tall|big|large|deep)|what (percentage|percent"
+     r"|proportion|share|number|amount|price|rate)|muc (gia|phat) nao)\b"),
+    ("organization", r"\b(cong ty|tap doan|ngan hang|to chuc|co quan|don vi|thuong hieu|nhan hieu|tap chi|bao|hang|"
+     r"truong|benh vien|doi bong|clb|cau lac bo) nao\b|\bwhich (company|organi[sz]ation|brand|agency|bank|"
+     r"magazine|newspaper|hospital|school|university|club|team|firm|group)\b"),
+    ("place", r"\b(o dau|tai dau|den dau|di dau|noi nao|cho nao|tinh nao|thanh pho nao|nuoc nao|quoc gia nao|"
+     r"khu vuc nao|dia diem nao|where|which (city|country|province|place|region|town|district|state))\b"),
+    ("person", r"\b(ai|nguoi nao|who|whom|whose)\b"),
+    ("name", r"\bten (that |khai sinh |goi |day du )?(la )?gi\b|\bten (that|khai sinh|goi|day du)\b.{0,60}\bla gi\b|\bwhat (is|was|are|were) (the|his|her|their|its) "
+     r"(full |real |first |last |stage )?names?\b|\bwhat (is|was) .{1,40} called\b"),
+)  # fmt: skip
+_ASKS = tuple((kind, re.compile(pattern)) for kind, pattern in _ASKS)
+_DATE_WORDS = re.compile(
+    r"\b(?:thu (?:hai|ba|tu|nam|sau|bay)|chu nhat|hom (?:qua|nay|kia)|sang nay|chieu nay|toi qua|dem qua|"
+    r"tuan (?:truoc|qua|nay|toi)|thang (?:truoc|qua|nay|toi)|nam (?:ngoai|nay|qua|toi)|(?:19|20)\d{2})\b"
+)
+_REASON_WORDS = re.compile(r"\b(?:vi|do|boi|nho|nham|de|because|due to|since|ly do|nguyen nhan|bởi vì)\b")
+_ACRONYM = re.compile(r"\b[A-ZĐ]{2,}[A-Z0-9Đ&]*\b")
+
+
+def asked_kind(question: str) -> str | None:
+    """The kind of fact a question asks for, or None (a description, a list, a yes/no question…)."""
+    text = fold(question).lower()
+    for kind, pattern in _ASKS:
+        if pattern.search(text):
+            return kind
+    return None
+
+
+def sentence_kinds(sentence: str) -> set[str]:
+    """The kinds of fact a sentence gives: those `find_answers` finds, and more loosely any year or
+    day word ("date"), any figure ("number"), a run of two or more capitalised words ("name", a
+    person or a place), an acronym ("organization") or a reason word ("reason")."""
+    kinds = {kind for kind, *_ in find_answers(sentence)}
+    folded = fold(sentence).lower()
+    if _DATE_WORDS.search(folded):
+        kinds.add("date")
+    if re.search(r"\d", _DATE.sub(" ", sentence)):
+        kinds.add("number")
+    if any(len(sentence[a:b].split()) >= 2 for a, b in _names(sentence)):
+        kinds.add("name")
+    if _ACRONYM.search(sentence):
+        kinds.add("organization")
+    if _REASON_WORDS.search(folded):
+        kinds.add("reason")
+    return kinds
+
+
+def kind_fit(asked: str | None, kinds: set[str]) -> float:
+    """+1 when a sentence gives the kind of fact asked, -1 when it does not, 0 when nothing in
+    particular is asked; a name without a title counts half for a person or a place."""
+    if asked is None:
+        return 0.0
+    if asked in kinds:
+        return 1.0
+    if asked in ("person", "place", "organization") and "name" in kinds:
+        return 0.5
+    if asked == "name" and kinds & {"name", "person", "place", "organization"}:
+        return 1.0
+    return -1.0

@@ -1,0 +1,1 @@
+"""Training the reader: its data, the training loop and the refusal threshold."""
