@@ -123,3 +123,26 @@ def test_answer_marks_the_phrase(embedder, reader):
     assert answer.claims[0].text[span["start"] : span["end"]] == span["text"]
     assert answer.phrase() == span["text"]
     assert answer.plain_text().startswith("Trả lời: " + span["text"])
+
+
+def test_reader_without_span_head_still_answers(embedder, reader, tmp_path):
+    """A reader folder of format 1 (trained before the answer-phrase head) loads and answers, and
+    marks no phrase: an upgrade never breaks a user's own trained reader."""
+    import json
+
+    from safetensors.numpy import load_file, save_file
+
+    from qa.answering.reader import ARTEFACT, load_reader
+
+    state = {k: v for k, v in load_file(str(ARTEFACT / "model.safetensors")).items() if not k.startswith("span.")}
+    save_file(state, str(tmp_path / "model.safetensors"), metadata={"format": "pt"})
+    meta = json.loads((ARTEFACT / "reader.json").read_text(encoding="utf-8"))
+    meta["format"] = 1
+    (tmp_path / "reader.json").write_text(json.dumps(meta), encoding="utf-8")
+    old = load_reader(tmp_path)
+    assert not old.has_span and reader.has_span
+    passage = ["Tuyến đường dài 88 km, đi qua 7 huyện và thị xã của tỉnh."]
+    hits = [_hit(embedder, "p0", passage)]
+    question = "Tuyến đường dài bao nhiêu km?"
+    answer = ReaderAnswerer(reader=old).answer(question, Retrieval(hits, embedder.encode_queries([question])[0], 1.0))
+    assert answer.found and answer.claims[0].answer_span is None, answer.signals
