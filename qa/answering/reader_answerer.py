@@ -22,7 +22,7 @@ from qa.answering.answer import Answer, assemble, refused
 from qa.answering.answerer import content_words, coverage, sentence_cosine
 from qa.answering.reader import QUERY_PREFIX, QUESTION_TOKENS, pack_windows
 from qa.question.conversation import focus_first
-from qa.question.kinds import asked_kind, kind_fit, sentence_kinds
+from qa.question.kinds import asked_kind, kind_fit, phrase_fits, sentence_kinds
 from qa.question.query import analyse
 from qa.question.shape import arrange, question_shape
 from qa.retrieval.retriever import Hit, Retrieval
@@ -144,19 +144,20 @@ class ReaderAnswerer:
             if key in scores
         }
         single = question_shape(question).kind == "single"
-        phrases = answer_phrases(keys, hits, reads) if single and reader.has_span else {}
+        phrases = answer_phrases(question, keys, hits, reads) if single and reader.has_span else {}
         return assemble(question, hits, keys, language, searched or question, signals, confidence, phrases)
 
 
-def answer_phrases(keys, hits: list[Hit], reads: dict) -> dict:
-    """The answer phrase the reader found in each chosen sentence (offsets into its passage)."""
+def answer_phrases(question: str, keys, hits: list[Hit], reads: dict) -> dict:
+    """The answer phrase the reader found in each chosen sentence (offsets into its passage), kept
+    only where it gives the kind of fact the question asks for (`qa.question.kinds.phrase_fits`)."""
     out = {}
     for key in keys:
         if key not in reads:
             continue
         read, j = reads[key]
         span = read.span(j)
-        if span is not None:
+        if span is not None and phrase_fits(question, read.window.text[span[0] : span[1]]):
             base = hits[key[0]].sentences[read.window.key[1]][0]
             out[key] = (base + span[0], base + span[1])
     return out
