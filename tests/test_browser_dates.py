@@ -33,5 +33,5 @@ def test_timeline_answer_shows_dates(make_settings, embedder, tmp_path):
     finally:
         served.close()
     assert dates == ["2021-04-20", "2021-04-24", "2021-04-28"]
-    assert cards == ["2021-04-20", "2021-04-24", "2021-04-28"]
+    assert cards == ["20 Apr 2021", "24 Apr 2021", "28 Apr 2021"]  # source cards show the date as read
     assert "nq-time" in html and "nq-dups" in html

@@ -216,7 +216,7 @@ def test_chat_streams_then_marks_unverified_sentences(generative, llm_server):
     llm_server.script = exports_reply("Tỉnh đặt mục tiêu xuất khẩu đạt 5 tỷ USD vào năm 2025 [{n}].")
     pipeline = generative()
     handlers = Handlers(Service(pipeline.settings, pipeline), pipeline.settings)
-    steps = [h[-1]["content"] for h, _, _ in handlers.respond(EXPORTS_VI, [], [], "en", [], "", "")]
+    steps = [h[-1]["content"] for h, *_ in handlers.respond(EXPORTS_VI, [], "en", [], "", "")]
     streamed = [s for s in steps if "nq-streaming" in s]
     assert streamed and "The language model is writing…" in streamed[0]
     final = steps[-1]

@@ -41,7 +41,7 @@ def test_twenty_simultaneous_questions(app_url):
     from gradio_client import Client
 
     warm = Client(app_url, verbose=False)
-    assert "[1]" in answer_text(warm.predict(QUESTIONS[0], [], "en", [], "", "", api_name="/chat"))
+    assert "[1]" in answer_text(warm.predict(QUESTIONS[0], "en", [], "", "", api_name="/chat"))
     clients: list = [None] * CLIENTS
     barrier = threading.Barrier(CLIENTS, timeout=60)
     latencies: list[float] = [0.0] * CLIENTS
@@ -53,7 +53,7 @@ def test_twenty_simultaneous_questions(app_url):
         barrier.wait()
         started = time.perf_counter()
         try:
-            result = clients[i].predict(QUESTIONS[i % 2], [], "en", [], "", "", api_name="/chat")
+            result = clients[i].predict(QUESTIONS[i % 2], "en", [], "", "", api_name="/chat")
             answers[i] = answer_text(result)
         except Exception as e:  # noqa: BLE001 - collected and reported below
             errors.append(f"request {i}: {type(e).__name__}: {e}")

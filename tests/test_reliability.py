@@ -99,12 +99,12 @@ def test_long_conversation_stays_bounded(seeded):
     history, conversation, sizes = [], [], []
     questions = ["Quảng Ngãi đề nghị gì?", "x" * 1999, "và?", "🙂" * 50, "còn họ?", "a " * 600]
     for turn in range(3 * MAX_TURNS):
-        steps = list(ui.respond(questions[turn % len(questions)], history, conversation, "vi", [], "", ""))
-        history, _, conversation = steps[-1]
+        steps = list(ui.respond(questions[turn % len(questions)], conversation, "vi", [], "", ""))
+        history, _, conversation, *_ = steps[-1]
         sizes.append(len(history[-1]["content"]))
         assert len(history) <= 2 * MAX_TURNS
         assert len(conversation) <= MAX_TURNS
-        assert all(len(c) <= max(MAX_SEARCHED_CHARS, 2000) for c in conversation)
+        assert all(len(c["q"]) <= max(MAX_SEARCHED_CHARS, 2000) for c in conversation)
     assert max(sizes) < 60_000  # one reply: an answer with its sources, never the whole history
 
 
@@ -125,7 +125,7 @@ def test_app_recovers_after_the_server_store_is_recreated(make_settings, embedde
         served = serve(build_ui(pipeline, settings), settings, background=True)
         client = Client(served.url, verbose=False)
         try:
-            ask = ("Hai trọng tâm phát triển của Quảng Ngãi là gì?", [], "vi", [], "", "")
+            ask = ("Hai trọng tâm phát triển của Quảng Ngãi là gì?", "vi", [], "", "")
             assert "[1]" in last_message(client.predict(*ask, api_name="/chat"))
 
             server.kill()  # the store is recreated: a new, empty folder, the same address
@@ -138,7 +138,7 @@ def test_app_recovers_after_the_server_store_is_recreated(make_settings, embedde
             assert "does not exist" not in page
             assert "[1]" in page and "Lý Sơn" in page
             # the API names an article ingested after the app started
-            filtered = ("Quảng Ngãi đề nghị gì?", [], "vi", [SEED], "", "")
+            filtered = ("Quảng Ngãi đề nghị gì?", "vi", [SEED], "", "")
             assert "[1]" in last_message(client.predict(*filtered, api_name="/chat"))
         finally:
             client.close()

@@ -48,13 +48,13 @@ def message_text(history: list) -> str:
 
 def chat(client, question: str) -> str:
     """One question through the app's chat endpoint with gradio_client; the answer's HTML."""
-    return message_text(client.predict(question, [], "en", [], "", "", api_name="/chat")[0])
+    return message_text(client.predict(question, "en", [], "", "", api_name="/chat")[0])
 
 
 def chat_http(http, url: str, question: str) -> str:
     """One question through Gradio's HTTP API for the chat endpoint (POST, then read the event
     stream to its end); the answer's HTML."""
-    event = http.post(f"{url}gradio_api/call/chat", json={"data": [question, [], "en", [], "", ""]}).json()
+    event = http.post(f"{url}gradio_api/call/chat", json={"data": [question, "en", [], "", ""]}).json()
     result, kind = None, ""
     with http.stream("GET", f"{url}gradio_api/call/chat/{event['event_id']}") as response:
         for line in response.iter_lines():
@@ -191,7 +191,7 @@ def _probe_main(rounds: int) -> None:
     handlers = Handlers(Service(settings, pipeline), settings)
     started = time.perf_counter()
     for q in asked:  # the chat handler, as the app runs it for each chat (answer and HTML)
-        for _ in handlers.respond(q, [], [], "en", [], "", ""):
+        for _ in handlers.respond(q, [], "en", [], "", ""):
             pass
     sequential_s = time.perf_counter() - started
     result = {

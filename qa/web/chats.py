@@ -55,7 +55,8 @@ def answer_of(data: dict) -> Answer:
     sources = [_source(s) for s in data.get("sources", [])]
     related = [_source(s) for s in data.get("related", [])]
     claims = [Claim(**{**c, "cited": [int(n) for n in c.get("cited", [])]}) for c in data.get("claims", [])]
-    fields = {k: data[k] for k in ("question", "answer", "found", "searched", "language", "mode", "note") if k in data}
+    keys = ("question", "answer", "found", "searched", "language", "mode", "note", "time", "time_note")
+    fields = {k: data[k] for k in keys if k in data}
     return Answer(**fields, sources=sources, related=related, claims=claims, signals=dict(data.get("signals", {})))
 
 
