@@ -2,7 +2,8 @@
 
 A question goes: `Pipeline.ask` -> `Temporal.answer` (the time the question names, `qa.answering.temporal`)
 -> `HybridSearch.search` (dense in Chroma + BM25, fused; with a date window when the question names
-one) -> `ExtractiveAnswerer.answer` (sentences of the retrieved passages, numbered sources) -> `Answer`.
+one) -> `ReaderAnswerer.answer` (the trained reader and the rules choose sentences of the retrieved passages,
+or refuse; numbered sources) -> `Answer`.
 """
 
 import logging
@@ -150,13 +151,13 @@ def open_embedder(settings: Settings) -> Embedder:
 
 
 def make_answerer(kind: str):
-    """The answerer the settings name: "rules" (the extractive answerer with calibrated rules) or
-    "reader" (the trained reader, loaded on its first question)."""
-    if kind == "reader":
-        from qa.answering.reader_answerer import ReaderAnswerer
+    """The answerer the settings name: "reader" (the default: the trained reader, loaded on its first
+    question, with the rules' ranking) or "rules" (the extractive answerer with calibrated rules only)."""
+    if kind == "rules":
+        return ExtractiveAnswerer()
+    from qa.answering.reader_answerer import ReaderAnswerer
 
-        return ReaderAnswerer()
-    return ExtractiveAnswerer()
+    return ReaderAnswerer()
 
 
 def make_generative(pipeline: "Pipeline"):

@@ -28,7 +28,9 @@ class Settings:
     commit_chunks: int = 256  # an ingest commits (readers see new articles) every this many chunks…
     commit_seconds: float = 30.0  # …or this many seconds
     grace_seconds: float = 2.0  # replaced chunks stay this long for questions already under way
-    answerer: str = "rules"  # "rules" (extractive, calibrated rules) or "reader" (the trained reader)
+    answerer: str = (
+        "reader"  # "reader" (the trained reader with the rules' ranking) or "rules" (calibrated rules only)
+    )
     llm: str = ""  # "openai:MODEL" or "ollama:MODEL": generative answers (qa/generation/llm.py); "" = extractive only
     llm_base_url: str = ""  # the model server, e.g. http://127.0.0.1:11434 (Ollama), http://host:8000/v1
     llm_api_key: str = field(default="", repr=False)  # OpenAI-compatible servers; never printed
@@ -144,7 +146,7 @@ _CHECKS = {
     "commit_chunks": _number(int, 1, 1_000_000),
     "commit_seconds": _number(float, 0, 86_400),
     "grace_seconds": _number(float, 0, 3_600),
-    "answerer": ("rules or reader", lambda raw: _choice(raw, ("rules", "reader"))),
+    "answerer": ("reader or rules", lambda raw: _choice(raw, ("reader", "rules"))),
     "llm": ("openai:MODEL or ollama:MODEL (or nothing: extractive answers only)", lambda raw: _llm(raw)),
     "llm_base_url": ("a URL like http://127.0.0.1:11434 or http://127.0.0.1:8000/v1", _url),
     "llm_api_key": ("an API key", lambda raw: str(raw).strip()),

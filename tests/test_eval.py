@@ -201,7 +201,7 @@ def test_eval_compare_on_seed(tmp_path):
     assert result.exit_code == 0, result.output
     table = [line for line in result.output.splitlines() if line.startswith("| seed |")]
     systems = list(sy.SYSTEMS)  # the other answerer is measured beside newsqa
-    assert [line.split("|")[2].strip() for line in table] == [systems[0], "newsqa-reader", *systems[1:]]
+    assert [line.split("|")[2].strip() for line in table] == [systems[0], "newsqa-rules", *systems[1:]]
     assert "answer p95 / naive similarity_search p95" in result.output
     assert not (tmp_path / "data").exists(), "eval must not touch the data folder"
 
@@ -222,7 +222,7 @@ def test_eval_compare_on_seed(tmp_path):
     assert {d["id"] for d in report["details"]} == {f"d{i:02d}" for i in range(1, 16)} | set(tempting)
     assert all("best_sentence" in d["signals"] for d in report["details"])
     for d in report["details"]:
-        assert set(d["first"]) == set(d["claim"]) == {*sy.SYSTEMS, "newsqa-reader"}
+        assert set(d["first"]) == set(d["claim"]) == {*sy.SYSTEMS, "newsqa-rules"}
         if d["answerable"]:
             assert all(isinstance(v, bool) for v in d["first"].values())
             assert d["claim"][sy.DENSE] and d["claim"][sy.NAIVE]  # BM25 finds nothing for some English ones

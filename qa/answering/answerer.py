@@ -1,4 +1,5 @@
-"""The extractive answerer (the default): picks the sentences of the retrieved passages that answer
+"""The rules' answerer (NEWSQA_ANSWERER=rules) and the sentence ranking the default reader answerer
+(`qa.answering.reader_answerer`) shares: picks the sentences of the retrieved passages that answer
 the question.
 
 No LLM: every word of an answer is the article's own. Each sentence is scored by its contextual
@@ -9,7 +10,7 @@ ordinal question). When the evidence is too weak the answer says the articles do
 in the question's language, and the closest passages are shown.
 
 The refusal rule (`Thresholds`) is the one calibrated on the seed questions (README); the trained
-reader (`qa.answering.reader_answerer`, NEWSQA_ANSWERER=reader) replaces it with one probability threshold.
+reader (`qa.answering.reader_answerer`, the default) replaces it with one probability threshold.
 """
 
 import re
@@ -98,6 +99,57 @@ def missing_names(question: str, passage: str) -> list[str]:
     return missing + [n for n in _NUMBER.findall(question) if n not in passage]
 
 
+def rank_sentences(
+    question: str, retrieval: Retrieval, searched: str = "", kind_weight: float = 0.02, bonus=None
+) -> list[tuple[float, float, int, int]]:
+    """Every sentence of the retrieved passages as (score, cosine, hit index, sentence index), best
+    first: its stored contextual vector's cosine with the question, plus the share of the question's
+    content syllables it holds, its passage's cosine, whether it gives the kind of fact asked
+    (`kind_weight`), whether it holds a follow-up's own words, and `bonus(hit index, sentence index)`
+    (the trained reader's score, `qa.answering.reader_answerer`). The best sentence of the
+    best-ranked passage comes first: retrieval ranks passages with dense and lexical evidence
+    together, more reliably than one sentence's vector."""
+    query = retrieval.query or analyse(question, searched)
+    q = retrieval.query_vector
+    wanted = content_words(query.searched)
+    asked = asked_kind(question)
+    follow_up = focus_matcher(question, query.searched)  # issue 17: what a follow-up asks itself
+    candidates = []
+    for h_i, hit in enumerate(retrieval.hits):
+        for s_i, (a, b) in enumerate(hit.sentences):
+            text = hit.text[a:b]
+            cos = sentence_cosine(hit, s_i, q)
+            score = cos + 0.05 * coverage(wanted, text) + 0.02 * hit.dense
+            score += kind_weight * kind_fit(asked, sentence_kinds(text))
+            score += FOCUS_WEIGHT * follow_up(text)  # issue 17: a follow-up's answer leads with it
+            if bonus is not None:
+                score += bonus(h_i, s_i)
+            candidates.append((score, cos, h_i, s_i))
+    candidates.sort(key=lambda c: -c[0])
+    best = next((c for c in candidates if c[2] == 0), None)
+    if best is not None:
+        candidates.remove(best)
+        candidates.insert(0, best)
+    return candidates
+
+
+def choose(question: str, candidates: list, hits: list[Hit], max_sentences: int, relative: float) -> list:
+    """The answer's sentences (keys) from ranked `candidates`, the first one first: the question's
+    shape decides (`qa.question.shape`: all the items of a list, the asked item of an ordinal
+    question); otherwise the further sentences that score within `relative` of the best."""
+    best = candidates[0]
+    margin = (1 - relative) * abs(best[0])
+    shape = question_shape(question)
+    if shape.kind != "single":
+        return arrange(shape, [(c[2:], c[0]) for c in candidates], hits, max_sentences, margin)
+    keys = [best[2:]]
+    for c in candidates[1:]:
+        if len(keys) >= max_sentences or c[0] < best[0] - margin:
+            break
+        keys.append(c[2:])
+    return keys
+
+
 class ExtractiveAnswerer:
     def __init__(self, thresholds: Thresholds | None = None):
         self.t = thresholds or Thresholds()
@@ -106,25 +158,9 @@ class ExtractiveAnswerer:
         query = retrieval.query or analyse(question, searched)
         language = query.language
         hits = retrieval.hits
-        q = retrieval.query_vector
         wanted = content_words(query.searched)
-        asked = asked_kind(question)
-        follow_up = focus_matcher(question, query.searched)  # issue 17: what a follow-up asks itself
-        candidates = []  # (score, cosine, hit index, sentence index)
-        for h_i, hit in enumerate(hits):
-            for s_i, (a, b) in enumerate(hit.sentences):
-                cos = sentence_cosine(hit, s_i, q)
-                score = cos + 0.05 * coverage(wanted, hit.text[a:b]) + 0.02 * hit.dense
-                score += self.t.kind * kind_fit(asked, sentence_kinds(hit.text[a:b]))
-                score += FOCUS_WEIGHT * follow_up(hit.text[a:b])  # issue 17: a follow-up's answer leads with it
-                candidates.append((score, cos, h_i, s_i))
-        candidates.sort(key=lambda c: -c[0])
-        # The first answer sentence comes from the best-ranked passage: retrieval ranks passages
-        # with dense and lexical evidence together, more reliably than one sentence's vector.
-        best = next((c for c in candidates if c[2] == 0), None)
-        if best is not None:
-            candidates.remove(best)
-            candidates.insert(0, best)
+        candidates = rank_sentences(question, retrieval, searched, self.t.kind)
+        best = candidates[0] if candidates and candidates[0][2] == 0 else None
         vietnamese = not retrieval.english
         passage_text = hits[best[2]].meta.get(Key.TITLE, "") + "\n" + hits[best[2]].text if best else ""
         passage_coverage = coverage(wanted, passage_text)
@@ -147,15 +183,5 @@ class ExtractiveAnswerer:
             found = best[1] >= self.t.cross_dense
         if not found:
             return refused(question, hits, language, searched or question, signals)
-
-        shape = question_shape(question)
-        if shape.kind != "single":  # a list or one item of it: see qa.question.shape
-            ranked = [(c[2:], c[0]) for c in candidates]
-            keys = arrange(shape, ranked, hits, self.t.max_sentences, (1 - self.t.relative) * best[0])
-        else:
-            keys = [best[2:]]
-            for c in candidates[1:]:
-                if len(keys) >= self.t.max_sentences or c[0] < self.t.relative * best[0]:
-                    break
-                keys.append(c[2:])
+        keys = choose(question, candidates, hits, self.t.max_sentences, self.t.relative)
         return assemble(question, hits, keys, language, searched or question, signals)

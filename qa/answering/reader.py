@@ -21,16 +21,9 @@ base folder's sentencepiece tokenizer (no torch, no transformers): the network i
 with torch, to `<base>/newsqa-onnx/reader-<fingerprint>.onnx` (`export_reader`, run by
 `newsqa prepare-model` and `newsqa train-reader`, or on first use) and checked against PyTorch.
 
-Status (issue 9): `qa.answering.reader_answerer.ReaderAnswerer` uses this reader (NEWSQA_ANSWERER=reader); by default `Pipeline` uses the hand-tuned
-`ExtractiveAnswerer`, because the reader misses the issue's targets. On XQuAD (every second
-question, 595 per language, with as many probes), reader against hand rules: Vietnamese first claim
-0.768 vs 0.736, cited 0.945 vs 0.926, answerable refused 1.3% vs 5.7%, probes refused 63% vs 69%;
-English questions first 0.471 vs 0.449, cited 0.733 vs 0.800, answerable refused 13.9% vs 7.2%,
-probes refused 74% vs 51%; answer step p95 about 150 ms. Its confidence ranks Vietnamese answerable
-questions above probes well (ROC AUC 0.98; English 0.89), but the threshold fitted on the training
-data (0.40) is too low for Vietnamese and too high for English, and on the seed questions it refuses
-d05 and answers d13 and d15. Known flaw to fix first: training windows too often start with the
-answer sentence (`train_data.window_around`), so the reader favours a window's first sentence.
+Status (issue 16): `qa.answering.reader_answerer.ReaderAnswerer`, the default answerer, uses this
+reader's sentence scores beside the rules' ranking and its answerability probability to refuse; the
+README ("Answering and refusing") has the measured comparison with the rules alone.
 """
 
 from __future__ import annotations

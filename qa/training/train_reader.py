@@ -1,16 +1,21 @@
 """`newsqa train-reader`: fine-tune the reader (see `qa.answering.reader`) on the training data in ../shared/train.
 
-Training data (and nothing else: no XQuAD, no seed questions, no MLQA dev):
+Training data (and nothing else: no XQuAD validation fold, no seed or news validation questions, no
+MLQA dev; the mix is `qa.training.train_data.MIX`):
 
-- TyDi QA GoldP English train: question + a window of its paragraph holding the answer sentence (the
-  sentence containing the answer span is the target); some windows of the paragraph without it and
-  windows of another paragraph are "null" (not answered here);
-- SQuAD 2.0 train head: the same; its unanswerable questions read their own paragraph as "null";
-  the other paragraph is one of the same article (a hard negative);
-- MLQA test, Vietnamese paragraphs without answers: the Vietnamese question, and the German question
-  of the same instance (a cross-lingual pair), with their own paragraph ("some sentence answers":
-  the loss is the probability of all sentences together) and with a lexically close other paragraph
-  ("null").
+- news cloze questions (`qa.training.train_news`) over the `train` split of the dantri corpus, made
+  at training time and never written to the repository: the sentence holding the answer is the
+  target, its answer phrase the span; the article's other passages (same topic, fact absent) and
+  kind-swapped questions (asking for another kind of fact than the sentence gives) are "null";
+- XQuAD's `train` fold: each Vietnamese paragraph with its question in all 12 languages (the
+  cross-lingual labels), the answer sentence and span;
+- TyDi QA GoldP train in English, Korean and Swahili; SQuAD 2.0 train head (its unanswerable
+  questions read their own paragraph as "null"): question + a window of the paragraph holding the
+  answer sentence, windows without it and of another paragraph as "null";
+- MLQA test, Vietnamese paragraphs: the Vietnamese question and the German question of the same
+  instance with their own paragraph and with a lexically close other paragraph ("null").
+
+Answer positions are spread over the window (windows start at random sentences around the answer).
 
 Training runs in `stages` passes (default 2), each with its own warm-up, linear decay and optimiser;
 the second draws fresh window placements and negatives.
