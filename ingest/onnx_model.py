@@ -148,6 +148,29 @@ def session(path: Path, threads: int | None = None):
     return ort.InferenceSession(str(path), sess_options=options, providers=["CPUExecutionProvider"])
 
 
+_LIBC = None
+
+
+def release_freed_memory() -> None:
+    """Give the heap pages freed by a run back to the system (glibc `malloc_trim`; nothing elsewhere).
+
+    glibc keeps the buffers of a freed ONNX run for reuse, and with several threads answering at
+    once its per-thread heaps keep growing: without this, `newsqa serve` with the reader grew from
+    430 MB to 850 MB over 40 questions on two threads (455 MB with it), at no measurable cost."""
+    global _LIBC
+    if _LIBC is None:
+        import ctypes
+        import ctypes.util
+
+        try:
+            _LIBC = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
+            _LIBC.malloc_trim  # noqa: B018 - glibc only
+        except (OSError, AttributeError):
+            _LIBC = False
+    if _LIBC:
+        _LIBC.malloc_trim(0)
+
+
 class OnnxEncoder:
     """Token embeddings of texts (prompts already added) with ONNX Runtime and sentencepiece."""
 

@@ -37,7 +37,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ingest.onnx_model import PieceTokenizer, session, word_table
+from ingest.onnx_model import PieceTokenizer, release_freed_memory, session, word_table
 
 logger = logging.getLogger(__name__)
 
@@ -211,6 +211,7 @@ class Reader:
         ids, mask, sentence_of, offsets = encode_windows(self.tokenizer, question, windows, self.max_tokens)
         n = max(len(w.spans) for w in windows)
         logits, spans = self.session.run(None, feeds(self.table, ids, mask, sentence_of, n))
+        release_freed_memory()
         out = []
         for i, w in enumerate(windows):
             scores = logits[i, 1 : 1 + len(w.spans)] - logits[i, 0]
