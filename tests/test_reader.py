@@ -177,3 +177,29 @@ def test_reader_without_span_head_still_answers(embedder, reader, tmp_path):
     question = "Tuyến đường dài bao nhiêu km?"
     answer = ReaderAnswerer(reader=old).answer(question, Retrieval(hits, embedder.encode_queries([question])[0], 1.0))
     assert answer.found and answer.claims[0].answer_span is None, answer.signals
+
+
+def test_answer_phrase_is_not_the_question_s_own_words():
+    """A phrase made only of the question's words is no answer ("Galaxy M51" for its price)."""
+    from qa.question.kinds import phrase_fits
+
+    question = "Galaxy M51 được bán với giá bao nhiêu?"
+    assert not phrase_fits(question, "Galaxy M51")
+    assert phrase_fits(question, "9,49 triệu đồng")
+
+
+def test_typed_phrase_when_the_reader_s_phrase_is_of_another_kind():
+    """When the reader's phrase does not give the kind asked, the patterns' phrase of that kind in
+    the sentence is marked: the one overlapping the reader's phrase, else the first one that is not
+    the question's own words."""
+    from qa.answering.reader_answerer import _typed_phrase
+
+    question = "quang ngai xuat khau bao nhieu trong 9 thang dau nam 2023"
+    text = "Kim ngạch xuất khẩu 9 tháng đầu năm 2023 ước đạt 1,9 tỷ USD, tăng 8,7% so với cùng kỳ năm 2022."
+    whole = (0, len(text))
+    reader_phrase = (0, text.index(" 9 tháng"))  # "Kim ngạch xuất khẩu": not a number
+    a, b = _typed_phrase(question, text, whole, reader_phrase)
+    assert text[a:b] == "1,9 tỷ USD"
+    a, b = _typed_phrase(question, text, whole, (text.index("8,7%") - 5, text.index("8,7%") + 2))
+    assert text[a:b] == "8,7%"
+    assert _typed_phrase("Ai là Bí thư?", text, whole, reader_phrase) is None

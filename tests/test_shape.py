@@ -22,6 +22,8 @@ from qa.question.shape import Shape, arrange, enumeration, group_adjacent, item_
         ("Bà Vân nói gì?", Shape()),  # "bà" is not "ba" (three)
         ("Năm 2023 tỉnh đạt gì?", Shape()),  # "năm" before a year is no count
         ("Kim ngạch xuất khẩu 9 tháng đầu năm 2023 tăng bao nhiêu phần trăm?", Shape()),
+        ("quang ngai xuat khau bao nhieu trong 9 thang dau nam 2023", Shape()),  # a period without diacritics
+        ("6 trong tam cua nganh ngoai giao la gi", Shape("list", count=6)),
         ("How many people live in Hanoi?", Shape()),
         ("When did the minister receive the delegation?", Shape()),
     ],

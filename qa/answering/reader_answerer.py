@@ -27,7 +27,7 @@ from qa.answering.answer import Answer, assemble, refused
 from qa.answering.answerer import choose, content_words, coverage, missing_names, rank_sentences, sentence_cosine
 from qa.answering.reader import QUERY_PREFIX, QUESTION_TOKENS, pack_windows
 from qa.question.conversation import focus_first
-from qa.question.kinds import asked_kind, kind_fit, phrase_fits, sentence_kinds
+from qa.question.kinds import asked_kind, find_answers, kind_fit, phrase_fits, sentence_kinds
 from qa.question.query import analyse
 from qa.question.shape import question_shape
 from qa.retrieval.retriever import Hit, Retrieval
@@ -180,7 +180,25 @@ def answer_phrases(question: str, keys, hits: list[Hit], reads: dict) -> dict:
             continue
         read, j = reads[key]
         span = read.span(j)
-        if span is not None and phrase_fits(question, read.window.text[span[0] : span[1]]):
-            base = hits[key[0]].sentences[read.window.key[1]][0]
-            out[key] = (base + span[0], base + span[1])
+        if span is None:
+            continue
+        if not phrase_fits(question, read.window.text[span[0] : span[1]]):
+            span = _typed_phrase(question, read.window.text, read.window.spans[j], span)
+            if span is None:
+                continue
+        base = hits[key[0]].sentences[read.window.key[1]][0]
+        out[key] = (base + span[0], base + span[1])
     return out
+
+
+def _typed_phrase(question: str, text: str, sentence: tuple[int, int], span: tuple) -> tuple[int, int] | None:
+    """When the reader's phrase is not of the kind asked: the phrase of that kind the patterns find in
+    the sentence (`qa.question.kinds.find_answers`) that overlaps the reader's phrase, else the first."""
+    asked = asked_kind(question)
+    a0, _ = sentence
+    found = [(a0 + a, a0 + b) for kind, a, b, _ in find_answers(text[sentence[0] : sentence[1]]) if kind == asked]
+    found = [f for f in found if phrase_fits(question, text[f[0] : f[1]])]
+    overlapping = [f for f in found if f[0] < span[1] and f[1] > span[0]]
+    if len(overlapping) == 1:
+        return overlapping[0]
+    return found[0] if found else None

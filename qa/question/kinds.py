@@ -243,9 +243,13 @@ _PERCENT = re.compile(r"\b(?:phan tram|ty le|percent|percentage)\b|%")
 def phrase_fits(question: str, phrase: str) -> bool:
     """Whether a short answer phrase can be shown for `question`: the question asks for one fact of
     a kind (a number, a date, a person, a place, an organization, a name), the phrase gives a fact
-    of that kind (a percentage when one is asked), and it is more than one short word."""
+    of that kind (a percentage when one is asked), it is more than one short word, and it is not
+    made only of the question's own words (an answer says what the question does not)."""
     asked = asked_kind(question)
     if asked not in FACTOID_KINDS or len(phrase.strip()) < 3:
+        return False
+    words = set(re.findall(r"\w+", fold(phrase).lower()))
+    if words <= set(re.findall(r"\w+", fold(question).lower())):
         return False
     if asked == "number" and _PERCENT.search(fold(question).lower()) and "%" not in phrase:
         return False

@@ -75,7 +75,11 @@ _EN_ORDINAL_Q = re.compile(r"\bthe\s+(" + _ALT(_EN_ORDINALS) + r"|\d{1,2}(?:st|n
 # A count before a noun: "6 trọng tâm", "hai trọng tâm", "six priorities", "two main industries". Vietnamese
 # number words only with their diacritics ("ba" three, "bà" Mrs; "năm" five or year, so never before a digit).
 _VI_COUNT_WORDS = {"hai": 2, "ba": 3, "bốn": 4, "tư": 4, "năm": 5, "sáu": 6, "bảy": 7, "bẩy": 7, "tám": 8, "chín": 9}
-_UNITS_VI = r"(?!giờ|phút|ngày|tháng|năm|tuổi|lần|người|tỷ|triệu|nghìn|\d)"
+# Not a count: a period or a measure ("9 tháng đầu năm", "9 thang" without diacritics, "3 người").
+_UNITS_VI = (
+    r"(?!(?:giờ|phút|ngày|tuần|tháng|quý|năm|tuổi|lần|người|tỷ|triệu|nghìn"
+    r"|gio|phut|ngay|tuan|thang|quy|nam|tuoi|lan|nguoi|ty|trieu|nghin)\b|\d)"
+)
 _VI_COUNT = re.compile(r"(?<!\w)(" + _ALT(_VI_COUNT_WORDS) + r"|\d{1,2})\s+" + _UNITS_VI + r"\w+")
 _EN_COUNT = re.compile(
     r"\b(" + _ALT(_EN_NUMBERS) + r"|\d{1,2})\s+(?!years?|days?|months?|times?|hours?|percent)(\w+\s+){0,2}\w+s\b"
