@@ -195,8 +195,8 @@ def _typed_phrase(question: str, text: str, sentence: tuple[int, int], span: tup
     """When the reader's phrase is not of the kind asked: the phrase of that kind the patterns find in
     the sentence (`qa.question.kinds.find_answers`) that overlaps the reader's phrase, else the first."""
     asked = asked_kind(question)
-    a0, _ = sentence
-    found = [(a0 + a, a0 + b) for kind, a, b, _ in find_answers(text[sentence[0] : sentence[1]]) if kind == asked]
+    start, end = sentence
+    found = [(start + a, start + b) for kind, a, b, _ in find_answers(text[start:end]) if kind == asked]
     found = [f for f in found if phrase_fits(question, text[f[0] : f[1]])]
     overlapping = [f for f in found if f[0] < span[1] and f[1] > span[0]]
     if len(overlapping) == 1:

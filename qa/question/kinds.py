@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import re
 
-from ingest.normalize import fold
+from ingest.normalize import fold, words
 
 # Words before a name that make it a person's name (compared lower-case, as whole words).
 PERSON_TITLES = (
@@ -248,8 +248,7 @@ def phrase_fits(question: str, phrase: str) -> bool:
     asked = asked_kind(question)
     if asked not in FACTOID_KINDS or len(phrase.strip()) < 3:
         return False
-    words = set(re.findall(r"\w+", fold(phrase).lower()))
-    if words <= set(re.findall(r"\w+", fold(question).lower())):
+    if set(words(phrase)) <= set(words(question)):
         return False
     if asked == "number" and _PERCENT.search(fold(question).lower()) and "%" not in phrase:
         return False
