@@ -139,12 +139,15 @@ class Temporal:
         self, query: Query, retrieval: Retrieval, on_token=None, quoted: bool = False, phrases: tuple[str, ...] = ()
     ) -> Answer:
         """The answerer's answer from `retrieval`. The time `phrases` the step has used ("ngày
-        24/4/2021") are taken out of what the answerer reads: they chose the articles, and an
-        article that says "hôm nay" does not repeat the date it was written on (the rules answerer
-        refuses a passage that lacks a number of the question)."""
+        24/4/2021", "hiện nay", "ngay sau khi …") are taken out of the question and of the searched
+        words the answerer ranks sentences by: they chose the articles; an article that says "hôm
+        nay" does not repeat the date it was written on (the rules answerer refuses a passage that
+        lacks a number of the question), and a sentence that repeats the date ("Ngày 19/4, ông
+        Trump đã trả lời phỏng vấn…") is not for that the answer to what was asked of that day."""
         question, searched = query.question, query.searched
-        if phrases:  # the searched words keep them: a sentence that names the date still counts for more
+        if phrases:
             question = without(question, phrases)
+            searched = without(searched, phrases)
             stripped = replace(analyse(question, searched, query.filters), language=query.language)
             retrieval = replace(retrieval, query=stripped)
         generative = self.pipeline.generative
