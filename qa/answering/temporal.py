@@ -143,7 +143,7 @@ class Temporal:
         words the answerer ranks sentences by: they chose the articles; an article that says "hôm
         nay" does not repeat the date it was written on (the rules answerer refuses a passage that
         lacks a number of the question), and a sentence that repeats the date ("Ngày 19/4, ông
-        Trump đã trả lời phỏng vấn…") is not for that the answer to what was asked of that day."""
+        Trump đã trả lời phỏng vấn…") is not the answer just because it names that day."""
         question, searched = query.question, query.searched
         if phrases:
             question = without(question, phrases)
