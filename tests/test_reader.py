@@ -156,6 +156,18 @@ def test_answer_marks_the_phrase(embedder, reader):
     assert answer.plain_text().startswith("Trả lời: " + span["text"])
 
 
+def test_answer_marks_the_reason_clause(embedder, reader):
+    """A "why" question's first claim marks the clause after the sentence's reason word."""
+    passage = [
+        "Sân bay Phú Bài đóng cửa từ sáng nay.",
+        "Nhiều chuyến bay bị hủy vì sương mù dày đặc bao phủ đường băng.",
+    ]
+    answer = _ask(embedder, reader, "Vì sao nhiều chuyến bay bị hủy?", [passage])
+    assert answer.found, answer.signals
+    assert answer.claims[0].text.startswith("Nhiều chuyến bay bị hủy"), answer.claims[0]
+    assert answer.phrase() == "sương mù dày đặc bao phủ đường băng"
+
+
 def test_reader_without_span_head_still_answers(embedder, reader, tmp_path):
     """A reader folder of format 1 (trained before the answer-phrase head) loads and answers, and
     marks no phrase: an upgrade never breaks a user's own trained reader."""
@@ -181,7 +193,7 @@ def test_reader_without_span_head_still_answers(embedder, reader, tmp_path):
 
 def test_answer_phrase_is_not_the_question_s_own_words():
     """A phrase made only of the question's words is no answer ("Galaxy M51" for its price)."""
-    from qa.question.kinds import phrase_fits
+    from qa.question.phrase import phrase_fits
 
     question = "Galaxy M51 được bán với giá bao nhiêu?"
     assert not phrase_fits(question, "Galaxy M51")
@@ -192,14 +204,13 @@ def test_typed_phrase_when_the_reader_s_phrase_is_of_another_kind():
     """When the reader's phrase does not give the kind asked, the patterns' phrase of that kind in
     the sentence is marked: the one overlapping the reader's phrase, else the first one that is not
     the question's own words."""
-    from qa.answering.reader_answerer import _typed_phrase
+    from qa.question.phrase import typed_phrase
 
     question = "quang ngai xuat khau bao nhieu trong 9 thang dau nam 2023"
     text = "Kim ngạch xuất khẩu 9 tháng đầu năm 2023 ước đạt 1,9 tỷ USD, tăng 8,7% so với cùng kỳ năm 2022."
-    whole = (0, len(text))
     reader_phrase = (0, text.index(" 9 tháng"))  # "Kim ngạch xuất khẩu": not a number
-    a, b = _typed_phrase(question, text, whole, reader_phrase)
+    a, b = typed_phrase(question, text, reader_phrase)
     assert text[a:b] == "1,9 tỷ USD"
-    a, b = _typed_phrase(question, text, whole, (text.index("8,7%") - 5, text.index("8,7%") + 2))
+    a, b = typed_phrase(question, text, (text.index("8,7%") - 5, text.index("8,7%") + 2))
     assert text[a:b] == "8,7%"
-    assert _typed_phrase("Ai là Bí thư?", text, whole, reader_phrase) is None
+    assert typed_phrase("Ai là Bí thư?", text, reader_phrase) is None

@@ -27,7 +27,8 @@ from qa.answering.answer import Answer, assemble, refused
 from qa.answering.answerer import choose, content_words, coverage, missing_names, rank_sentences, sentence_cosine
 from qa.answering.reader import QUERY_PREFIX, QUESTION_TOKENS, pack_windows
 from qa.question.conversation import focus_first
-from qa.question.kinds import asked_kind, find_answers, kind_fit, phrase_fits, sentence_kinds
+from qa.question.kinds import asked_kind, kind_fit, sentence_kinds
+from qa.question.phrase import find_phrase
 from qa.question.query import analyse
 from qa.question.shape import question_shape
 from qa.retrieval.retriever import Hit, Retrieval
@@ -163,7 +164,10 @@ class ReaderAnswerer:
             if key in scores
         }
         single = question_shape(question).kind == "single"
-        phrases = answer_phrases(question, keys, hits, reads) if single and reader.has_span else {}
+        # The reader's phrase for other questions ("… là gì?") only in the articles' language: across
+        # languages it held the answer for one in five shown (XQuAD validation fold; README).
+        other = not retrieval.english
+        phrases = answer_phrases(question, keys, hits, reads, other) if single and reader.has_span else {}
         return assemble(question, hits, keys, language, searched or question, signals, confidence, phrases)
 
 
@@ -171,34 +175,28 @@ def _title_and_text(hit: Hit) -> str:
     return hit.meta.get(Key.TITLE, "") + "\n" + hit.text
 
 
-def answer_phrases(question: str, keys, hits: list[Hit], reads: dict) -> dict:
-    """The answer phrase the reader found in each chosen sentence (offsets into its passage), kept
-    only where it gives the kind of fact the question asks for (`qa.question.kinds.phrase_fits`)."""
+def answer_phrases(question: str, keys, hits: list[Hit], reads: dict, other_questions: bool = True) -> dict:
+    """The answer phrase of each chosen sentence (offsets into its passage): from the reader's phrase
+    in it, checked and widened, or the clause of a reason or a request (`qa.question.phrase`);
+    `other_questions`: also the reader's phrase for a question that asks for none of these."""
     out = {}
     for key in keys:
-        if key not in reads:
-            continue
-        read, j = reads[key]
-        span = read.span(j)
-        if span is None:
-            continue
-        if not phrase_fits(question, read.window.text[span[0] : span[1]]):
-            span = _typed_phrase(question, read.window.text, read.window.spans[j], span)
-            if span is None:
-                continue
-        base = hits[key[0]].sentences[read.window.key[1]][0]
-        out[key] = (base + span[0], base + span[1])
+        start, end = hits[key[0]].sentences[key[1]]
+        sentence = hits[key[0]].text[start:end]
+        span = find_phrase(question, sentence, _reader_span(reads.get(key)), other_questions)
+        if span is not None:
+            out[key] = (start + span[0], start + span[1])
     return out
 
 
-def _typed_phrase(question: str, text: str, sentence: tuple[int, int], span: tuple) -> tuple[int, int] | None:
-    """When the reader's phrase is not of the kind asked: the phrase of that kind the patterns find in
-    the sentence (`qa.question.kinds.find_answers`) that overlaps the reader's phrase, else the first."""
-    asked = asked_kind(question)
-    start, end = sentence
-    found = [(start + a, start + b) for kind, a, b, _ in find_answers(text[start:end]) if kind == asked]
-    found = [f for f in found if phrase_fits(question, text[f[0] : f[1]])]
-    overlapping = [f for f in found if f[0] < span[1] and f[1] > span[0]]
-    if len(overlapping) == 1:
-        return overlapping[0]
-    return found[0] if found else None
+def _reader_span(read_at) -> tuple[int, int, float] | None:
+    """The reader's phrase in a sentence it read (offsets into the sentence) and its score, None when
+    it read none."""
+    if read_at is None:
+        return None
+    read, j = read_at
+    span = read.span(j)
+    if span is None:
+        return None
+    a, b = read.window.spans[j]
+    return max(span[0] - a, 0), min(span[1] - a, b - a), span[2]

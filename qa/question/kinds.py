@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import re
 
-from ingest.normalize import fold, words
+from ingest.normalize import fold
 
 # Words before a name that make it a person's name (compared lower-case, as whole words).
 PERSON_TITLES = (
@@ -237,22 +237,3 @@ def kind_fit(asked: str | None, kinds: set[str]) -> float:
 
 
 FACTOID_KINDS = ("number", "date", "person", "place", "organization", "name")
-_PERCENT = re.compile(r"\b(?:phan tram|ty le|percent|percentage)\b|%")
-
-
-def phrase_fits(question: str, phrase: str) -> bool:
-    """Whether a short answer phrase can be shown for `question`: the question asks for one fact of
-    a kind (a number, a date, a person, a place, an organization, a name), the phrase gives a fact
-    of that kind (a percentage when one is asked), it is more than one short word, and it is not
-    made only of the question's own words (an answer says what the question does not)."""
-    asked = asked_kind(question)
-    if asked not in FACTOID_KINDS or len(phrase.strip()) < 3:
-        return False
-    if set(words(phrase)) <= set(words(question)):
-        return False
-    if asked == "number" and _PERCENT.search(fold(question).lower()) and "%" not in phrase:
-        return False
-    kinds = sentence_kinds(phrase)
-    if asked in ("person", "place", "organization", "name"):
-        kinds |= {"name"} if capital(phrase.split()[0]) else set()
-    return kind_fit(asked, kinds) > 0

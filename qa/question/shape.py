@@ -17,6 +17,7 @@ from dataclasses import dataclass
 
 from ingest.normalize import fold
 from ingest.store import Key
+from qa.question.phrase import fact_kind
 
 # Number words, folded: Vietnamese (with both spellings of 4 and 7) and English.
 _VI_NUMBERS = {
@@ -104,16 +105,21 @@ class Shape:
 
 
 def question_shape(question: str) -> Shape:
-    """What kind of answer the question asks for."""
+    """What kind of answer the question asks for. A question word that asks for one fact ("ngày nào",
+    "bao nhiêu", "bao lâu", "ở đâu", "when", "who"…, `qa.question.phrase.fact_kind`) makes a count or
+    an ordinal part of what is asked about, not the answer's shape: "Vụ 4 học sinh … xảy ra ngày
+    nào?", "When will the second leg kick off?" ask for one date; only a list cue ("những … nào",
+    "what are") still asks for a list then."""
     text = fold(question)
+    one_fact = fact_kind(question) is not None
     m = _VI_ORDINAL_Q.search(text) or _EN_ORDINAL_Q.search(text)
-    if m:
+    if m and not one_fact:
         return Shape("ordinal", ordinal=_number(m.group(1)))
     count = None
     c = _VI_COUNT.search(question.lower()) or _EN_COUNT.search(text)
     if c:
         count = _VI_COUNT_WORDS.get(c.group(1)) or _number(c.group(1))
-    if _VI_LIST.search(text) or _EN_LIST.search(text) or (count is not None and count > 1):
+    if _VI_LIST.search(text) or _EN_LIST.search(text) or (count is not None and count > 1 and not one_fact):
         return Shape("list", count=count if count and count > 1 else None)
     return Shape()
 

@@ -1,0 +1,284 @@
+"""The answer phrase: the words of the answer's sentence that say what the question asks (issue 16).
+
+`find_phrase` starts from the phrase the trained reader marks (`qa.answering.reader`) and uses
+rules of news writing, in Vietnamese with or without diacritics and in English, to check it and
+finish it:
+
+- a fact of one kind (a number, a date, a person, a place, an organisation, a name): the reader's
+  phrase when it gives that kind (`phrase_fits`), else the pattern-found phrase of that kind
+  (`qa.question.kinds.find_answers`, `typed_phrase`); then widened to the whole fact (`widen`): a
+  name to its whole capitalised run ("Ngọc" -> "Ôn Bích Ngọc"), an organisation to the kind word
+  before it ("Maxim" -> "tạp chí Maxim"), an amount to its qualifier and to the counted noun the
+  question names ("50 người" -> "không quá 50 người"; "17,1" -> "17,1 bitcoin" for "bao nhiêu
+  bitcoin"), a time of day to its day ("18h" -> "18h hôm nay");
+- a reason or a request is a clause, not a name or a number (`clause`): the words after the
+  sentence's reason word ("vì", "do", "nhằm", "because") or request verb ("đề nghị", "yêu cầu",
+  "kêu gọi"), to the end of the sentence;
+- any other question ("Đơn vị cơ bản … là gì?"): the reader's phrase as it is, when short, in the
+  articles' language only (the reader answers it well: it was trained on such spans).
+
+Everything here only marks a phrase inside a sentence already chosen; it never chooses sentences
+or refuses. These are rules of the languages, not of any article.
+"""
+
+from __future__ import annotations
+
+import re
+
+from ingest.normalize import fold, words
+from qa.question.kinds import (
+    FACTOID_KINDS,
+    ORG_KINDS,
+    PERSON_TITLES,
+    _names,
+    asked_kind,
+    capital,
+    find_answers,
+    kind_fit,
+    sentence_kinds,
+)
+
+Span = tuple[int, int]
+
+# ---- what the question asks, for its phrase -------------------------------------------------------
+# Titles of more than one syllable (folded) before "nào" ask for a person ("luật sư nào", "tác giả
+# nghiên cứu nào"); one-syllable titles ("cô", "anh") fold into common words ("có", "anh" = brother).
+_PERSON_TITLES_FOLDED = sorted({fold(t).lower() for t in PERSON_TITLES if " " in t or len(t) >= 4}, key=len)
+_PERSON_NAO = re.compile(r"\b(?:" + "|".join(map(re.escape, _PERSON_TITLES_FOLDED)) + r")(?:\s+\w+){0,2}\s+nao\b")
+_PERSON_WHICH = re.compile(
+    r"\bwhich\s+(?:[\w'-]+\s+){0,5}(?:professor|coach|player|author|actor|actress|singer|minister|president|"
+    r"official|doctor|lawyer|scientist|researcher|expert|director|spokesman|spokesperson|leader|chairman|ceo|"
+    r"man|woman|person|artist|athlete|striker|goalkeeper|assistant|manager|governor|mayor|ambassador|admiral|"
+    r"general|colonel|officer|commander|captain|judge|prosecutor|billionaire|businessman|businesswoman)\b"
+)
+_PLACE_NAO = re.compile(
+    r"\b(?:dao|cang|song|nui|vinh|san bay|xa|huyen|phuong|lang|thon|duong|pho|chau luc|thu do) nao\b"
+    r"|\bwhich\s+(?:port|island|river|mountain|airport|street|village|district|capital|continent|stadium|venue)\b"
+)
+_MEASURE = re.compile(r"\bbao (?:lau|xa|cao|sau|rong|dai|nang|to)\b")  # how long, far, high, deep…
+_WHICH = re.compile(r"\w+ nao\b|\bwhich\b")
+_REASON_EN = re.compile(r"\bwhat (?:prompted|caused|led to|made)\b|\bhow come\b")
+
+_REQUEST_Q_VI = re.compile(
+    r"\b(?:de nghi|yeu cau|kien nghi|de xuat|keu goi|khuyen|khuyen cao|mong muon|muon|chi dao|luu y|"
+    r"thuc giuc|hoi thuc|dan do|nhac nho)\b.*\b(?:gi|the nao|ra sao)\b"
+)
+_REQUEST_Q_EN = re.compile(
+    r"\bwhat\b.*\b(?:asks?|asked|request(?:s|ed)?|requires?|required|demand(?:s|ed)?|urge[sd]?|call(?:s|ed)? "
+    r"(?:on|for)|wants?|wanted|propose[sd]?|suggest(?:s|ed)?|recommend(?:s|ed)?|advise[sd]?|advice)\b"
+)
+
+
+def fact_kind(question: str) -> str | None:
+    """The kind of one fact the question asks for: `asked_kind`, plus question words that ask for one
+    fact as well ("luật sư nào" a person, "đảo nào" a place, "bao lâu", "bao xa" a number)."""
+    kind = asked_kind(question)
+    if kind is not None:
+        return kind
+    text = fold(question).lower()
+    if _PERSON_NAO.search(text) or _PERSON_WHICH.search(text):
+        return "person"
+    if _PLACE_NAO.search(text):
+        return "place"
+    if _MEASURE.search(text):
+        return "number"
+    return None
+
+
+def phrase_kind(question: str) -> str | None:
+    """The kind of fact whose phrase is marked: `fact_kind`, else something named when the question
+    asks "which" ("đội nào", "which team"), even of several (then the phrase marks one of them)."""
+    kind = fact_kind(question)
+    if kind is None and _WHICH.search(fold(question).lower()):
+        return "name"
+    return kind
+
+
+def asked_clause(question: str) -> str | None:
+    """ "reason" or "request" when the question asks why, or what someone asked for; else None."""
+    text = fold(question).lower()
+    if asked_kind(question) == "reason" or _REASON_EN.search(text):
+        return "reason"
+    if _REQUEST_Q_VI.search(text) or _REQUEST_Q_EN.search(text):
+        return "request"
+    return None
+
+
+# ---- whether a phrase gives the kind asked --------------------------------------------------------
+_PERCENT = re.compile(r"\b(?:phan tram|ty le|percent|percentage)\b|%")
+# Dates the patterns of `find_answers` leave to a phrase: any year after "năm", a time of day, today.
+_DATE_PHRASE = re.compile(
+    r"\bnăm\s+\d{3,4}\b|(?<![\w/])\d{1,2}h(?:\d{2})?(?!\w)|\b(?:hôm nay|hôm qua|hôm kia|sáng nay|chiều nay|tối nay)\b",
+    re.IGNORECASE,
+)
+
+
+# An amount in words ("hai lần", "hàng trăm người", "vài nghìn").
+_NUMBER_WORD = re.compile(
+    r"(?:một|hai|ba|bốn|tư|năm|sáu|bảy|tám|chín|mười|hàng|vài)\s+(?!số\b|\d)\w+"
+)  # not "một số" (some), "năm 2019"
+
+
+def phrase_fits(question: str, phrase: str) -> bool:
+    """Whether a short answer phrase can be shown for `question`: the question asks for one fact of
+    a kind (a number, a date, a person, a place, an organization, a name), the phrase gives a fact
+    of that kind (a percentage when one is asked), it is more than one short word (a figure may be
+    two characters), and it is not
+    made only of the question's own words (an answer says what the question does not)."""
+    asked = phrase_kind(question)
+    short = len(phrase.strip()) < (2 if re.search(r"\d", phrase) else 3)  # "8h" is a time, "An" no name
+    if asked not in FACTOID_KINDS or short:
+        return False
+    if set(words(phrase)) <= set(words(question)):
+        return False
+    if asked == "number" and _PERCENT.search(fold(question).lower()) and "%" not in phrase:
+        return False
+    if asked == "date" and _DATE_PHRASE.search(phrase):
+        return True
+    if asked == "number" and _NUMBER_WORD.match(phrase.strip().lower()):
+        return True
+    kinds = sentence_kinds(phrase)
+    if asked in ("person", "place", "organization", "name") and len(phrase.split()) <= 6:
+        # a short phrase with a capitalised word names something ("số 11 phố Downing", "talkSPORT")
+        kinds |= {"name"} if any(capital(w) or any(c.isupper() for c in w) for w in phrase.split()) else set()
+    return kind_fit(asked, kinds) > 0
+
+
+def typed_phrase(question: str, sentence: str, span: Span) -> Span | None:
+    """When the reader's phrase is not of the kind asked: the phrase of that kind the patterns find in
+    the sentence (`qa.question.kinds.find_answers`) that overlaps the reader's phrase, else the first."""
+    asked = phrase_kind(question)
+    found = [(a, b) for kind, a, b, _ in find_answers(sentence) if kind == asked]
+    found = [f for f in found if phrase_fits(question, sentence[f[0] : f[1]])]
+    overlapping = [f for f in found if f[0] < span[1] and f[1] > span[0]]
+    if len(overlapping) == 1:
+        return overlapping[0]
+    return found[0] if found else None
+
+
+# ---- widening a phrase to the whole fact ----------------------------------------------------------
+_QUALIFIER = re.compile(
+    r"(?:không quá|không dưới|không tới|tối đa|tối thiểu|ít nhất|khoảng|gần|hơn|trên|dưới|tới|chỉ|tổng cộng|"
+    r"lên tới|lên đến|hàng|chừng|xấp xỉ|about|around|nearly|almost|over|more than|less than|up to|at least)\s+$",
+    re.IGNORECASE,
+)
+_DAY_AFTER = re.compile(
+    r"\s*(?:(?:sáng|chiều|tối|trưa|đêm)\s+)?(?:hôm nay|hôm qua|hôm kia|nay|qua|mai"
+    r"|(?:ngày\s+)?\d{1,2}/\d{1,2}(?:/\d{4})?)(?!\w)",
+    re.IGNORECASE,
+)
+_PERIOD_BEFORE = re.compile(r"(?:đầu|cuối|giữa|trung tuần|thượng tuần|hạ tuần)\s+$", re.IGNORECASE)
+
+
+def widen(question: str, sentence: str, span: Span) -> Span:
+    """The phrase `span` of `sentence` widened to the whole fact of the kind asked (module docstring)."""
+    a, b = span
+    while a < b and sentence[a].isspace():
+        a += 1
+    while b > a and sentence[b - 1].isspace():
+        b -= 1
+    kind = phrase_kind(question)
+    if kind in ("person", "place", "organization", "name"):
+        for x, y in _names(sentence):
+            if x < b and y > a:
+                a, b = min(a, x), max(b, y)
+    if kind == "organization":
+        before = sentence[:a].rstrip()
+        lower = before.lower()
+        kind_word = next((k for k in sorted(ORG_KINDS, key=len, reverse=True) if lower.endswith(k)), None)
+        if kind_word and (len(lower) == len(kind_word) or not lower[-len(kind_word) - 1].isalnum()):
+            a = len(before) - len(kind_word)
+    if kind == "number":
+        m = _QUALIFIER.search(sentence[:a])
+        if m:
+            a = m.start()
+        b = _counted_noun(question, sentence, b)
+    if kind == "date":
+        m = _PERIOD_BEFORE.search(sentence[:a])
+        if m and re.match(r"(?:tháng|năm|tuần)\b", sentence[a:], re.IGNORECASE):
+            a = m.start()
+        if re.search(r"\d{1,2}h(?:\d{2})?$", sentence[a:b]):
+            m = _DAY_AFTER.match(sentence, b)
+            if m:
+                b = m.end()
+    return a, b
+
+
+def _counted_noun(question: str, sentence: str, end: int) -> int:
+    """`end` moved past the noun the question counts ("bao nhiêu bitcoin": "17,1" -> "17,1 bitcoin")."""
+    m = re.search(r"\bbao nhieu\s+(\w+)", fold(question).lower())
+    if not m or fold(sentence[:end]).lower().endswith(m.group(1)):
+        return end
+    after = re.match(r"\s+(\w+)", sentence[end:])
+    if after and fold(after.group(1)).lower() == m.group(1):
+        return end + after.end(1)
+    return end
+
+
+# ---- a reason or a request: a clause ---------------------------------------------------------------
+# Reason words, the causes first, then the purposes ("nhằm", "để": what something is for).
+_REASON_WORDS = (
+    ("bởi vì", "bởi", "vì", "do", "nhờ vào", "nhờ", "nguyên do", "nguyên nhân là", "lý do là", "because of",
+     "because", "due to", "thanks to"),
+    ("nhằm", "để", "in order to"),
+)  # fmt: skip
+_NOT_REASON = ("vì vậy", "vì thế", "do đó", "do vậy", "bởi vậy", "bởi thế", "để rồi", "do dự")
+_REQUEST_WORDS = ((
+    "đề nghị", "yêu cầu", "kiến nghị", "đề xuất", "kêu gọi", "khuyên", "khuyến cáo", "mong muốn", "mong",
+    "muốn", "chỉ đạo", "lưu ý", "thúc giục", "hối thúc", "dặn dò", "nhắc nhở", "asked", "urged", "called on",
+    "called for", "demanded", "requested", "wants",
+),)  # fmt: skip
+
+
+def clause(question: str, sentence: str) -> Span | None:
+    """For a reason or a request question: the clause after the sentence's first reason word or
+    request verb (the question's own verb first, when the sentence has it), to the end of the
+    sentence; None when it has none or the clause is only the question's words."""
+    asked = asked_clause(question)
+    if asked is None:
+        return None
+    lower = sentence.lower()
+    tiers = _REASON_WORDS if asked == "reason" else _REQUEST_WORDS
+    folded = fold(question).lower()
+    own = [c for tier in tiers for c in tier if re.search(r"(?<!\w)" + re.escape(fold(c)) + r"(?!\w)", folded)]
+    for group in (own, *tiers):
+        found = []
+        for cue in group:
+            for m in re.finditer(r"(?<!\w)" + re.escape(cue) + r"(?!\w)", lower):
+                if not any(lower.startswith(n, m.start()) for n in _NOT_REASON):
+                    found.append((m.start(), m.end()))
+        for _, end in sorted(found, key=lambda f: (f[0], -f[1])):
+            rest = re.match(r"[\s,:]*(?:là\s+|rằng\s+|that\s+|to\s+)?", sentence[end:])
+            a = end + rest.end()
+            b = len(sentence.rstrip(" .!?…\"'”’»)"))
+            if (
+                b - a >= 3
+                and len(sentence[a:b].split()) >= 2
+                and not set(words(sentence[a:b])) <= set(words(question))
+            ):
+                return a, b
+    return None
+
+
+# ---- the phrase --------------------------------------------------------------------------------------
+def find_phrase(question: str, sentence: str, reader_span, other_questions: bool = True) -> Span | None:
+    """The answer phrase of `sentence` for `question` (offsets into the sentence), or None: a fact of
+    one kind from the reader's phrase (`reader_span`: start, end, score), checked and widened; a
+    reason or request clause; for any other question ("… là gì?") the reader's phrase as it is, when
+    `other_questions` and it is short (at most 10 words) and not only the question's own words."""
+    if phrase_kind(question) in FACTOID_KINDS:
+        if reader_span is None:
+            return None
+        span = reader_span[:2]
+        if not phrase_fits(question, sentence[span[0] : span[1]]):
+            span = typed_phrase(question, sentence, span)
+            if span is None:
+                return None
+        return widen(question, sentence, span)
+    if asked_clause(question) is not None:
+        return clause(question, sentence)
+    if other_questions and reader_span is not None:
+        text = sentence[reader_span[0] : reader_span[1]]
+        if 1 <= len(text.split()) <= 10 and not set(words(text)) <= set(words(question)):
+            return reader_span[:2]
+    return None

@@ -1,0 +1,177 @@
+"""The answer phrase inside a chosen sentence: the reader's phrase checked and widened to the whole
+fact, or the clause of a reason or a request (`qa.question.phrase`, no model)."""
+
+import pytest
+
+from qa.question.phrase import asked_clause, find_phrase, phrase_kind
+from qa.question.shape import Shape, question_shape
+
+
+def _phrase(question: str, sentence: str, reader: str | None) -> str | None:
+    span = None
+    if reader is not None:
+        start = sentence.index(reader)
+        span = (start, start + len(reader))
+    found = find_phrase(question, sentence, span)
+    return sentence[found[0] : found[1]].strip() if found else None
+
+
+@pytest.mark.parametrize(
+    "question, sentence, reader, phrase",
+    [
+        # a name cut short by the reader: its whole capitalised run
+        (
+            "Nữ ca sĩ tên thật là gì?",
+            "Cô có tên thật là Lê Thị Minh Hằng, sinh năm 1980 tại Huế.",
+            "Hằng",
+            "Lê Thị Minh Hằng",
+        ),
+        # an organisation: with the kind word before it
+        (
+            "Cuộc bình chọn do tạp chí nào tổ chức?",
+            "Năm ngoái, tạp chí Forbes xếp cô vào danh sách.",
+            "Forbes",
+            "tạp chí Forbes",
+        ),
+        (
+            "Which hospital treated the patient?",
+            "Bệnh nhân được chuyển tới bệnh viện Chợ Rẫy trong đêm.",
+            "Chợ Rẫy",
+            "bệnh viện Chợ Rẫy",
+        ),
+        # an amount: its qualifier, and the noun the question counts
+        (
+            "Mỗi chuyến xe chở tối đa bao nhiêu khách?",
+            "Quy định mới cho phép mỗi chuyến chở không quá 30 khách.",
+            "30 khách",
+            "không quá 30 khách",
+        ),
+        (
+            "Nhóm lừa đảo chiếm đoạt bao nhiêu ether?",
+            "Nhóm này đã chiếm đoạt 250 ether của các nhà đầu tư.",
+            "250",
+            "250 ether",
+        ),
+        (
+            "Đội tuyển tập luyện trong bao lâu?",
+            "Các cầu thủ tập luyện trong 45 phút dưới trời mưa.",
+            "45 phút",
+            "45 phút",
+        ),
+        # a date: a year of any century, a time of day with its day, a part of a month
+        ("When was the citadel built?", "Tòa thành được xây dựng vào năm 1397 dưới triều Hồ.", "năm 1397", "năm 1397"),
+        (
+            "Cửa hàng mở cửa trở lại từ khi nào?",
+            "Từ 8h sáng mai, các cửa hàng được mở cửa trở lại.",
+            "8h",
+            "8h sáng mai",
+        ),
+        (
+            "Trận đấu diễn ra lúc nào?",
+            "Trận đấu sẽ diễn ra lúc 19h30 ngày 12/6 trên sân Mỹ Đình.",
+            "19h30",
+            "19h30 ngày 12/6",
+        ),
+        ("Khi nào sản phẩm lên kệ?", "Sản phẩm dự kiến lên kệ vào cuối tháng 9 tới.", "tháng 9", "cuối tháng 9"),
+        # a person asked by a title ("luật sư nào"), without diacritics
+        (
+            "bac si nao da phau thuat cho benh nhan",
+            "Bác sĩ Nguyễn Văn An cho biết ca mổ kéo dài 4 giờ.",
+            "Nguyễn Văn An",
+            "Nguyễn Văn An",
+        ),
+        # the reader's phrase of another kind: the pattern-found phrase of the kind asked
+        (
+            "Giá vé là bao nhiêu?",
+            "Ban tổ chức cho biết giá vé là 200.000 đồng cho mỗi người.",
+            "Ban tổ chức",
+            "200.000 đồng",
+        ),
+        # an amount in words; something named, asked with "nào"
+        (
+            "Câu lạc bộ giành cúp bao nhiêu lần?",
+            "Họ giành được cúp quốc gia hai lần trong thập niên đó.",
+            "hai lần",
+            "hai lần",
+        ),
+        (
+            "Đội nào vô địch giải đấu năm ấy?",
+            "Năm ấy, đội Hải Phòng FC giành chức vô địch.",
+            "Hải Phòng FC",
+            "Hải Phòng FC",
+        ),
+        # no phrase: only the question's own words, or no kind of fact asked and no clause
+        ("Ông Nam sinh năm nào?", "Ông Nam sinh ra ở Nghệ An.", "Ông Nam", None),
+        ("Bộ trưởng nói gì về kinh tế?", "Bộ trưởng cho rằng kinh tế đang phục hồi.", "kinh tế", None),
+    ],
+)
+def test_a_fact_s_phrase_is_checked_and_widened(question, sentence, reader, phrase):
+    assert _phrase(question, sentence, reader) == phrase
+
+
+@pytest.mark.parametrize(
+    "question, sentence, phrase",
+    [
+        # a reason: after the cause word, before a purpose word
+        (
+            "Vì sao chuyến bay bị hủy?",
+            "Chuyến bay bị hủy vì thời tiết xấu kéo dài ở sân bay.",
+            "thời tiết xấu kéo dài ở sân bay",
+        ),
+        ("Why was the road closed?", "Con đường bị đóng cửa do sạt lở đất sau mưa lớn.", "sạt lở đất sau mưa lớn"),
+        ("tai sao cong ty dong cua nha may", "Công ty đóng cửa nhà máy nhằm cắt giảm chi phí.", "cắt giảm chi phí"),
+        ("Vì sao trường cho học sinh nghỉ?", "Vì vậy, trường cho học sinh nghỉ học.", None),  # "vì vậy" is a result
+        # a request: after the request verb, the question's own verb first
+        (
+            "Tỉnh đề nghị Bộ điều gì?",
+            "Tỉnh mong muốn hợp tác và đề nghị Bộ hỗ trợ kết nối đầu tư.",
+            "Bộ hỗ trợ kết nối đầu tư",
+        ),
+        (
+            "What did the ministry ask schools to do?",
+            "Bộ yêu cầu các trường rà soát lại học phí.",
+            "các trường rà soát lại học phí",
+        ),
+        (
+            "Các nhà khoa học mong muốn làm gì tiếp theo?",
+            "Nhóm cho biết mong muốn mở rộng nghiên cứu ra nhiều nước.",
+            "mở rộng nghiên cứu ra nhiều nước",
+        ),
+    ],
+)
+def test_a_reason_or_a_request_is_a_clause(question, sentence, phrase):
+    assert _phrase(question, sentence, None) == phrase
+
+
+def test_what_the_phrase_looks_for():
+    assert phrase_kind("luat su nao giup ba") == "person"
+    assert phrase_kind("Which coach led the team?") == "person"
+    assert phrase_kind("Có bao lâu?") == "number"
+    assert phrase_kind("Bộ trưởng nói gì?") is None
+    assert phrase_kind("Đội nào thắng?") == "name" and question_shape("Hai đội nào vào chung kết?").kind == "list"
+    assert asked_clause("Vì sao giá tăng?") == "reason"
+    assert asked_clause("Quảng Ngãi đề nghị Bộ Ngoại giao những gì?") == "request"
+    assert asked_clause("What did Quảng Ngãi request?") == "request"
+    assert asked_clause("Ai là Bí thư?") is None
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "Vụ 3 học sinh bị ngộ độc xảy ra ngày nào?",  # a count in what is asked about
+        "Hai đội hòa nhau với tỷ số bao nhiêu?",
+        "When will the second round begin?",  # an ordinal in what is asked about
+        "Ông ấy làm nghị sĩ từ năm nào?",  # "năm nào" asks a year, it counts nothing
+        "Điện thoại Mate 2 sạc đầy pin trong bao lâu?",  # a duration
+    ],
+)
+def test_one_fact_asked_is_one_fact_whatever_it_counts(question):
+    assert question_shape(question) == Shape()
+
+
+def test_another_question_gets_the_reader_s_phrase_in_the_articles_language():
+    question, sentence = "Thủ đô của nước Úc là thành phố gì?", "Thủ đô của nước Úc là Canberra, không phải Sydney."
+    start = sentence.index("Canberra")
+    span = (start, start + len("Canberra"), 5.0)
+    assert find_phrase(question, sentence, span) == span[:2]
+    assert find_phrase(question, sentence, span, other_questions=False) is None  # a cross-lingual question
