@@ -189,9 +189,8 @@ def answer_phrases(question: str, keys, hits: list[Hit], reads: dict, other_ques
     return out
 
 
-def _reader_span(read_at) -> tuple[int, int, float] | None:
-    """The reader's phrase in a sentence it read (offsets into the sentence) and its score, None when
-    it read none."""
+def _reader_span(read_at) -> tuple[int, int] | None:
+    """The reader's phrase in a sentence it read (offsets into the sentence), None when it read none."""
     if read_at is None:
         return None
     read, j = read_at
@@ -199,4 +198,4 @@ def _reader_span(read_at) -> tuple[int, int, float] | None:
     if span is None:
         return None
     a, b = read.window.spans[j]
-    return max(span[0] - a, 0), min(span[1] - a, b - a), span[2]
+    return max(span[0] - a, 0), min(span[1] - a, b - a)

@@ -123,13 +123,12 @@ def phrase_fits(question: str, phrase: str) -> bool:
     """Whether a short answer phrase can be shown for `question`: the question asks for one fact of
     a kind (a number, a date, a person, a place, an organization, a name), the phrase gives a fact
     of that kind (a percentage when one is asked), it is more than one short word (a figure may be
-    two characters), and it is not
-    made only of the question's own words (an answer says what the question does not)."""
+    two characters), and it is not made only of the question's own words."""
     asked = phrase_kind(question)
     short = len(phrase.strip()) < (2 if re.search(r"\d", phrase) else 3)  # "8h" is a time, "An" no name
     if asked not in FACTOID_KINDS or short:
         return False
-    if set(words(phrase)) <= set(words(question)):
+    if _only_question_words(phrase, question):
         return False
     if asked == "number" and _PERCENT.search(fold(question).lower()) and "%" not in phrase:
         return False
@@ -142,6 +141,11 @@ def phrase_fits(question: str, phrase: str) -> bool:
         # a short phrase with a capitalised word names something ("số 11 phố Downing", "talkSPORT")
         kinds |= {"name"} if any(capital(w) or any(c.isupper() for c in w) for w in phrase.split()) else set()
     return kind_fit(asked, kinds) > 0
+
+
+def _only_question_words(text: str, question: str) -> bool:
+    """Whether `text` is made only of the question's own words (an answer says what the question does not)."""
+    return set(words(text)) <= set(words(question))
 
 
 def typed_phrase(question: str, sentence: str, span: Span) -> Span | None:
@@ -251,25 +255,21 @@ def clause(question: str, sentence: str) -> Span | None:
             rest = re.match(r"[\s,:]*(?:là\s+|rằng\s+|that\s+|to\s+)?", sentence[end:])
             a = end + rest.end()
             b = len(sentence.rstrip(" .!?…\"'”’»)"))
-            if (
-                b - a >= 3
-                and len(sentence[a:b].split()) >= 2
-                and not set(words(sentence[a:b])) <= set(words(question))
-            ):
+            if b - a >= 3 and len(sentence[a:b].split()) >= 2 and not _only_question_words(sentence[a:b], question):
                 return a, b
     return None
 
 
 # ---- the phrase --------------------------------------------------------------------------------------
-def find_phrase(question: str, sentence: str, reader_span, other_questions: bool = True) -> Span | None:
+def find_phrase(question: str, sentence: str, reader_span: Span | None, other_questions: bool = True) -> Span | None:
     """The answer phrase of `sentence` for `question` (offsets into the sentence), or None: a fact of
-    one kind from the reader's phrase (`reader_span`: start, end, score), checked and widened; a
+    one kind from the reader's phrase (`reader_span`, offsets into the sentence), checked and widened; a
     reason or request clause; for any other question ("… là gì?") the reader's phrase as it is, when
     `other_questions` and it is short (at most 10 words) and not only the question's own words."""
     if phrase_kind(question) in FACTOID_KINDS:
         if reader_span is None:
             return None
-        span = reader_span[:2]
+        span = reader_span
         if not phrase_fits(question, sentence[span[0] : span[1]]):
             span = typed_phrase(question, sentence, span)
             if span is None:
@@ -279,6 +279,6 @@ def find_phrase(question: str, sentence: str, reader_span, other_questions: bool
         return clause(question, sentence)
     if other_questions and reader_span is not None:
         text = sentence[reader_span[0] : reader_span[1]]
-        if 1 <= len(text.split()) <= 10 and not set(words(text)) <= set(words(question)):
-            return reader_span[:2]
+        if 1 <= len(text.split()) <= 10 and not _only_question_words(text, question):
+            return reader_span
     return None
