@@ -1,11 +1,11 @@
-"""Start the chat app: `python app.py` (settings from NEWSQA_* environment variables)."""
+"""Start the chat app: `python app.py [--host H] [--port N] [--watch SOURCE]`, the same as `newsqa serve`.
 
-from ingest.errors import NewsqaError
-from qa.settings import Settings
-from qa.web.server import launch
+Other settings come from NEWSQA_* environment variables (see the README's settings table).
+"""
+
+import sys
+
+from qa.cli import cli
 
 if __name__ == "__main__":
-    try:
-        launch(Settings.load())
-    except NewsqaError as e:
-        raise SystemExit(f"Error: {e}") from None
+    cli.main(["serve", *sys.argv[1:]], prog_name="app.py")

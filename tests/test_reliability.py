@@ -234,6 +234,25 @@ def test_busy_port_is_reported_before_loading_anything(tmp_path):
     )
 
 
+@pytest.mark.slow
+def test_app_py_takes_the_port_flag_over_the_environment(tmp_path):
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        env = {"NEWSQA_DATA_DIR": str(tmp_path), "NEWSQA_PORT": "1", "PATH": "/usr/bin:/bin"}
+        done = subprocess.run(
+            [sys.executable, "app.py", "--port", str(port)],
+            cwd=ROOT,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+    assert done.returncode == 1
+    assert done.stderr.startswith(f"Error: Cannot serve on 127.0.0.1:{port}: Address already in use.")
+
+
 # ---- also weak: no words, NUL bytes, guessing passwords ------------------------------------------
 @pytest.mark.parametrize("question", ["🙂🙂🙂", "x" * 1999, "?!%$#", "12345 678"])
 def test_question_without_words_is_not_answered(seeded, question):
