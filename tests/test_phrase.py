@@ -100,6 +100,13 @@ def _phrase(question: str, sentence: str, reader: str | None) -> str | None:
             "Hải Phòng FC",
             "Hải Phòng FC",
         ),
+        # "<noun> nào": the name after that noun in the sentence, over the reader's phrase
+        (
+            "Ông bình luận cho đài nào?",
+            "Ông là bình luận viên của đài talkSPORT ở kỳ Euro 2020.",
+            "kỳ Euro 2020",
+            "talkSPORT",
+        ),  # fmt: skip
         # no phrase: only the question's own words, or no kind of fact asked and no clause
         ("Ông Nam sinh năm nào?", "Ông Nam sinh ra ở Nghệ An.", "Ông Nam", None),
         ("Bộ trưởng nói gì về kinh tế?", "Bộ trưởng cho rằng kinh tế đang phục hồi.", "kinh tế", None),
@@ -121,6 +128,13 @@ def test_a_fact_s_phrase_is_checked_and_widened(question, sentence, reader, phra
         ("Why was the road closed?", "Con đường bị đóng cửa do sạt lở đất sau mưa lớn.", "sạt lở đất sau mưa lớn"),
         ("tai sao cong ty dong cua nha may", "Công ty đóng cửa nhà máy nhằm cắt giảm chi phí.", "cắt giảm chi phí"),
         ("Vì sao trường cho học sinh nghỉ?", "Vì vậy, trường cho học sinh nghỉ học.", None),  # "vì vậy" is a result
+        # no reason word: the cause before the result word ("A nên B"), not "should"
+        (
+            "Vì sao đám cháy lan nhanh?",
+            "Tuy nhiên, kho chứa nhiều gỗ và sơn dễ cháy nên đám cháy lan rất nhanh.",
+            "kho chứa nhiều gỗ và sơn dễ cháy",
+        ),
+        ("Vì sao người dân phải ở nhà?", "Mọi người nên ở nhà.", None),
         # a request: after the request verb, the question's own verb first
         (
             "Tỉnh đề nghị Bộ điều gì?",
@@ -175,3 +189,37 @@ def test_another_question_gets_the_reader_s_phrase_in_the_articles_language():
     span = (start, start + len("Canberra"))
     assert find_phrase(question, sentence, span) == span
     assert find_phrase(question, sentence, span, other_questions=False) is None  # a cross-lingual question
+
+
+@pytest.mark.parametrize(
+    "question, sentence, reader, phrase",
+    [
+        (
+            "Ca sĩ có nhà ở những thành phố nào?",
+            "Cô cho biết có nhà tại Đà Nẵng và Cần Thơ để tiện đi diễn.",
+            "Đà Nẵng",
+            "Đà Nẵng và Cần Thơ",
+        ),
+        (
+            "Hai trợ lý nào dẫn dắt đội?",
+            "Hai trợ lý Văn An và Minh Tú sẽ dẫn dắt đội.",
+            "Minh Tú",
+            "Văn An và Minh Tú",
+        ),
+        (
+            "Ngôi đền bị cháy vào những năm nào?",
+            "Ngôi đền từng bị cháy vào năm 1901, 1925 và 1960.",
+            "năm 1901",
+            "năm 1901, 1925 và 1960",
+        ),  # fmt: skip
+    ],
+)
+def test_a_list_question_s_phrase_holds_every_item_joined_to_the_reader_s(question, sentence, reader, phrase):
+    at = sentence.index(reader)
+    span = find_phrase(question, sentence, (at, at + len(reader)), several=True)
+    assert sentence[span[0] : span[1]] == phrase
+
+
+def test_a_list_question_gets_no_clause_and_a_count_keeps_its_ordinal():
+    assert find_phrase("Tỉnh đề nghị những gì?", "Tỉnh đề nghị Bộ hỗ trợ đầu tư.", None, several=True) is None
+    assert _phrase("How many times has Nam won the race?", "Nam lần thứ 12 vô địch giải đua.", "12") == "lần thứ 12"

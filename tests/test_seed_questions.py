@@ -66,3 +66,26 @@ def test_source_offsets_point_into_the_article(seeded):
     _, text, _ = seeded.article(source.article_id)
     assert text[source.start : source.end] == source.text
     assert source.title and source.byline
+
+
+@pytest.mark.parametrize("question", ["what did Quảng Ngãi request?", "Quảng Ngãi đề nghị Bộ Ngoại giao những gì?"])
+def test_a_request_question_leads_with_the_requester_s_own_request(seeded, question):
+    # The best-ranked passage holds the Minister's requests of the province ("Bộ trưởng cũng đề nghị
+    # tỉnh…"); the answer leads with what the province itself asks for (`qa.question.roles`).
+    answer = seeded.ask(question)
+    assert answer.found
+    assert "Quảng Ngãi mong muốn" in answer.claims[0].text
+    assert not answer.claims[0].text.startswith("Bộ trưởng")
+
+
+@pytest.mark.parametrize(
+    "question", ["What are the minister's six priorities?", "6 trọng tâm của ngành ngoại giao là gì?"]
+)
+def test_a_counted_list_is_answered_with_the_enumeration_of_that_many(seeded, question):
+    # The best-ranked passage (English question) is the other article's goals, or (Vietnamese) the
+    # sentence announcing the six; the answer is the enumerated items ("Thứ … là …") up to the sixth.
+    answer = seeded.ask(question)
+    assert answer.found
+    assert answer.claims[0].text.startswith("Thứ ")
+    assert answer.claims[-1].text.rstrip(" .").endswith("chuỗi sản xuất")  # "Thứ sáu là …, chuỗi sản xuất."
+    assert "Thứ sáu" in answer.answer and "2030" not in answer.answer

@@ -114,3 +114,31 @@ def test_single_fact_keeps_close_runners_up_only():
     ranked = [((0, 2), 3.0), ((0, 0), 2.5), ((0, 1), 0.5)]
     assert arrange(Shape(), ranked, hits, 3, 1.0) == [(0, 2), (0, 0)]
     assert arrange(Shape(), ranked, hits, 1, 1.0) == [(0, 2)]
+
+
+OTHER = ["Tỉnh đặt mục tiêu đến năm 2030.", "Tỉnh có hai ngành chủ lực.", "Tỉnh mong muốn thu hút đầu tư."]
+SIX = ["Bộ trưởng nêu sáu trọng tâm.", *[f"Thứ {n} là việc số {i}." for i, n in
+       enumerate(["nhất", "hai", "ba", "tư", "năm", "sáu"], 1)]]  # fmt: skip
+
+
+def test_a_counted_list_comes_from_the_article_that_enumerates_that_many():
+    # The best sentence is in another article (no list there): the six items of the other article.
+    hits = [FakeHit("a", 0, OTHER), FakeHit("b", 0, SIX)]
+    ranked = [((0, 0), 3.0), ((1, 0), 2.9), ((0, 1), 2.8)]
+    assert arrange(Shape("list", count=6), ranked, hits, 3, 1.0) == [(1, i) for i in range(1, 7)]
+    # without a count, or with another count, no list is taken from elsewhere
+    assert arrange(Shape("list"), ranked, hits, 3, 1.0)[0] == (0, 0)
+    assert arrange(Shape("list", count=4), ranked, hits, 3, 1.0)[0] == (0, 0)
+
+
+def test_a_counted_list_whose_first_item_was_not_retrieved_gives_the_rest():
+    hits = [FakeHit("a", 0, OTHER), FakeHit("b", 100, SIX[2:])]  # items 2-6 only
+    ranked = [((0, 0), 3.0), ((1, 4), 2.9)]
+    assert arrange(Shape("list", count=6), ranked, hits, 3, 1.0) == [(1, i) for i in range(5)]
+
+
+def test_two_counted_items_are_only_taken_around_the_best_sentence():
+    two = ["Thứ nhất, viêm gây mệt mỏi.", "Thứ hai, viêm gây mất ngủ."]
+    for hits in ([FakeHit("a", 0, OTHER), FakeHit("b", 0, two)], [FakeHit("a", 0, [*OTHER, *OTHER, *two])]):
+        ranked = [((0, 0), 3.0), ((len(hits) - 1, 1), 2.9)]
+        assert arrange(Shape("list", count=2), ranked, hits, 3, 1.0)[0] == (0, 0)

@@ -23,6 +23,7 @@ from qa.question.conversation import focus_matcher
 from qa.question.kinds import asked_kind, kind_fit, sentence_kinds
 from qa.question.language import EN_FUNCTION_WORDS
 from qa.question.query import analyse
+from qa.question.roles import OTHER, OWN, request_matcher
 from qa.question.shape import arrange, question_shape
 from qa.retrieval.retriever import Hit, Retrieval
 
@@ -101,36 +102,50 @@ def missing_names(question: str, passage: str) -> list[str]:
 
 def rank_sentences(
     question: str, retrieval: Retrieval, searched: str = "", kind_weight: float = 0.02, bonus=None
-) -> list[tuple[float, float, int, int]]:
-    """Every sentence of the retrieved passages as (score, cosine, hit index, sentence index), best
-    first: its stored contextual vector's cosine with the question, plus the share of the question's
-    content syllables it holds, its passage's cosine, whether it gives the kind of fact asked
-    (`kind_weight`), whether it holds a follow-up's own words, and `bonus(hit index, sentence index)`
-    (the trained reader's score, `qa.answering.reader_answerer`). The best sentence of the
-    best-ranked passage comes first: retrieval ranks passages with dense and lexical evidence
-    together, more reliably than one sentence's vector."""
+) -> tuple[tuple | None, list[tuple[float, float, int, int]]]:
+    """The lead sentence and every sentence of the retrieved passages as (score, cosine, hit index,
+    sentence index), best first, the lead first. A sentence scores its stored contextual vector's
+    cosine with the question, plus the share of the question's content syllables it holds, its
+    passage's cosine, whether it gives the kind of fact asked and, for a request question, whether
+    the party the question names makes the request or is asked it by another (`kind_weight` each;
+    `qa.question.roles`), whether it holds a follow-up's own words, and
+    `bonus(hit index, sentence index)` (the trained reader's score, `qa.answering.reader_answerer`).
+    The lead is the best sentence of the best-ranked passage (retrieval ranks passages with dense
+    and lexical evidence together, more reliably than one sentence's vector), or None when that
+    passage has none; for a request question whose requester makes no request in that passage, the
+    best sentence of the best-ranked passage in which the requester makes one."""
     query = retrieval.query or analyse(question, searched)
     q = retrieval.query_vector
     wanted = content_words(query.searched)
     asked = asked_kind(question)
     follow_up = focus_matcher(question, query.searched)  # issue 17: what a follow-up asks itself
-    candidates = []
+    role = request_matcher(question)
+    candidates, own_request = [], set()
     for h_i, hit in enumerate(retrieval.hits):
         for s_i, (a, b) in enumerate(hit.sentences):
             text = hit.text[a:b]
             cos = sentence_cosine(hit, s_i, q)
             score = cos + 0.05 * coverage(wanted, text) + 0.02 * hit.dense
             score += kind_weight * kind_fit(asked, sentence_kinds(text))
+            says = role(text)
+            if says == OTHER:  # another party's request of the one the question names
+                score -= kind_weight
+            elif says == OWN:
+                score += kind_weight
+                own_request.add(h_i)
             score += FOCUS_WEIGHT * follow_up(text)  # issue 17: a follow-up's answer leads with it
             if bonus is not None:
                 score += bonus(h_i, s_i)
             candidates.append((score, cos, h_i, s_i))
     candidates.sort(key=lambda c: -c[0])
-    best = next((c for c in candidates if c[2] == 0), None)
-    if best is not None:
-        candidates.remove(best)
-        candidates.insert(0, best)
-    return candidates
+    lead_passage = 0
+    if own_request and 0 not in own_request:
+        lead_passage = min(own_request)
+    lead = next((c for c in candidates if c[2] == lead_passage), None)
+    if lead is not None:
+        candidates.remove(lead)
+        candidates.insert(0, lead)
+    return lead, candidates
 
 
 def choose(question: str, candidates: list, hits: list[Hit], max_sentences: int, relative: float) -> list:
@@ -159,8 +174,7 @@ class ExtractiveAnswerer:
         language = query.language
         hits = retrieval.hits
         wanted = content_words(query.searched)
-        candidates = rank_sentences(question, retrieval, searched, self.t.kind)
-        best = candidates[0] if candidates and candidates[0][2] == 0 else None
+        best, candidates = rank_sentences(question, retrieval, searched, self.t.kind)
         vietnamese = not retrieval.english
         passage_text = hits[best[2]].meta.get(Key.TITLE, "") + "\n" + hits[best[2]].text if best else ""
         passage_coverage = coverage(wanted, passage_text)

@@ -9,8 +9,9 @@ and says how sure it is; one threshold on that probability refuses.
    gives the probability that the question is answered (`signals["confidence"]`), compared with one
    threshold (`AnswerSettings.threshold`; by default the reader's, chosen on the news validation set).
 3. The answer's sentences are those the rules rank best (`qa.answering.answerer.rank_sentences`)
-   with the reader's score added, the first one from the best-ranked passage; a cross-lingual
-   question whose first sentence is far from it (`AnswerSettings.cross_floor`) is refused as well,
+   with the reader's score added, the first one from the best-ranked passage (for a request
+   question, from the passage where the party it names makes a request: `qa.question.roles`); a
+   cross-lingual question whose first sentence is far from it (`AnswerSettings.cross_floor`) is refused as well,
    and so is a question whose names or numbers no retrieved passage holds.
    Adding the reader's score to the rules' ranking chose better first sentences on the news
    validation set than either alone (README, "Refusing"). The answer is shaped by the question
@@ -129,10 +130,9 @@ class ReaderAnswerer:
         # (a sentence it did not read counts as its worst read one); the first one comes from the
         # best-ranked passage.
         floor = min(scores.values(), default=0.0)
-        candidates = rank_sentences(
+        first, candidates = rank_sentences(
             question, retrieval, searched, bonus=lambda h_i, s_i: self.s.reader_weight * scores.get((h_i, s_i), floor)
         )
-        first = candidates[0] if candidates and candidates[0][2] == 0 else None
         found = best is not None and first is not None and confidence >= self.threshold
         # A question in another language than the articles leans on the sentence cosine alone; one
         # that is far from every sentence is not about these articles at all.
@@ -163,11 +163,13 @@ class ReaderAnswerer:
             for key in keys
             if key in scores
         }
-        single = question_shape(question).kind == "single"
+        shape = question_shape(question).kind  # a list: a phrase of several facts of one kind
         # The reader's phrase for other questions ("… là gì?") only in the articles' language: across
         # languages it held the answer for one in five shown (XQuAD validation fold; README).
         other = not retrieval.english
-        phrases = answer_phrases(question, keys, hits, reads, other) if single and reader.has_span else {}
+        phrases = {}
+        if reader.has_span and shape != "ordinal":
+            phrases = answer_phrases(question, keys, hits, reads, other, several=shape == "list")
         return assemble(question, hits, keys, language, searched or question, signals, confidence, phrases)
 
 
@@ -175,15 +177,18 @@ def _title_and_text(hit: Hit) -> str:
     return hit.meta.get(Key.TITLE, "") + "\n" + hit.text
 
 
-def answer_phrases(question: str, keys, hits: list[Hit], reads: dict, other_questions: bool = True) -> dict:
+def answer_phrases(
+    question: str, keys, hits: list[Hit], reads: dict, other_questions: bool = True, several: bool = False
+) -> dict:
     """The answer phrase of each chosen sentence (offsets into its passage): from the reader's phrase
     in it, checked and widened, or the clause of a reason or a request (`qa.question.phrase`);
-    `other_questions`: also the reader's phrase for a question that asks for none of these."""
+    `other_questions`: also the reader's phrase for a question that asks for none of these;
+    `several`: a list question (only facts of one kind, over the items joined to the reader's)."""
     out = {}
     for key in keys:
         start, end = hits[key[0]].sentences[key[1]]
         sentence = hits[key[0]].text[start:end]
-        span = find_phrase(question, sentence, _reader_span(reads.get(key)), other_questions)
+        span = find_phrase(question, sentence, _reader_span(reads.get(key)), other_questions, several)
         if span is not None:
             out[key] = (start + span[0], start + span[1])
     return out

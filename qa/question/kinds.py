@@ -82,7 +82,7 @@ _CONNECTORS = ("and", "of", "&", "de", "la", "-")
 _AFTER_NAME = frozenset("và cũng đã là để với có sẽ đang thì nhưng nơi vừa mới được bị cho từ khi vì".split())
 
 
-def _names(sentence: str) -> list[tuple[int, int]]:
+def name_runs(sentence: str) -> list[tuple[int, int]]:
     """Runs of capitalised words (offsets into the sentence), not starting at the first word; a run
     may hold a connector between capitalised words ("Earth and Planetary Science Letters"). A run of one
     word counts only when punctuation, the end or a function word follows it ("ở Canada và …"),
@@ -147,7 +147,7 @@ def find_answers(sentence: str) -> list[tuple[str, int, int, str]]:
         unit = next((u for u in COUNTED if text.lower().endswith(" " + u)), "")
         word = "bao nhiêu phần trăm" if "%" in text else ("bao nhiêu " + unit) if unit else "bao nhiêu"
         found.append(("number", a, b, word))
-    for a, b in _names(sentence):
+    for a, b in name_runs(sentence):
         before = _before(sentence, a, 3)
         name = sentence[a:b]
         lower = name.lower()
@@ -213,7 +213,7 @@ def sentence_kinds(sentence: str) -> set[str]:
         kinds.add("date")
     if re.search(r"\d", _DATE.sub(" ", sentence)):
         kinds.add("number")
-    if any(len(sentence[a:b].split()) >= 2 for a, b in _names(sentence)):
+    if any(len(sentence[a:b].split()) >= 2 for a, b in name_runs(sentence)):
         kinds.add("name")
     if _ACRONYM.search(sentence):
         kinds.add("organization")

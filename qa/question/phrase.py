@@ -10,10 +10,14 @@ finish it:
   name to its whole capitalised run ("Ngọc" -> "Ôn Bích Ngọc"), an organisation to the kind word
   before it ("Maxim" -> "tạp chí Maxim"), an amount to its qualifier and to the counted noun the
   question names ("50 người" -> "không quá 50 người"; "17,1" -> "17,1 bitcoin" for "bao nhiêu
-  bitcoin"), a time of day to its day ("18h" -> "18h hôm nay");
+  bitcoin"), a count to its ordinal ("12" -> "lần thứ 12"), a time of day to its day ("18h" ->
+  "18h hôm nay"); for "<noun> nào" ("đài nào") the name after that noun in the sentence comes
+  first (`named_after_head`: "talkSPORT" of "đài talkSPORT"); a list question's phrase takes in
+  the items joined to it (`coordinate`: "Bắc Kinh và Thượng Hải");
 - a reason or a request is a clause, not a name or a number (`clause`): the words after the
   sentence's reason word ("vì", "do", "nhằm", "because") or request verb ("đề nghị", "yêu cầu",
-  "kêu gọi"), to the end of the sentence;
+  "kêu gọi"), to the end of the sentence; without a reason word, the cause before a result word
+  ("A nên B");
 - any other question ("Đơn vị cơ bản … là gì?"): the reader's phrase as it is, when short, in the
   articles' language only (the reader answers it well: it was trained on such spans).
 
@@ -30,13 +34,14 @@ from qa.question.kinds import (
     FACTOID_KINDS,
     ORG_KINDS,
     PERSON_TITLES,
-    _names,
     asked_kind,
     capital,
     find_answers,
     kind_fit,
+    name_runs,
     sentence_kinds,
 )
+from qa.question.roles import REQUEST_VERBS, asks_request
 
 Span = tuple[int, int]
 
@@ -58,15 +63,6 @@ _PLACE_NAO = re.compile(
 _MEASURE = re.compile(r"\bbao (?:lau|xa|cao|sau|rong|dai|nang|to)\b")  # how long, far, high, deep…
 _WHICH = re.compile(r"\w+ nao\b|\bwhich\b")
 _REASON_EN = re.compile(r"\bwhat (?:prompted|caused|led to|made)\b|\bhow come\b")
-
-_REQUEST_Q_VI = re.compile(
-    r"\b(?:de nghi|yeu cau|kien nghi|de xuat|keu goi|khuyen|khuyen cao|mong muon|muon|chi dao|luu y|"
-    r"thuc giuc|hoi thuc|dan do|nhac nho)\b.*\b(?:gi|the nao|ra sao)\b"
-)
-_REQUEST_Q_EN = re.compile(
-    r"\bwhat\b.*\b(?:asks?|asked|request(?:s|ed)?|requires?|required|demand(?:s|ed)?|urge[sd]?|call(?:s|ed)? "
-    r"(?:on|for)|wants?|wanted|propose[sd]?|suggest(?:s|ed)?|recommend(?:s|ed)?|advise[sd]?|advice)\b"
-)
 
 
 def fact_kind(question: str) -> str | None:
@@ -99,7 +95,7 @@ def asked_clause(question: str) -> str | None:
     text = fold(question).lower()
     if asked_kind(question) == "reason" or _REASON_EN.search(text):
         return "reason"
-    if _REQUEST_Q_VI.search(text) or _REQUEST_Q_EN.search(text):
+    if asks_request(question):
         return "request"
     return None
 
@@ -171,6 +167,7 @@ _DAY_AFTER = re.compile(
     r"|(?:ngày\s+)?\d{1,2}/\d{1,2}(?:/\d{4})?)(?!\w)",
     re.IGNORECASE,
 )
+_ORDINAL_BEFORE = re.compile(r"(?:lần\s+)?thứ\s+$", re.IGNORECASE)  # "lần thứ 12": the 12th time
 _PERIOD_BEFORE = re.compile(r"(?:đầu|cuối|giữa|trung tuần|thượng tuần|hạ tuần)\s+$", re.IGNORECASE)
 
 
@@ -183,7 +180,7 @@ def widen(question: str, sentence: str, span: Span) -> Span:
         b -= 1
     kind = phrase_kind(question)
     if kind in ("person", "place", "organization", "name"):
-        for x, y in _names(sentence):
+        for x, y in name_runs(sentence):
             if x < b and y > a:
                 a, b = min(a, x), max(b, y)
     if kind == "organization":
@@ -193,7 +190,7 @@ def widen(question: str, sentence: str, span: Span) -> Span:
         if kind_word and (len(lower) == len(kind_word) or not lower[-len(kind_word) - 1].isalnum()):
             a = len(before) - len(kind_word)
     if kind == "number":
-        m = _QUALIFIER.search(sentence[:a])
+        m = _QUALIFIER.search(sentence[:a]) or _ORDINAL_BEFORE.search(sentence[:a])
         if m:
             a = m.start()
         b = _counted_noun(question, sentence, b)
@@ -205,6 +202,36 @@ def widen(question: str, sentence: str, span: Span) -> Span:
             m = _DAY_AFTER.match(sentence, b)
             if m:
                 b = m.end()
+    return a, b
+
+
+_AND = re.compile(r"\s*,\s*|\s+(?:và|hoặc|cùng|and|or)\s+", re.IGNORECASE)
+_FIGURE = re.compile(r"\d+(?:[.,/]\d+)*")
+
+
+def coordinate(question: str, sentence: str, span: Span) -> Span:
+    """For a question asking several facts of one kind: `span` widened over the items joined to it
+    ("Bắc Kinh" -> "Bắc Kinh và Thượng Hải", "năm 1864" -> "năm 1864 và 1867", "Ryan Mason" -> "Ryan
+    Mason và Chris Powell"): names for a person, a place, an organisation or a name, figures for a
+    number or a date."""
+    kind = phrase_kind(question)
+    if kind in ("person", "place", "organization", "name"):
+        starts = {x: y for x, y in name_runs(sentence)}
+        ends = {y: x for x, y in name_runs(sentence)}
+    else:
+        starts = {m.start(): m.end() for m in _FIGURE.finditer(sentence)}
+        ends = {m.end(): m.start() for m in _FIGURE.finditer(sentence)}
+    a, b = span
+    while True:
+        m = _AND.match(sentence, b)
+        if not m or m.end() not in starts:
+            break
+        b = starts[m.end()]
+    while True:
+        m = next((m for m in _AND.finditer(sentence[:a]) if m.end() == a), None)
+        if not m or m.start() not in ends:
+            break
+        a = ends[m.start()]
     return a, b
 
 
@@ -227,11 +254,7 @@ _REASON_WORDS = (
     ("nhằm", "để", "in order to"),
 )  # fmt: skip
 _NOT_REASON = ("vì vậy", "vì thế", "do đó", "do vậy", "bởi vậy", "bởi thế", "để rồi", "do dự")
-_REQUEST_WORDS = ((
-    "đề nghị", "yêu cầu", "kiến nghị", "đề xuất", "kêu gọi", "khuyên", "khuyến cáo", "mong muốn", "mong",
-    "muốn", "chỉ đạo", "lưu ý", "thúc giục", "hối thúc", "dặn dò", "nhắc nhở", "asked", "urged", "called on",
-    "called for", "demanded", "requested", "wants",
-),)  # fmt: skip
+_REQUEST_WORDS = (REQUEST_VERBS,)  # one tier: the request verbs of `qa.question.roles`
 
 
 def clause(question: str, sentence: str) -> Span | None:
@@ -257,24 +280,82 @@ def clause(question: str, sentence: str) -> Span | None:
             b = len(sentence.rstrip(" .!?…\"'”’»)"))
             if b - a >= 3 and len(sentence[a:b].split()) >= 2 and not _only_question_words(sentence[a:b], question):
                 return a, b
+    return _cause_before_result(question, sentence) if asked == "reason" else None
+
+
+# "A nên B", "A khiến B": the cause before the result word (a cause is a clause, four words or more:
+# "mọi người nên gọi…" is "should", not "so").
+_RESULT = re.compile(r"\s+(?:nên|khiến cho|khiến|dẫn đến|làm cho)\s+", re.IGNORECASE)
+_OPENING = re.compile(
+    r"(?:tuy nhiên|theo đó|thế nhưng|nhưng|song|mặt khác|ngoài ra|đặc biệt|thực tế|theo [^,]{1,40})\s*,\s*",
+    re.IGNORECASE,
+)
+
+
+def _cause_before_result(question: str, sentence: str) -> Span | None:
+    """For a reason question whose sentence has no reason word: the clause before its result word
+    ("…, vị trí tàu đậu cách xa bờ nên ngọn lửa…" -> "vị trí tàu đậu cách xa bờ"), its opening
+    connective ("Tuy nhiên, ") left out."""
+    m = _RESULT.search(sentence)
+    if m is None:
+        return None
+    opening = _OPENING.match(sentence)
+    a = opening.end() if opening else 0
+    cause = sentence[a : m.start()]
+    if len(cause.split()) < 4 or _only_question_words(cause, question):
+        return None
+    return a, m.start()
+
+
+# ---- "đài nào?": the name after that noun ----------------------------------------------------------
+_HEAD = re.compile(r"(?:^|\s)((?:\w+\s+)?\w+)\s+nào\b", re.IGNORECASE)
+
+
+def named_after_head(question: str, sentence: str) -> Span | None:
+    """For a question asking "<noun> nào" ("đài nào", "tờ báo nào", "tỉnh nào"): the name that
+    follows that noun in the sentence ("talkSPORT" of "đài talkSPORT", "Nghệ An" of "tỉnh Nghệ
+    An"), not one of the question's own names; None when the sentence has no name after the noun."""
+    m = _HEAD.search(question)
+    if m is None:
+        return None
+    head = m.group(1).split()
+    runs = name_runs(sentence)
+    for noun in (" ".join(head), head[-1]) if len(head) > 1 else (head[0],):
+        for found in re.finditer(r"(?<!\w)" + re.escape(noun) + r"\s+(?=\S)", sentence, re.IGNORECASE):
+            at = found.end()
+            token = re.match(r"[\w&.-]+", sentence[at:])
+            run = [y for x, y in runs if x == at]
+            # a whole capitalised run (`name_runs`), or one word with capitals inside ("talkSPORT");
+            # not the first syllable of a name that goes on in lower case ("Đảng Lao động")
+            if not run and (token is None or not any(c.isupper() for c in token.group(0)[1:])):
+                continue
+            end = max(run or [at + len(token.group(0).rstrip("."))])
+            if not _only_question_words(sentence[at:end], question):
+                return at, end
     return None
 
 
 # ---- the phrase --------------------------------------------------------------------------------------
-def find_phrase(question: str, sentence: str, reader_span: Span | None, other_questions: bool = True) -> Span | None:
+def find_phrase(
+    question: str, sentence: str, reader_span: Span | None, other_questions: bool = True, several: bool = False
+) -> Span | None:
     """The answer phrase of `sentence` for `question` (offsets into the sentence), or None: a fact of
-    one kind from the reader's phrase (`reader_span`, offsets into the sentence), checked and widened; a
+    one kind from the reader's phrase (`reader_span`, offsets into the sentence), checked and widened
+    (`several`: a list question, over the items joined to it, `coordinate`); a
     reason or request clause; for any other question ("… là gì?") the reader's phrase as it is, when
     `other_questions` and it is short (at most 10 words) and not only the question's own words."""
     if phrase_kind(question) in FACTOID_KINDS:
         if reader_span is None:
             return None
-        span = reader_span
+        span = (None if several else named_after_head(question, sentence)) or reader_span
         if not phrase_fits(question, sentence[span[0] : span[1]]):
             span = typed_phrase(question, sentence, span)
             if span is None:
                 return None
-        return widen(question, sentence, span)
+        span = widen(question, sentence, span)
+        return coordinate(question, sentence, span) if several else span
+    if several:
+        return None
     if asked_clause(question) is not None:
         return clause(question, sentence)
     if other_questions and reader_span is not None:

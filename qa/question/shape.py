@@ -146,11 +146,17 @@ def enumeration(sentences: list[str], anchor: int) -> list[int]:
     """Indexes of the enumerated run of items that holds, follows or precedes sentence `anchor`
     (sentences in article order): consecutive markers 1, 2, 3… ("finally" may close it), with
     non-item sentences between items allowed up to two at a time. [] when there is no such run."""
+    near = [run for run in enumerations(sentences) if run[0] - 3 <= anchor <= run[-1] + 2]
+    return max(near, key=len, default=[])
+
+
+def enumerations(sentences: list[str], first: int = 1) -> list[list[int]]:
+    """Every enumerated run of two or more items in `sentences` (article order), as in `enumeration`,
+    that starts at item number `first`."""
     numbers = [item_number(s) for s in sentences]
-    starts = [i for i, n in enumerate(numbers) if n == 1]
-    best: list[int] = []
-    for start in starts:
-        run, expected, gap = [start], 2, 0
+    runs = []
+    for start in (i for i, n in enumerate(numbers) if n == first):
+        run, expected, gap = [start], first + 1, 0
         for i in range(start + 1, len(sentences)):
             n = numbers[i]
             if n == expected or (n == 0 and len(run) >= 2):
@@ -162,9 +168,9 @@ def enumeration(sentences: list[str], anchor: int) -> list[int]:
                 break
             else:
                 gap += 1
-        if len(run) >= 2 and (run[0] - 3 <= anchor <= run[-1] + 2) and len(run) > len(best):
-            best = run
-    return best
+        if len(run) >= 2:
+            runs.append(run)
+    return runs
 
 
 def _number(word: str) -> int:
@@ -188,8 +194,10 @@ def arrange(
     - an ordinal question: the item of that number in an enumeration of the best sentence's
       article, when the retrieved passages hold one; else as one fact;
     - a list question: the enumerated run of items around the best sentence, in article order
-      (all of them); without a run, as one fact with room for as many sentences as the question
-      counts.
+      (all of them); without one, for three items or more, a run of as many items as the question
+      counts ("six priorities") in the article of the best-ranked sentence that has one
+      (`counted_run`); else as one fact
+      with room for as many sentences as the question counts.
     `hits` are the retrieved passages (`.text`, `.sentences`, `.meta` with the article id and the
     passage's offset in its article)."""
     best, best_score = ranked[0]
@@ -204,8 +212,35 @@ def arrange(
             run = enumeration(texts, anchor)
             if run:
                 return [keys[i] for i in run]
+            if shape.count:
+                counted = counted_run(hits, [key for key, _ in ranked], shape.count)
+                if counted:
+                    return counted
     room = max(max_sentences, shape.count or 0)
     return [key for key, score in ranked if score >= best_score - margin][:room] or [best]
+
+
+COUNTED_RUN_MIN = 3  # a run of two ("Thứ nhất…, Thứ hai…") is too common to be the list asked for
+
+
+def counted_run(hits: list, ranked: list[SentenceKey], count: int) -> list[SentenceKey]:
+    """For a question that counts three items or more: the sentences of an enumerated run of exactly
+    `count` items from the article of the best-ranked sentence (of `ranked`, best first) whose
+    retrieved passages hold one; failing that, the retrieved end of such a run (items 2 to `count`
+    when item 1 was not retrieved); [] when none."""
+    if count < COUNTED_RUN_MIN:
+        return []
+    articles = {}  # article id -> its best-ranked sentence, best-ranked first
+    for key in ranked:
+        articles.setdefault(hits[key[0]].meta.get(Key.ARTICLE_ID), key)
+    sentences = [article_sentences(hits, key) for key in articles.values()]
+    for first in range(1, count):
+        for keys, texts in sentences:
+            numbers = [item_number(t) for t in texts]
+            for run in enumerations(texts, first):
+                if numbers[run[-1]] == count or (first == 1 and len(run) == count):
+                    return [keys[i] for i in run]
+    return []
 
 
 def article_sentences(hits: list, key: SentenceKey) -> tuple[list[SentenceKey], list[str]]:

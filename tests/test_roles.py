@@ -1,0 +1,54 @@
+"""Who asked whom (`qa.question.roles`, no model): the party a request question names, and whether
+a sentence has that party make the request or another party ask it of them. Made-up sentences."""
+
+import pytest
+
+from qa.question.roles import OTHER, OWN, asks_request, request_matcher, requester
+
+
+@pytest.mark.parametrize(
+    ("question", "names"),
+    [
+        ("what did Quảng Ngãi request?", ["quang ngai"]),
+        ("Quảng Ngãi đề nghị Bộ Ngoại giao những gì?", ["quang ngai"]),  # not the party asked
+        ("Trong công điện, Thành ủy Đà Nẵng yêu cầu làm gì?", ["da nang"]),  # "Thành ủy": a common noun
+        ("Các nước phương Tây kêu gọi Nga làm gì?", ["tay"]),  # one word right before the verb
+        ("Indonesia đã đề nghị những quốc gia nào hỗ trợ?", ["indonesia"]),  # … or its auxiliary
+        ("Which countries did Indonesia ask for help?", ["indonesia"]),
+        ("What did Ha Long city require for staff at hotels?", ["ha long"]),
+        ("HLV Akira Nishino đề nghị Liên đoàn bóng đá điều gì?", ["hlv akira nishino"]),
+        ("quang ngai de nghi gi", []),  # no capitals: no name to go by
+        ("Các tác giả mong muốn làm gì tiếp theo?", []),
+    ],
+)
+def test_the_requester_is_the_name_before_the_request_verb(question, names):
+    assert asks_request(question)
+    assert requester(question) == names
+
+
+def test_what_is_not_a_request_question():
+    assert not asks_request("Ai là Bí thư Tỉnh ủy Quảng Ngãi?")
+    # "wants" here describes the industries asked about; no one is asked for anything
+    assert not asks_request("What are the two main industries Quang Ngai wants to be known for by 2030?")
+    fit = request_matcher("Ai là Bí thư Tỉnh ủy Quảng Ngãi?")
+    assert fit("Bộ trưởng đề nghị tỉnh Quảng Ngãi báo cáo.") is None
+
+
+@pytest.mark.parametrize(
+    ("sentence", "role"),
+    [
+        ("Đặc biệt, tỉnh Hà Giang mong muốn Bộ hỗ trợ đào tạo cán bộ.", OWN),  # the requester asks
+        ("Ông Nam đề nghị tỉnh gửi tài liệu quảng bá của Hà Giang.", OTHER),  # another party asks it
+        ("Bộ trưởng đề nghị địa phương chủ động hơn.", None),  # a request, the requester unnamed
+        ("Xét nghiệm cho nhân viên các cơ sở lưu trú ở Hà Giang.", None),  # an item of a directive
+    ],
+)
+def test_a_sentence_says_who_makes_the_request(sentence, role):
+    for question in ("What did Hà Giang request?", "Hà Giang đề nghị Bộ những gì?"):
+        assert request_matcher(question)(sentence) == role
+
+
+def test_a_long_name_is_found_by_its_last_two_words():
+    fit = request_matcher("HLV Akira Nishino đề nghị Liên đoàn điều gì?")
+    assert fit("Ông Akira Nishino đề nghị cần có phương án dự phòng.") == OWN
+    assert request_matcher("Các tác giả mong muốn làm gì tiếp theo?")("Các tác giả mong muốn làm thêm.") is None
