@@ -107,7 +107,7 @@ def rank_sentences(
     sentence index), best first, the lead first. A sentence scores its stored contextual vector's
     cosine with the question, plus the share of the question's content syllables it holds, its
     passage's cosine, whether it gives the kind of fact asked and, for a request question, whether
-    the party the question names makes the request or is asked it by another (`kind_weight` each;
+    it is another party's request of the one the question names (`kind_weight` each;
     `qa.question.roles`), whether it holds a follow-up's own words, and
     `bonus(hit index, sentence index)` (the trained reader's score, `qa.answering.reader_answerer`).
     The lead is the best sentence of the best-ranked passage (retrieval ranks passages with dense
@@ -130,8 +130,7 @@ def rank_sentences(
             says = role(text)
             if says == OTHER:  # another party's request of the one the question names
                 score -= kind_weight
-            elif says == OWN:
-                score += kind_weight
+            elif says == OWN:  # (not ranked higher: the directive's own sentence would outrank its items)
                 own_request.add(h_i)
             score += FOCUS_WEIGHT * follow_up(text)  # issue 17: a follow-up's answer leads with it
             if bonus is not None:
