@@ -116,12 +116,15 @@ def test_english_question_sources_and_article_panel(page, app_url):
     assert chat.locator(".nq-sources .nq-source").first.is_visible()
     page.screenshot(path=SCREENSHOTS / "02-english-answer.png")
 
-    page.locator("#nq-chat button.nq-cite").first.click()
+    first_cite = page.locator("#nq-chat button.nq-cite").first
+    number = first_cite.inner_text().strip()  # "[2]": sources are numbered by retrieval rank
+    first_cite.click()
     page.wait_for_selector("#nq-article #nq-focus mark")
     page.wait_for_function("() => document.querySelector('#nq-article .nq-article-title') !== null")
     page.wait_for_timeout(300)
     assert focus_is_visible(page)
-    cited = page.locator("#nq-chat .nq-sources .nq-source").first.locator("mark").first.inner_text()
+    card = page.locator("#nq-chat .nq-sources .nq-source").filter(has=page.locator(".nq-num", has_text=number))
+    cited = card.first.locator("mark").first.inner_text()
     assert cited.strip()[:40] in page.locator("#nq-article #nq-focus").inner_text()
     page.screenshot(path=SCREENSHOTS / "03-article-panel.png")
 
