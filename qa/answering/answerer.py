@@ -20,7 +20,7 @@ from ingest.normalize import words
 from ingest.store import Key
 from qa.answering.answer import Answer, assemble, refused
 from qa.question.conversation import focus_matcher
-from qa.question.kinds import asked_kind, kind_fit, sentence_kinds
+from qa.question.kinds import FIGURE, asked_kind, kind_fit, sentence_kinds
 from qa.question.language import EN_FUNCTION_WORDS
 from qa.question.query import analyse
 from qa.question.roles import OTHER, OWN, request_matcher
@@ -75,9 +75,6 @@ def coverage(wanted: list[str], text: str) -> float:
 FOCUS_WEIGHT = 0.1  # issue 17: a follow-up's answer leads with the sentence holding its own words
 
 
-_NUMBER = re.compile(r"\d+(?:[.,/]\d+)*")
-
-
 def question_names(question: str) -> list[str]:
     """Runs of capitalised words in a question, its first word excepted ("New Zealand", "Quảng Ngãi")."""
     names, run = [], []
@@ -97,7 +94,7 @@ def missing_names(question: str, passage: str) -> list[str]:
     """Names and numbers of the question that the passage lacks."""
     have = " " + " ".join(words(passage)) + " "
     missing = [n for n in question_names(question) if " " + " ".join(words(n)) + " " not in have]
-    return missing + [n for n in _NUMBER.findall(question) if n not in passage]
+    return missing + [n for n in FIGURE.findall(question) if n not in passage]
 
 
 def rank_sentences(

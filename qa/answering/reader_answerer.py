@@ -11,8 +11,8 @@ and says how sure it is; one threshold on that probability refuses.
 3. The answer's sentences are those the rules rank best (`qa.answering.answerer.rank_sentences`)
    with the reader's score added, the first one from the best-ranked passage (for a request
    question, from the passage where the party it names makes a request: `qa.question.roles`); a
-   cross-lingual question whose first sentence is far from it (`AnswerSettings.cross_floor`) is refused as well,
-   and so is a question whose names or numbers no retrieved passage holds.
+   cross-lingual question whose first sentence is far from it (`AnswerSettings.cross_floor`) is
+   refused as well, and so is a question whose names or numbers no retrieved passage holds.
    Adding the reader's score to the rules' ranking chose better first sentences on the news
    validation set than either alone (README, "Refusing"). The answer is shaped by the question
    (`qa.question.shape`) and assembled by `qa.answering.answer.assemble`.

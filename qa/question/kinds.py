@@ -63,6 +63,7 @@ _NUMBER = re.compile(
     r"(?![\w/-])(?![.,]\d)",
     re.IGNORECASE,
 )
+FIGURE = re.compile(r"\d+(?:[.,/]\d+)*")  # a figure as written: "25", "17,1", "1.200", "26/4"
 # A date or period; group "core" is what the question word replaces.
 _DATE = re.compile(
     r"(?<![\w/])(?P<core>(?:(?:sáng|chiều|tối|trưa|đêm|rạng sáng|hôm)\s+(?:nay\s+)?(?:ngày\s+)?|ngày\s+)?"

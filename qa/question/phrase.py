@@ -32,6 +32,7 @@ import re
 from ingest.normalize import fold, words
 from qa.question.kinds import (
     FACTOID_KINDS,
+    FIGURE,
     ORG_KINDS,
     PERSON_TITLES,
     asked_kind,
@@ -206,7 +207,6 @@ def widen(question: str, sentence: str, span: Span) -> Span:
 
 
 _AND = re.compile(r"\s*,\s*|\s+(?:và|hoặc|cùng|and|or)\s+", re.IGNORECASE)
-_FIGURE = re.compile(r"\d+(?:[.,/]\d+)*")
 
 
 def coordinate(question: str, sentence: str, span: Span) -> Span:
@@ -214,13 +214,12 @@ def coordinate(question: str, sentence: str, span: Span) -> Span:
     ("Bắc Kinh" -> "Bắc Kinh và Thượng Hải", "năm 1864" -> "năm 1864 và 1867", "Ryan Mason" -> "Ryan
     Mason và Chris Powell"): names for a person, a place, an organisation or a name, figures for a
     number or a date."""
-    kind = phrase_kind(question)
-    if kind in ("person", "place", "organization", "name"):
-        starts = {x: y for x, y in name_runs(sentence)}
-        ends = {y: x for x, y in name_runs(sentence)}
+    if phrase_kind(question) in ("person", "place", "organization", "name"):
+        items = name_runs(sentence)
     else:
-        starts = {m.start(): m.end() for m in _FIGURE.finditer(sentence)}
-        ends = {m.end(): m.start() for m in _FIGURE.finditer(sentence)}
+        items = [m.span() for m in FIGURE.finditer(sentence)]
+    starts = dict(items)
+    ends = {y: x for x, y in items}
     a, b = span
     while True:
         m = _AND.match(sentence, b)

@@ -57,14 +57,15 @@ def asks_request(question: str) -> bool:
 
 def requester(question: str) -> list[str]:
     """The names (folded) a request question gives before its request verb: "Quảng Ngãi" in "what did
-    Quảng Ngãi request?" and in "Quảng Ngãi đề nghị Bộ Ngoại giao những gì?"; [] when none."""
+    Quảng Ngãi request?" and in "Quảng Ngãi đề nghị Bộ Ngoại giao những gì?"; [] when it names
+    none or asks for no request."""
     text = fold(question).lower()
     m = _REQUEST_Q_VI.search(text) or _REQUEST_Q_EN.search(text)
     if m is None:
         return []
     verb_at = len(words(text[: m.start(1)]))  # the verb's word index (fold keeps words apart)
     tokens = re.findall(r"\w+", question)[:verb_at]
-    while tokens and fold(tokens[-1]).lower() in _AUXILIARIES:  # "Indonesia đã đề nghị", "did X ask"
+    while tokens and fold(tokens[-1]) in _AUXILIARIES:  # "Indonesia đã đề nghị", "did X ask"
         tokens.pop()
     runs, run = [], []
     for i, token in enumerate([*tokens, ""]):
@@ -91,7 +92,7 @@ def request_matcher(question: str) -> Callable[[str], str | None]:
     """Tells of a sentence whether the requester `question` names makes its request (`OWN`), is
     asked by someone else (`OTHER`), or neither (None; always None when the question asks for no
     request or names no requester)."""
-    names = requester(question) if asks_request(question) else []
+    names = requester(question)
     if not names:
         return lambda sentence: None
 

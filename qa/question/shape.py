@@ -146,18 +146,17 @@ def enumeration(sentences: list[str], anchor: int) -> list[int]:
     """Indexes of the enumerated run of items that holds, follows or precedes sentence `anchor`
     (sentences in article order): consecutive markers 1, 2, 3… ("finally" may close it), with
     non-item sentences between items allowed up to two at a time. [] when there is no such run."""
-    near = [run for run in enumerations(sentences) if run[0] - 3 <= anchor <= run[-1] + 2]
+    near = [run for run in _runs([item_number(s) for s in sentences], 1) if run[0] - 3 <= anchor <= run[-1] + 2]
     return max(near, key=len, default=[])
 
 
-def enumerations(sentences: list[str], first: int = 1) -> list[list[int]]:
-    """Every enumerated run of two or more items in `sentences` (article order), as in `enumeration`,
-    that starts at item number `first`."""
-    numbers = [item_number(s) for s in sentences]
+def _runs(numbers: list[int | None], first: int) -> list[list[int]]:
+    """Every enumerated run of two or more items, as in `enumeration`, that starts at item number
+    `first`; `numbers` are the sentences' item numbers (`item_number`), in article order."""
     runs = []
     for start in (i for i, n in enumerate(numbers) if n == first):
         run, expected, gap = [start], first + 1, 0
-        for i in range(start + 1, len(sentences)):
+        for i in range(start + 1, len(numbers)):
             n = numbers[i]
             if n == expected or (n == 0 and len(run) >= 2):
                 run.append(i)
@@ -196,8 +195,7 @@ def arrange(
     - a list question: the enumerated run of items around the best sentence, in article order
       (all of them); without one, for three items or more, a run of as many items as the question
       counts ("six priorities") in the article of the best-ranked sentence that has one
-      (`counted_run`); else as one fact
-      with room for as many sentences as the question counts.
+      (`counted_run`); else as one fact with room for as many sentences as the question counts.
     `hits` are the retrieved passages (`.text`, `.sentences`, `.meta` with the article id and the
     passage's offset in its article)."""
     best, best_score = ranked[0]
@@ -233,11 +231,13 @@ def counted_run(hits: list, ranked: list[SentenceKey], count: int) -> list[Sente
     articles = {}  # article id -> its best-ranked sentence, best-ranked first
     for key in ranked:
         articles.setdefault(hits[key[0]].meta.get(Key.ARTICLE_ID), key)
-    sentences = [article_sentences(hits, key) for key in articles.values()]
+    numbered = []  # (sentence keys, item numbers) of each article, best-ranked first
+    for key in articles.values():
+        keys, texts = article_sentences(hits, key)
+        numbered.append((keys, [item_number(t) for t in texts]))
     for first in range(1, count):
-        for keys, texts in sentences:
-            numbers = [item_number(t) for t in texts]
-            for run in enumerations(texts, first):
+        for keys, numbers in numbered:
+            for run in _runs(numbers, first):
                 if numbers[run[-1]] == count or (first == 1 and len(run) == count):
                     return [keys[i] for i in run]
     return []
