@@ -212,21 +212,24 @@ def test_bad_setting_in_a_real_process_has_no_traceback(tmp_path):
         assert done.stderr == "Error: NEWSQA_PORT='abc' is not usable: give a whole number from 1 to 65535.\n"
 
 
-@pytest.mark.slow
-def test_busy_port_is_reported_before_loading_anything(tmp_path):
+def _serve_on_a_busy_port(tmp_path, command: list[str], env_port: str | None = None):
+    """Runs `command` (from the project root) while a socket holds a free port: (that port, the process).
+    The port goes to NEWSQA_PORT, or `env_port` does."""
     with socket.socket() as busy:
         busy.bind(("127.0.0.1", 0))
         busy.listen()
         port = busy.getsockname()[1]
-        env = {"NEWSQA_DATA_DIR": str(tmp_path), "NEWSQA_PORT": str(port), "PATH": "/usr/bin:/bin"}
+        env = {"NEWSQA_DATA_DIR": str(tmp_path), "NEWSQA_PORT": env_port or str(port), "PATH": "/usr/bin:/bin"}
+        command = [c.format(port=port) for c in command]
         done = subprocess.run(
-            [sys.executable, "-c", "from qa.cli import cli; cli()", "serve"],
-            cwd=ROOT,
-            env=env,
-            capture_output=True,
-            text=True,
-            timeout=120,
+            [sys.executable, *command], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120
         )
+    return port, done
+
+
+@pytest.mark.slow
+def test_busy_port_is_reported_before_loading_anything(tmp_path):
+    port, done = _serve_on_a_busy_port(tmp_path, ["-c", "from qa.cli import cli; cli()", "serve"])
     assert done.returncode == 1
     assert done.stderr == (
         f"Error: Cannot serve on 127.0.0.1:{port}: Address already in use. Stop what uses that port, "
@@ -236,19 +239,7 @@ def test_busy_port_is_reported_before_loading_anything(tmp_path):
 
 @pytest.mark.slow
 def test_app_py_takes_the_port_flag_over_the_environment(tmp_path):
-    with socket.socket() as busy:
-        busy.bind(("127.0.0.1", 0))
-        busy.listen()
-        port = busy.getsockname()[1]
-        env = {"NEWSQA_DATA_DIR": str(tmp_path), "NEWSQA_PORT": "1", "PATH": "/usr/bin:/bin"}
-        done = subprocess.run(
-            [sys.executable, "app.py", "--port", str(port)],
-            cwd=ROOT,
-            env=env,
-            capture_output=True,
-            text=True,
-            timeout=120,
-        )
+    port, done = _serve_on_a_busy_port(tmp_path, ["app.py", "--port", "{port}"], env_port="1")
     assert done.returncode == 1
     assert done.stderr.startswith(f"Error: Cannot serve on 127.0.0.1:{port}: Address already in use.")
 
