@@ -18,6 +18,13 @@ _CUT_FROM = re.compile(r"^(Bài viết cùng chủ đề|Đọc thêm|Phiên b�
 _FOLLOW = re.compile(r"^Theo dõi\s+\S+(\s+\S+)?\s+trên\s*:?$", re.I)
 _RELATED = re.compile(r"^(Tin liên quan|Tin bài liên quan)\s*:?$", re.I)
 _NEAR_TITLE = 0.8
+# A photo caption ends with the photo's credit in brackets ("(Ảnh: AP).", "(Ảnh minh họa: Reuters)")
+# or starts with it ("Ảnh: Reuters").
+_CAPTION = re.compile(
+    r"(\((Ảnh|Hình|Nguồn ảnh|Photo|Video|Clip)(\s+minh\s+h(ọa|oạ))?\s*(:[^()]*)?\)[\s.…]*$)"
+    r"|(^(Ảnh|Photo)(\s+minh\s+h(ọa|oạ))?\s*:)",
+    re.I,
+)
 
 
 def _near_title(paragraph: str, title_key: str) -> bool:
@@ -28,6 +35,12 @@ def _near_title(paragraph: str, title_key: str) -> bool:
         and matcher.quick_ratio() >= _NEAR_TITLE
         and matcher.ratio() >= _NEAR_TITLE
     )
+
+
+def is_caption(sentence: str) -> bool:
+    """Whether a sentence is a photo caption: it describes the picture, kept in the text (it can
+    hold a fact) but not where an answer should start."""
+    return bool(_CAPTION.search(sentence.strip()))
 
 
 def clean_lines(lines: list[str], title: str) -> list[str]:

@@ -5,7 +5,7 @@ from pathlib import Path
 import pytest
 
 from ingest.chunk import chunk_text, split_sentences
-from ingest.clean import clean_lines
+from ingest.clean import clean_lines, is_caption
 from ingest.normalize import fold, match_key, normalize
 from ingest.readers import read_file
 
@@ -139,3 +139,19 @@ def test_chunks_have_offsets_and_overlap(articles):
             assert b.sentences[0] == a.sentences[-1]  # one sentence of overlap
     covered = {s for c in chunks for s in c.sentences}
     assert covered == set(split_sentences(article.text))
+
+
+@pytest.mark.parametrize(
+    "sentence, caption",
+    [
+        ("Người thân của nạn nhân khóc bên ngoài bệnh viện ở Ấn Độ (Ảnh: SCMP).", True),
+        ("Các lò hỏa thiêu quá tải, nghĩa trang sắp hết chỗ (Ảnh minh họa: Reuters).", True),
+        ("Bộ trưởng phát biểu tại buổi làm việc (Ảnh: Tuấn Anh)", True),
+        ("Ảnh: Reuters", True),
+        ("Ông cho biết (ảnh chụp màn hình) rằng số ca đã giảm.", False),
+        ("Số ca mắc mới tăng 5% (nguồn: WHO).", False),
+        ("Ảnh hưởng của dịch khiến doanh thu giảm.", False),
+    ],
+)
+def test_photo_captions_are_told_from_news_sentences(sentence, caption):
+    assert is_caption(sentence) is caption

@@ -152,3 +152,36 @@ def test_the_time_words_choose_articles_not_the_answers_sentences(dated, monkeyp
     assert len(seen) >= 2
     for texts in seen:
         assert all("24/4" not in t and "hiện nay" not in t and "Giá vàng SJC" in t for t in texts), texts
+
+
+PHONES = (
+    "# doc_id = phones_2021-04-27\n# url = https://tintuc.example.vn/cong-nghe/hang-sao-mai-roi-khoi-top-5.htm\n"
+    "# date = 20210427\n"
+    "Hãng điện thoại Sao Mai rơi khỏi nhóm 5 hãng lớn nhất\n"
+    "Quý II/2020, hãng điện thoại Sao Mai vượt qua mọi đối thủ để trở thành hãng điện thoại lớn nhất cả nước.\n"
+    "Trong quý I/2021, hãng điện thoại Sao Mai đã rơi khỏi nhóm 5 hãng điện thoại lớn nhất cả nước.\n"
+    "Thị trường điện thoại cả nước tăng trưởng 12% so với cùng kỳ năm ngoái.\n"
+)
+
+
+def test_latest_does_not_lead_with_an_earlier_state_its_article_tells(make_settings, embedder, tmp_path, monkeypatch):
+    """A "latest" question's answer does not start with a sentence the article dates before what it
+    tells last ("Quý II/2020, … lớn nhất" beside "Trong quý I/2021, … rơi khỏi nhóm 5")."""
+    from qa.pipeline import Pipeline
+
+    (tmp_path / "articles").mkdir()
+    (tmp_path / "articles" / "phones.txt").write_text(PHONES, encoding="utf-8")
+    pipeline = Pipeline.open(make_settings(tmp_path / "data"), embedder=embedder)
+    pipeline.ingest(pipeline.read([tmp_path / "articles"]).articles)
+    behind = []
+    original = pipeline.answerer.answer
+
+    def spy(question, retrieval, searched=""):
+        behind.extend(retrieval.hits[[h.id for h in retrieval.hits].index(i)].text for i, _ in retrieval.behind)
+        return original(question, retrieval, searched=searched)
+
+    monkeypatch.setattr(pipeline.answerer, "answer", spy)
+    answer = pipeline.ask("Hiện nay hãng điện thoại Sao Mai đứng ở vị trí nào trên thị trường cả nước?")
+    assert answer.found and answer.time["kind"] == "latest"
+    assert behind, "the earlier state was not marked"
+    assert answer.claims[0].text.startswith("Trong quý I/2021"), answer.claims[0].text

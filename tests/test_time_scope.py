@@ -5,7 +5,7 @@ from datetime import date
 
 import pytest
 
-from qa.question.time_scope import mentions, read_time, show_date, show_window
+from qa.question.time_scope import earlier_told, mentions, read_time, show_date, show_window
 
 TODAY = date(2021, 5, 2)  # a Sunday: the newest indexed article's date in these tests
 
@@ -156,3 +156,19 @@ def test_dates_are_shown_in_the_question_language():
     w = read_time("từ 20/4/2021 đến 25/4/2021", TODAY).window
     assert show_window(w, "vi") == "từ 20/4/2021 đến 25/4/2021"
     assert show_window(w, "en") == "from April 20, 2021 to April 25, 2021"
+
+
+def test_a_sentence_that_tells_an_earlier_state_than_its_passage():
+    huawei = [
+        "Quý II/2020, Huawei vượt qua Samsung để trở thành hãng smartphone lớn nhất thế giới.",
+        "Trong quý I/2021, Huawei đã bị đá văng khỏi top 5.",
+        "Samsung vẫn nắm giữ ngôi vương.",  # names no time: not earlier
+    ]
+    assert earlier_told(huawei, "2021-04-20") == [True, False, False]
+    india = ["Ngày 25/4, Ấn Độ ghi nhận 349.691 ca.", "Hôm qua, Ấn Độ ghi nhận 352.991 ca."]
+    assert earlier_told(india, "2021-04-27") == [True, False]  # "hôm qua" is 26/4 of an article of 27/4
+    assert earlier_told(india, "") == [False, False]  # undated: days without a year are not read
+    same_year = ["Năm 2020, doanh thu đạt 10 tỷ.", "Năm 2020, lợi nhuận giảm."]
+    assert earlier_told(same_year, "2021-04-20") == [False, False]
+    plan = ["Ngày 29/4, Việt Nam ghi nhận 5 ca.", "Đến năm 2025, tỉnh sẽ có 3 bệnh viện mới."]
+    assert earlier_told(plan, "2021-04-30") == [False, False]  # a plan is not a later state

@@ -16,6 +16,7 @@ reader (`qa.answering.reader_answerer`, the default) replaces it with one probab
 import re
 from dataclasses import dataclass
 
+from ingest.clean import is_caption
 from ingest.normalize import words
 from ingest.store import Key
 from qa.answering.answer import Answer, assemble, refused
@@ -108,19 +109,23 @@ def rank_sentences(
     `qa.question.roles`), whether it holds a follow-up's own words, and
     `bonus(hit index, sentence index)` (the trained reader's score, `qa.answering.reader_answerer`).
     The lead is the best sentence of the best-ranked passage (retrieval ranks passages with dense
-    and lexical evidence together, more reliably than one sentence's vector), or None when that
-    passage has none; for a request question whose requester makes no request in that passage, the
-    best sentence of the best-ranked passage in which the requester makes one."""
+    and lexical evidence together, more reliably than one sentence's vector) that is neither a
+    photo caption (`ingest.clean.is_caption`) nor one of `retrieval.behind` (an earlier state, for a
+    "latest" question) unless the passage holds nothing else, or None when that passage has none;
+    for a request question whose requester makes no request in that passage, the best sentence of
+    the best-ranked passage in which the requester makes one."""
     query = retrieval.query or analyse(question, searched)
     q = retrieval.query_vector
     wanted = content_words(query.searched)
     asked = asked_kind(question)
     follow_up = focus_matcher(question, query.searched)  # issue 17: what a follow-up asks itself
     role = request_matcher(question)
-    candidates, own_request = [], set()
+    candidates, own_request, not_leading = [], set(), set()
     for h_i, hit in enumerate(retrieval.hits):
         for s_i, (a, b) in enumerate(hit.sentences):
             text = hit.text[a:b]
+            if is_caption(text) or (hit.id, s_i) in retrieval.behind:
+                not_leading.add((h_i, s_i))
             cos = sentence_cosine(hit, s_i, q)
             score = cos + 0.05 * coverage(wanted, text) + 0.02 * hit.dense
             score += kind_weight * kind_fit(asked, sentence_kinds(text))
@@ -137,7 +142,8 @@ def rank_sentences(
     lead_passage = 0
     if own_request and 0 not in own_request:
         lead_passage = min(own_request)
-    lead = next((c for c in candidates if c[2] == lead_passage), None)
+    in_lead = [c for c in candidates if c[2] == lead_passage]
+    lead = next((c for c in in_lead if c[2:] not in not_leading), None) or next(iter(in_lead), None)
     if lead is not None:
         candidates.remove(lead)
         candidates.insert(0, lead)

@@ -30,7 +30,15 @@ from ingest.stories import StoryGroups
 from qa.answering.answer import NOT_FOUND, Answer, Claim, refused, render_claims, source_of
 from qa.answering.time_text import TEXT, has_name, names, without
 from qa.question.query import Filters, Query, analyse
-from qa.question.time_scope import TimeScope, Window, mentions, read_time, show_date, show_window
+from qa.question.time_scope import (
+    TimeScope,
+    Window,
+    earlier_told,
+    mentions,
+    read_time,
+    show_date,
+    show_window,
+)
 from qa.retrieval.retriever import Hit, Retrieval
 
 logger = logging.getLogger(__name__)
@@ -269,12 +277,23 @@ class Temporal:
         ]
 
     def _first_answering(
-        self, query: Query, k: int, wide: Retrieval, articles: list[tuple[str, list[Hit]]], scope: TimeScope
+        self,
+        query: Query,
+        k: int,
+        wide: Retrieval,
+        articles: list[tuple[str, list[Hit]]],
+        scope: TimeScope,
+        latest: bool = False,
     ):
-        """The first of `articles` whose passages answer: (answer, the article's date); (None, "") when none does."""
+        """The first of `articles` whose passages answer: (answer, the article's date); (None, "") when
+        none does. With `latest`, a sentence that tells an earlier state than its passage does does
+        not lead the answer (`qa.question.time_scope.earlier_told`)."""
         for article, hits in articles[:TRIES]:
             # only that article is read, so that every claim is of its date; the others are listed as related
-            answer = self._respond(query, self._read_article(query, article, hits, k, scope), phrases=scope.phrases)
+            retrieval = self._read_article(query, article, hits, k, scope)
+            if latest:
+                retrieval = replace(retrieval, behind=_earlier_sentences(retrieval.hits))
+            answer = self._respond(query, retrieval, phrases=scope.phrases)
             if answer.found and answer.claims:
                 shown = {s.chunk_id for s in [*answer.sources, *answer.related]}
                 answer.related += [source_of(h, 0, []) for h in wide.hits[:k] if h.id not in shown]
@@ -293,7 +312,7 @@ class Temporal:
         wide, _ = self._candidates(query, max(CHOOSE, k), scope.window)
         articles = self._relevant(query, wide, RELEVANT)
         newest_first = sorted(articles, key=lambda a: a[1][0].meta.get(Key.DATE, ""), reverse=True)
-        answer, as_of = self._first_answering(query, k, wide, newest_first, scope)
+        answer, as_of = self._first_answering(query, k, wide, newest_first, scope, latest=True)
         if answer is None:
             answer = self._respond(query, replace(wide, hits=wide.hits[:k]), phrases=scope.phrases)
             as_of = answer.sources[0].date if answer.found and answer.sources else ""
@@ -381,3 +400,13 @@ class Temporal:
         if scope.window is not None:
             note = f"{self._window_note(scope, scope.window, language)} {note}"
         return self._finish(answer, {"kind": "timeline", "dates": [e[0] for e in entries]}, note)
+
+
+def _earlier_sentences(hits: list[Hit]) -> frozenset[tuple[str, int]]:
+    """(hit id, sentence index) of the sentences that tell an earlier state than their passage does."""
+    return frozenset(
+        (h.id, i)
+        for h in hits
+        for i, earlier in enumerate(earlier_told([h.text[a:b] for a, b in h.sentences], h.meta.get(Key.DATE, "")))
+        if earlier
+    )

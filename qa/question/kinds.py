@@ -204,15 +204,28 @@ def asked_kind(question: str) -> str | None:
     return None
 
 
+# A figure after these words labels a thing ("đợt 1", "Chỉ thị 16", "quận 7"): not a quantity. Ordinals
+# ("thứ 3", "hạng 5") stay quantities: "xếp thứ bao nhiêu" asks them.
+_LABELS = tuple(w for w in _NOT_AMOUNT if w not in ("thứ", "lần thứ", "hạng", "top", "vòng"))
+
+
+def _figures(sentence: str) -> bool:
+    """Whether a sentence holds a figure that may be a quantity: not a date or year, not part of a
+    name ("Covid-19", "G7"), not a label ("đợt 1")."""
+    text = _DATE.sub(" ", sentence)
+    return any(not _ends_with(_before(text, m.start(), 2), _LABELS) for m in _NUMBER.finditer(text))
+
+
 def sentence_kinds(sentence: str) -> set[str]:
     """The kinds of fact a sentence gives: those `find_answers` finds, and more loosely any year or
-    day word ("date"), any figure ("number"), a run of two or more capitalised words ("name", a
-    person or a place), an acronym ("organization") or a reason word ("reason")."""
+    day word ("date"), any figure that may be a quantity ("number", `_figures`), a run of two or
+    more capitalised words ("name", a person or a place), an acronym ("organization") or a reason
+    word ("reason")."""
     kinds = {kind for kind, *_ in find_answers(sentence)}
     folded = fold(sentence).lower()
     if _DATE_WORDS.search(folded):
         kinds.add("date")
-    if re.search(r"\d", _DATE.sub(" ", sentence)):
+    if _figures(sentence):
         kinds.add("number")
     if any(len(sentence[a:b].split()) >= 2 for a, b in name_runs(sentence)):
         kinds.add("name")

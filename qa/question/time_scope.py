@@ -353,6 +353,26 @@ def mentions(text: str, window: Window) -> bool:
     return bool(re.search(rf"\b{window.start.year}\b", folded))
 
 
+def earlier_told(sentences: list[str], written: str) -> list[bool]:
+    """For each of a passage's sentences, whether every time it names ends before the latest time
+    another of them names: it tells an earlier state ("Quý II/2020, Huawei vượt Samsung…" beside
+    "trong quý I/2021, Huawei bị đá văng…"), not the latest one. Days without a year, and "hôm
+    qua", are read relative to the date the passage was `written` (ISO; "" when unknown: relative
+    times are not read then); times after it are plans, not states ("đến năm 2025"); a sentence that
+    names no time is not earlier."""
+    try:
+        today = date.fromisoformat(written)
+    except ValueError:
+        today = None
+
+    def told(w: Window) -> bool:
+        return w.start <= today if today is not None else w.year_given and not w.relative
+
+    named = [[w for w in read_time(text, today).windows if told(w)] for text in sentences]
+    latest = max((w.start for ws in named for w in ws), default=None)
+    return [bool(ws) and all(w.end < latest for w in ws) for ws in named]
+
+
 def show_date(iso: str, language: str) -> str:
     """An ISO date as a reader of `language` writes it: "26/4/2021", "April 26, 2021"."""
     try:

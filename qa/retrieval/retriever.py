@@ -78,6 +78,9 @@ class Retrieval:
     lexical_weight: float  # 0..1: how Vietnamese the question's vocabulary is (1: all of it is in the corpus)
     english: bool = False
     query: Query | None = None  # what was searched
+    # (hit id, sentence index) of sentences that should not lead the answer ("latest": they tell an
+    # earlier state than their passage does, `qa.question.time_scope.earlier_told`)
+    behind: frozenset[tuple[str, int]] = frozenset()
 
 
 class HybridSearch:
