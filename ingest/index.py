@@ -143,11 +143,14 @@ class Index:
         """The chunks with these ids, decoded (text, metadata, sentence offsets and vectors, vector)."""
         if not ids:
             return {}
-        got = self.chunks.get(ids=list(ids), include=["documents", "metadatas", "embeddings"])
-        return {
-            id_: decode_chunk(text, meta or {}, vector, dim)
-            for id_, text, meta, vector in zip(got["ids"], got["documents"], got["metadatas"], got["embeddings"])
-        }
+        return _decoded(self.chunks.get(ids=list(ids), include=["documents", "metadatas", "embeddings"]), dim)
+
+    def chunks_at(self, article_id: str, article_hash: str, positions: list[int], dim: int) -> dict[str, ChunkRecord]:
+        """The chunks of one version of an article at these positions (`Key.CHUNK_INDEX`), decoded."""
+        if not positions:
+            return {}
+        where = {"$and": [*article_where(article_id, article_hash)["$and"], {Key.CHUNK_INDEX: {"$in": positions}}]}
+        return _decoded(self.chunks.get(where=where, include=["documents", "metadatas", "embeddings"]), dim)
 
     def counts(self) -> dict[str, int]:
         """Articles, chunks in Chroma, and chunks in the lexical index (equal when all is in step)."""
@@ -390,3 +393,11 @@ class Index:
                 "The lexical index was missing or unusable: rebuilt, %d orphan chunk(s) deleted.", len(orphans)
             )
         return touched
+
+
+def _decoded(got: dict, dim: int) -> dict[str, ChunkRecord]:
+    """Chroma's answer to a `get` of chunks (documents, metadatas, embeddings), decoded by id."""
+    return {
+        id_: decode_chunk(text, meta or {}, vector, dim)
+        for id_, text, meta, vector in zip(got["ids"], got["documents"], got["metadatas"], got["embeddings"])
+    }

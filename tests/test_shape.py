@@ -2,7 +2,16 @@
 
 import pytest
 
-from qa.question.shape import Shape, arrange, enumeration, group_adjacent, item_number, question_shape
+from qa.question.shape import (
+    Shape,
+    arrange,
+    cut_enumerations,
+    enumeration,
+    group_adjacent,
+    item_number,
+    lists_inline,
+    question_shape,
+)
 
 
 @pytest.mark.parametrize(
@@ -142,3 +151,46 @@ def test_two_counted_items_are_only_taken_around_the_best_sentence():
     for hits in ([FakeHit("a", 0, OTHER), FakeHit("b", 0, two)], [FakeHit("a", 0, [*OTHER, *OTHER, *two])]):
         ranked = [((0, 0), 3.0), ((len(hits) - 1, 1), 2.9)]
         assert arrange(Shape("list", count=2), ranked, hits, 3, 1.0)[0] == (0, 0)
+
+
+INLINE = [
+    "Có 4 yếu tố tạo nên cuộc sống trường thọ ở đảo Okinawa, bao gồm: chế độ dinh dưỡng, hoạt động thể chất, "
+    "khả năng tự vận động, cùng tinh thần giúp đỡ lẫn nhau.",
+    "Chương trình dài 45 phút, gồm 4 chương: Nguồn cội, Đời sống, Hành trình đạo học và Ngày hội non sông.",
+    "Sự kiện nhấn mạnh 4 định hướng lớn, gồm: xây dựng hệ sinh thái; phát triển nền tảng; chiến lược AI; nhân lực.",
+]
+
+
+@pytest.mark.parametrize("sentence", INLINE)
+def test_a_sentence_that_lists_its_counted_items_itself(sentence):
+    assert lists_inline(sentence) and lists_inline(sentence, 4)
+    assert not lists_inline(sentence, 3)  # another count than the question's
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "Quảng Ngãi xác định 2 trọng tâm phát triển",  # announced, not listed (a subheading)
+        "Tỉnh là tỉnh công nghiệp với hai ngành công nghiệp chủ lực là lọc hóa dầu và luyện kim thép.",
+        "Kim ngạch xuất khẩu 9 tháng đầu năm 2023: 1,9 tỷ USD, tăng 8,7%.",  # a period, not a count
+        "Tỉnh có 3 trọng tâm: du lịch.",  # fewer items than announced
+    ],
+)
+def test_a_sentence_that_does_not_list_its_count(sentence):
+    assert not lists_inline(sentence)
+
+
+def test_a_list_question_whose_best_sentence_lists_the_items_is_answered_with_it_alone():
+    hits = [FakeHit("a", 0, ["Tỉnh xác định hai trọng tâm: du lịch và năng lượng.", *PRIORITIES])]
+    ranked = [((0, 0), 3.0), ((0, 2), 2.99), ((0, 3), 2.98)]
+    assert arrange(Shape("list", count=2), ranked, hits, 3, 1.0) == [(0, 0)]
+
+
+def test_an_enumeration_cut_at_a_passage_edge_asks_for_the_chunk_there():
+    hits = [
+        FakeHit("a", 0, OTHER),
+        FakeHit("b", 100, SIX[2:]),  # opens with item 2 (the chunk before holds item 1), ends with item 6
+        FakeHit("b", 0, SIX[:2]),  # ends with item 1: the chunk after holds the rest
+        FakeHit("c", 0, [*SIX[1:3], "Tỉnh kết luận."]),  # opens with item 1, ends with no item
+    ]
+    assert cut_enumerations(hits) == [(1, -1), (1, +1), (2, +1)]

@@ -25,7 +25,7 @@ from qa.question.kinds import FIGURE, asked_kind, kind_fit, sentence_kinds
 from qa.question.language import EN_FUNCTION_WORDS
 from qa.question.query import analyse
 from qa.question.roles import OTHER, OWN, request_matcher
-from qa.question.shape import arrange, question_shape
+from qa.question.shape import arrange, lists_inline, question_shape
 from qa.retrieval.retriever import Hit, Retrieval
 
 # Vietnamese function words that say little about what a question is about.
@@ -104,7 +104,8 @@ def rank_sentences(
     """The lead sentence and every sentence of the retrieved passages as (score, cosine, hit index,
     sentence index), best first, the lead first. A sentence scores its stored contextual vector's
     cosine with the question, plus the share of the question's content syllables it holds, its
-    passage's cosine, whether it gives the kind of fact asked and, for a request question, whether
+    passage's cosine, whether it gives the kind of fact asked, for a list question that counts its
+    items whether it lists that many itself (`qa.question.shape.lists_inline`) and, for a request question, whether
     it is another party's request of the one the question names (`kind_weight` each;
     `qa.question.roles`), whether it holds a follow-up's own words, and
     `bonus(hit index, sentence index)` (the trained reader's score, `qa.answering.reader_answerer`).
@@ -120,6 +121,7 @@ def rank_sentences(
     asked = asked_kind(question)
     follow_up = focus_matcher(question, query.searched)  # issue 17: what a follow-up asks itself
     role = request_matcher(question)
+    shape = question_shape(question)
     candidates, own_request, not_leading = [], set(), set()
     for h_i, hit in enumerate(retrieval.hits):
         for s_i, (a, b) in enumerate(hit.sentences):
@@ -129,6 +131,8 @@ def rank_sentences(
             cos = sentence_cosine(hit, s_i, q)
             score = cos + 0.05 * coverage(wanted, text) + 0.02 * hit.dense
             score += kind_weight * kind_fit(asked, sentence_kinds(text))
+            if shape.kind == "list" and shape.count and lists_inline(text, shape.count):  # it lists the counted items
+                score += kind_weight
             says = role(text)
             if says == OTHER:  # another party's request of the one the question names
                 score -= kind_weight

@@ -30,6 +30,7 @@ from ingest.stories import StoryGroups
 from qa.answering.answer import NOT_FOUND, Answer, Claim, refused, render_claims, source_of
 from qa.answering.time_text import TEXT, has_name, names, without
 from qa.question.query import Filters, Query, analyse
+from qa.question.shape import cut_enumerations, question_shape
 from qa.question.time_scope import (
     TimeScope,
     Window,
@@ -158,6 +159,8 @@ class Temporal:
             searched = without(searched, phrases)
             stripped = replace(analyse(question, searched, query.filters), language=query.language)
             retrieval = replace(retrieval, query=stripped)
+        if question_shape(question).kind != "single":  # a list or one item of it: read enumerations whole
+            retrieval = self.pipeline.search.with_neighbours(retrieval, cut_enumerations(retrieval.hits))
         generative = self.pipeline.generative
         if generative is not None and not quoted:
             answer = generative.answer(question, retrieval, searched=searched, on_token=on_token)

@@ -142,12 +142,50 @@ def item_number(sentence: str) -> int | None:
     return None
 
 
+# After a count in a sentence: its noun, then a colon or "gồm" ("4 yếu tố …, bao gồm:", "hai trọng tâm
+# phát triển:", "gồm 4 chương:"); what follows is split into items at commas, semicolons and "và/hay/hoặc".
+_INLINE_INTRO = re.compile(r"[^.;:!?\d]{1,90}?(?::|\b(?:bao gồm|gồm)\b\s*:?)")
+_ITEM_BREAK = re.compile(r"[,;]|\b(?:và|hay|hoặc)\b")
+
+
+def lists_inline(sentence: str, count: int | None = None) -> bool:
+    """Whether `sentence` announces a number of items and lists them in itself ("Có 4 yếu tố …,
+    bao gồm: a, b, c, d", "tỉnh xác định hai trọng tâm phát triển: "…" và "…""): a count of two or
+    more (`count` when given) whose noun ends in a colon or "gồm", followed by at least that many items."""
+    low = sentence.lower()
+    for m in _VI_COUNT.finditer(low):
+        n = _VI_COUNT_WORDS.get(m.group(1)) or _number(m.group(1))
+        if n < 2 or (count is not None and n != count):
+            continue
+        intro = _INLINE_INTRO.match(low, m.start(1) + len(m.group(1)))
+        if intro and len([p for p in _ITEM_BREAK.split(low[intro.end() :]) if p.strip(" \"“”'.")]) >= n:
+            return True
+    return False
+
+
 def enumeration(sentences: list[str], anchor: int) -> list[int]:
     """Indexes of the enumerated run of items that holds, follows or precedes sentence `anchor`
     (sentences in article order): consecutive markers 1, 2, 3… ("finally" may close it), with
     non-item sentences between items allowed up to two at a time. [] when there is no such run."""
     near = [run for run in _runs([item_number(s) for s in sentences], 1) if run[0] - 3 <= anchor <= run[-1] + 2]
     return max(near, key=len, default=[])
+
+
+def cut_enumerations(hits: list) -> list[tuple[int, int]]:
+    """Where the retrieved passages cut an enumeration at their edge: (hit index, -1) when a passage
+    opens with an item after the first ("Thứ hai là…"), (hit index, +1) when it ends with an item
+    other than "finally" (more may follow). `HybridSearch.with_neighbours` reads
+    the chunk there."""
+    cut = []
+    for h_i, hit in enumerate(hits):
+        if not hit.sentences:
+            continue
+        (a, b), (c, d) = hit.sentences[0], hit.sentences[-1]
+        if (item_number(hit.text[a:b]) or 0) > 1:
+            cut.append((h_i, -1))
+        if item_number(hit.text[c:d]):  # 0: "finally", the run's end
+            cut.append((h_i, +1))
+    return cut
 
 
 def _runs(numbers: list[int | None], first: int) -> list[list[int]]:
@@ -192,8 +230,8 @@ def arrange(
     - one fact: the best sentence, then runners-up within `margin` of it (at most `max_sentences`);
     - an ordinal question: the item of that number in an enumeration of the best sentence's
       article, when the retrieved passages hold one; else as one fact;
-    - a list question: the enumerated run of items around the best sentence, in article order
-      (all of them); without one, for three items or more, a run of as many items as the question
+    - a list question: the best sentence alone when it lists the items itself (`lists_inline`);
+      else the enumerated run of items around the best sentence, in article order (all of them); without one, for three items or more, a run of as many items as the question
       counts ("six priorities") in the article of the best-ranked sentence that has one
       (`counted_run`); else as one fact with room for as many sentences as the question counts.
     `hits` are the retrieved passages (`.text`, `.sentences`, `.meta` with the article id and the
@@ -206,6 +244,8 @@ def arrange(
             for i, text in enumerate(texts):
                 if item_number(text) == shape.ordinal and enumeration(texts, i):
                     return [keys[i]]
+        elif lists_inline(_text(hits, best), shape.count):
+            return [best]
         else:
             run = enumeration(texts, anchor)
             if run:
@@ -241,6 +281,11 @@ def counted_run(hits: list, ranked: list[SentenceKey], count: int) -> list[Sente
                 if numbers[run[-1]] == count or (first == 1 and len(run) == count):
                     return [keys[i] for i in run]
     return []
+
+
+def _text(hits: list, key: SentenceKey) -> str:
+    a, b = hits[key[0]].sentences[key[1]]
+    return hits[key[0]].text[a:b]
 
 
 def article_sentences(hits: list, key: SentenceKey) -> tuple[list[SentenceKey], list[str]]:

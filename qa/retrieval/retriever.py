@@ -20,7 +20,7 @@ Measured with `newsqa eval xquad-vi xquad-en --compare` (see qa/evaluation/eval.
 
 import logging
 from collections import OrderedDict
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 from langchain_chroma import Chroma
@@ -190,6 +190,51 @@ class HybridSearch:
             if len(hits) >= k:
                 break
         return Retrieval(hits=hits, query_vector=query_vector, lexical_weight=weight, english=english, query=query)
+
+    def with_neighbours(self, retrieval: Retrieval, wanted: list[tuple[int, int]]) -> Retrieval:
+        """`retrieval` with the chunks next to some of its passages added after them, in place of its
+        last-ranked other passages: `wanted` holds (hit index, -1 for the chunk before it or +1 for
+        the one after). An enumeration cut at a
+        chunk's edge ("Thứ hai là…" opening a passage) is read whole this way (`qa.question.shape`)."""
+        have = {(h.meta.get(Key.ARTICLE_ID), h.meta.get(Key.CHUNK_INDEX)) for h in retrieval.hits}
+        positions: dict[tuple[str, str], set[int]] = {}
+        for h_i, step in wanted:
+            meta = retrieval.hits[h_i].meta
+            article, position = meta.get(Key.ARTICLE_ID), int(meta.get(Key.CHUNK_INDEX, 0)) + step
+            if position >= 0 and (article, position) not in have:
+                positions.setdefault((article, meta.get(Key.ARTICLE_HASH)), set()).add(position)
+        if not positions:
+            return retrieval
+        q = retrieval.query_vector
+        floor = min(h.score for h in retrieval.hits)
+        added = []
+        for (article, article_hash), wanted_positions in positions.items():
+            records = self.index.chunks_at(article, article_hash, sorted(wanted_positions), self.embedder.dim)
+            for id_, c in sorted(records.items(), key=lambda r: r[1].meta.get(Key.CHUNK_INDEX, 0)):
+                dense = float(np.dot(c.vector, q)) if c.vector is not None and q is not None else 0.0
+                best = float(np.max(c.sentence_vectors @ q)) if len(c.sentence_vectors) and q is not None else dense
+                added.append(
+                    Hit(
+                        id=id_,
+                        text=c.text,
+                        meta=c.meta,
+                        score=min(floor, dense + SENTENCE_W * best),  # read after what retrieval chose
+                        dense=dense,
+                        lexical=0.0,
+                        sentence=best,
+                        sentences=c.sentences,
+                        sentence_vectors=c.sentence_vectors,
+                        sentence_words=c.sentence_words,
+                    )
+                )
+        # as many passages as before: the added chunks take the places of the last-ranked other passages
+        hits, needed = list(retrieval.hits), {h_i for h_i, _ in wanted}
+        for h_i in reversed(range(len(hits))):
+            if len(hits) + len(added) <= len(retrieval.hits):
+                break
+            if h_i not in needed:
+                del hits[h_i]
+        return replace(retrieval, hits=[*hits, *added])
 
     def _chunks(self, ids: list[str]) -> dict[str, ChunkRecord]:
         """Decoded chunks by id, from the cache or from Chroma (then cached)."""
