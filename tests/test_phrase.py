@@ -107,6 +107,32 @@ def _phrase(question: str, sentence: str, reader: str | None) -> str | None:
             "kỳ Euro 2020",
             "talkSPORT",
         ),  # fmt: skip
+        # one number asked: one quantity, not the period it was counted over
+        (
+            "Kim ngạch xuất khẩu của tỉnh đạt bao nhiêu?",
+            "Kim ngạch xuất khẩu 9 tháng đầu năm 2023 ước đạt 1,9 tỷ USD, tăng 8,7% so với cùng kỳ.",
+            "9 tháng đầu năm 2023 ước đạt 1,9 tỷ USD",
+            "1,9 tỷ USD",
+        ),
+        (
+            "quang ngai xuat khau bao nhieu",
+            "Kim ngạch xuất khẩu 9 tháng đầu năm 2023 ước đạt 1,9 tỷ USD, tăng 8,7% so với cùng kỳ.",
+            "9 tháng",
+            "1,9 tỷ USD",
+        ),
+        ("Dự án kéo dài bao lâu?", "Dự án kéo dài 18 tháng với vốn 200 tỷ đồng.", "18 tháng", "18 tháng"),
+        (  # two amounts: which one is asked is the reader's call, the phrase is kept
+            "Thị trường có bao nhiêu?",
+            "Năm 2009 có 374 công ty niêm yết với tổng vốn hóa 162 tỷ euro.",
+            "374 công ty niêm yết với tổng vốn hóa 162 tỷ euro",
+            "374 công ty niêm yết với tổng vốn hóa 162 tỷ euro",
+        ),
+        (
+            "Dự án kéo dài bao nhiêu tháng?",
+            "Dự án kéo dài 18 tháng với vốn 200 tỷ đồng.",
+            "18 tháng với vốn 200 tỷ đồng",
+            "18 tháng",
+        ),
         # no phrase: only the question's own words, or no kind of fact asked and no clause
         ("Ông Nam sinh năm nào?", "Ông Nam sinh ra ở Nghệ An.", "Ông Nam", None),
         ("Bộ trưởng nói gì về kinh tế?", "Bộ trưởng cho rằng kinh tế đang phục hồi.", "kinh tế", None),

@@ -7,6 +7,7 @@ reader's score, and refuses below the reader's answerability threshold.
 import numpy as np
 import pytest
 
+from ingest.store import Key
 from qa.answering.reader_answerer import ReaderAnswerer
 from qa.retrieval.retriever import Hit, Retrieval
 
@@ -78,6 +79,22 @@ def test_tempting_number_is_refused(embedder, reader):
     assert "88 km" in _first(answer)
 
 
+def test_a_measure_no_passage_gives_is_refused(embedder, reader):
+    """The passages tell of the tunnels and their discoverer, not how deep they are: "bao nhiêu mét"
+    has no figure of a length to come from, whatever the reader's confidence."""
+    passage = [
+        "Nhà khảo cổ học Ahmed Saleh đã xác nhận sự tồn tại của các đường hầm bên dưới ngôi đền cổ.",
+        "Ông cho biết các đường hầm được đào từ thời Trung Vương quốc và dẫn tới ba căn phòng.",
+    ]
+    answer = _ask(embedder, reader, "Các đường hầm bên dưới ngôi đền cổ sâu bao nhiêu mét?", [passage])
+    assert not answer.found and answer.signals["missing_measure"] == "length", answer.signals
+    answer = _ask(embedder, reader, "Ai đã xác nhận sự tồn tại của các đường hầm?", [passage])
+    assert answer.found and "missing_measure" not in answer.signals, answer.signals
+    deep = [*passage, "Đường hầm sâu nhất nằm ở độ sâu 35 m so với mặt đất."]
+    answer = _ask(embedder, reader, "Các đường hầm bên dưới ngôi đền cổ sâu bao nhiêu mét?", [deep])
+    assert answer.found and "35 m" in answer.answer, answer.signals
+
+
 def test_best_sentence_among_distractors(embedder, reader):
     """The answer sentence sits among sentences on the same topic that echo the question's words."""
     passage = [
@@ -101,6 +118,24 @@ def test_first_sentence_comes_from_the_best_ranked_passage(embedder, reader):
     answer = _ask(embedder, reader, "Ai dẫn đầu đoàn công tác tỉnh Quảng Ngãi?", [best, other])
     assert answer.found, answer.signals
     assert "dẫn đầu" in _first(answer) and answer.claims[0].source == 1
+
+
+def test_a_lead_that_cannot_give_the_asked_kind_yields_to_its_article_s_other_passage(embedder, reader):
+    """The best-ranked passage's best sentence gives only dates; the article's next passage gives
+    the number asked, and scores higher: it leads. From another article it would not."""
+    dates = [
+        "Đợt tiêm vắc xin đợt 1 tại tỉnh Hòa Bình sẽ bắt đầu ngày 24/4 và kết thúc trước ngày 5/5.",
+        "Ngành y tế đã chuẩn bị kỹ các phương án xử lý phản ứng sau tiêm.",
+    ]
+    number = ["Theo kế hoạch, trong đợt 1, tỉnh Hòa Bình sẽ tiêm 12.300 liều vắc xin do Bộ Y tế phân bổ."]
+    question = "Trong đợt tiêm vắc xin đợt 1, tỉnh Hòa Bình sẽ tiêm bao nhiêu liều?"
+    for article, leads in (("a", "12.300"), ("b", "ngày 5/5")):
+        hits = [_hit(embedder, "a0", dates, 0.86), _hit(embedder, "x1", number, 0.85)]
+        hits[0].meta[Key.ARTICLE_ID], hits[1].meta[Key.ARTICLE_ID] = "a", article
+        retrieval = Retrieval(hits, embedder.encode_queries([question])[0], lexical_weight=1.0)
+        answer = ReaderAnswerer(reader=reader).answer(question, retrieval)
+        assert answer.found, answer.signals
+        assert leads in _first(answer), (article, answer.answer)
 
 
 def test_off_topic_english_question_is_refused(seeded, reader):

@@ -114,7 +114,10 @@ def rank_sentences(
     photo caption (`ingest.clean.is_caption`) nor one of `retrieval.behind` (an earlier state, for a
     "latest" question) unless the passage holds nothing else, or None when that passage has none;
     for a request question whose requester makes no request in that passage, the best sentence of
-    the best-ranked passage in which the requester makes one."""
+    the best-ranked passage in which the requester makes one; for a "how many/how much" question
+    whose lead gives no quantity (`qa.question.kinds.sentence_kinds`: "sẽ diễn ra ngày 24/4 và xong
+    trước ngày 5/5"), a sentence that gives one and ranks higher, from another retrieved passage of
+    the same article."""
     query = retrieval.query or analyse(question, searched)
     q = retrieval.query_vector
     wanted = content_words(query.searched)
@@ -122,7 +125,7 @@ def rank_sentences(
     follow_up = focus_matcher(question, query.searched)  # issue 17: what a follow-up asks itself
     role = request_matcher(question)
     shape = question_shape(question)
-    candidates, own_request, not_leading = [], set(), set()
+    candidates, own_request, not_leading, fits = [], set(), set(), {}
     for h_i, hit in enumerate(retrieval.hits):
         for s_i, (a, b) in enumerate(hit.sentences):
             text = hit.text[a:b]
@@ -130,7 +133,8 @@ def rank_sentences(
                 not_leading.add((h_i, s_i))
             cos = sentence_cosine(hit, s_i, q)
             score = cos + 0.05 * coverage(wanted, text) + 0.02 * hit.dense
-            score += kind_weight * kind_fit(asked, sentence_kinds(text))
+            fits[(h_i, s_i)] = kind_fit(asked, sentence_kinds(text))
+            score += kind_weight * fits[(h_i, s_i)]
             if shape.kind == "list" and shape.count and lists_inline(text, shape.count):  # it lists the counted items
                 score += kind_weight
             says = role(text)
@@ -148,6 +152,19 @@ def rank_sentences(
         lead_passage = min(own_request)
     in_lead = [c for c in candidates if c[2] == lead_passage]
     lead = next((c for c in in_lead if c[2:] not in not_leading), None) or next(iter(in_lead), None)
+    if lead is not None and asked == "number" and fits[lead[2:]] < 0:  # it gives no quantity
+        article = retrieval.hits[lead_passage].meta.get(Key.ARTICLE_ID)
+        lead = next(
+            (
+                c
+                for c in candidates
+                if c[0] > lead[0]
+                and fits[c[2:]] > 0
+                and c[2:] not in not_leading
+                and retrieval.hits[c[2]].meta.get(Key.ARTICLE_ID) == article
+            ),
+            lead,
+        )
     if lead is not None:
         candidates.remove(lead)
         candidates.insert(0, lead)

@@ -12,7 +12,9 @@ and says how sure it is; one threshold on that probability refuses.
    with the reader's score added, the first one from the best-ranked passage (for a request
    question, from the passage where the party it names makes a request: `qa.question.roles`); a
    cross-lingual question whose first sentence is far from it (`AnswerSettings.cross_floor`) is
-   refused as well, and so is a question whose names or numbers no retrieved passage holds.
+   refused as well, and so is a question whose names or numbers no retrieved passage holds, or
+   that asks a quantity of a measure no retrieved passage writes a figure of ("bao nhiêu tuổi",
+   "sâu bao nhiêu mét", "how many grams": `qa.question.kinds.asked_measure`).
    Adding the reader's score to the rules' ranking chose better first sentences on the news
    validation set than either alone (README, "Refusing"). The answer is shaped by the question
    (`qa.question.shape`) and assembled by `qa.answering.answer.assemble`.
@@ -28,7 +30,7 @@ from qa.answering.answer import Answer, assemble, refused
 from qa.answering.answerer import choose, content_words, coverage, missing_names, rank_sentences, sentence_cosine
 from qa.answering.reader import QUERY_PREFIX, QUESTION_TOKENS, pack_windows
 from qa.question.conversation import focus_first
-from qa.question.kinds import asked_kind, kind_fit, sentence_kinds
+from qa.question.kinds import asked_kind, asked_measure, gives_measure, kind_fit, sentence_kinds
 from qa.question.phrase import find_phrase
 from qa.question.query import analyse
 from qa.question.shape import question_shape
@@ -139,7 +141,11 @@ class ReaderAnswerer:
         far = retrieval.english and first is not None and first[1] < self.s.cross_floor
         # A name or a number of the question that no retrieved passage holds: the articles are
         # about something else ("Thủ tướng New Zealand…" over articles that never name New Zealand).
-        absent = [] if retrieval.english else missing_names(question, "\n".join(_title_and_text(h) for h in hits))
+        passages = "\n".join(_title_and_text(h) for h in hits)
+        absent = [] if retrieval.english else missing_names(question, passages)
+        # A quantity of a measure ("bao nhiêu tuổi", "how many grams") that no retrieved passage writes.
+        measure = asked_measure(question)
+        no_measure = measure is not None and not gives_measure(passages, measure)
         signals = {
             "confidence": round(confidence, 4),
             "threshold": self.threshold,
@@ -154,7 +160,9 @@ class ReaderAnswerer:
             signals["far"] = True
         if absent:
             signals["missing_names"] = absent
-        if not found or far or absent:
+        if no_measure:
+            signals["missing_measure"] = measure
+        if not found or far or absent or no_measure:
             return refused(question, hits, language, searched or question, signals)
 
         keys = choose(question, candidates, hits, self.s.max_sentences, self.s.relative)

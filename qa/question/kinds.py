@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import re
 
-from ingest.normalize import fold
+from ingest.normalize import fold, has_diacritics, normalize
 
 # Words before a name that make it a person's name (compared lower-case, as whole words).
 PERSON_TITLES = (
@@ -251,3 +251,53 @@ def kind_fit(asked: str | None, kinds: set[str]) -> float:
 
 
 FACTOID_KINDS = ("number", "date", "person", "place", "organization", "name")
+
+
+# ---- the measure a number question asks for --------------------------------------------------
+# A question asking for a quantity of one measure ("bao nhiêu tuổi", "how many grams", "giá bao
+# nhiêu"; read with its diacritics when it has them, "bao nhiêu dòng" is no "bao nhiêu đồng"), and
+# how a passage writes a figure of it (on folded text: "27 tuổi", "ở tuổi 13", "1.200 m", "5,1 triệu
+# USD", "8,7%"). Only measures a figure is written with; counted nouns ("bao nhiêu người", "how many
+# cases") are not measures, a passage may give them in words; "how old" is not one either (a
+# fossil's age is given in years).
+_FIG = r"\d+(?:[.,]\d+)*"
+_MULT = r"(?:\s*(?:nghin|ngan|trieu|ty|tram|k|m|bn|million|billion|thousand))?"
+_MEASURES = (
+    ("age", r"\bbao nhiêu tuổi\b|\bmấy tuổi\b|\bwhat age\b",
+     _FIG + r"\s*tuoi\b|\btuoi\s+" + _FIG + r"|\bu" + _FIG + r"\b|" + _FIG + r"\s*(?:years? old|age)\b"),
+    ("length", r"\bbao nhiêu (?:mét|m|km|cm|mm|ki-lô-mét|kilômét|cây số)\b|\bhow many (?:meters|metres|kilometers|"
+     r"kilometres|centimeters|feet|miles)\b",
+     _FIG + r"\s*(?:m|met|km|cm|mm|kilomet|centimet|dam|feet|ft|mile|miles|cay so)\b"),
+    ("weight", r"\bbao nhiêu (?:kg|gam|gram|g|tấn|ki-lô-gam|lạng|chỉ)\b|\bhow many (?:grams|kilograms|kilos|tons|tonnes|"
+     r"pounds)\b|\bhow heavy\b",
+     _FIG + _MULT + r"\s*(?:kg|gam|gram|g|tan|kilogam|lang|chi|pound|pounds|lb)\b"),
+    ("area", r"\bbao nhiêu (?:ha|héc-ta|hecta|m2|km2|mét vuông)\b|\bhow many (?:hectares|square)\b",
+     _FIG + _MULT + r"\s*(?:ha|hecta|hec-ta|m2|km2|m²|km²|met vuong|square)\b"),
+    ("money", r"\bbao nhiêu tiền\b|\bgiá (?:bán |niêm yết |mua )?(?:là )?bao nhiêu\b"
+     r"|\bbao nhiêu (?:nghìn |ngàn |triệu |tỷ |tỉ )?(?:đồng|usd|đô la|euro|yên)\b"
+     r"|\bhow many (?:dollars|euros|pounds sterling|yen)\b"
+     r"|\bhow much (?:money|did .{1,40} cost|does .{1,40} cost|is .{1,40} worth)\b|\bwhat (?:is|was) the price\b",
+     _FIG + _MULT + r"\s*(?:dong|d|vnd|usd|do la|euro|eur|yen|te|nhan dan te|bang|won|bath|baht)\b|[$€£¥]\s*" + _FIG),
+    ("percent", r"\bbao nhiêu phần trăm\b|\bwhat (?:percentage|percent)\b|\bhow many percent\b",
+     _FIG + r"\s*(?:%|phan tram|percent)"),
+)  # fmt: skip
+# (name, asks with diacritics, asks without, gives)
+_MEASURES = tuple(
+    (name, re.compile(asks), re.compile(fold(asks)), re.compile(gives)) for name, asks, gives in _MEASURES
+)
+
+
+def asked_measure(question: str) -> str | None:
+    """The measure a question asks a quantity of ("age", "length", "weight", "area", "money",
+    "percent"), or None."""
+    if not has_diacritics(question):  # "bao nhieu dong" may be dòng or đồng: taken as đồng
+        text = fold(question)
+        return next((name for name, _, asks, _ in _MEASURES if asks.search(text)), None)
+    text = normalize(question).lower()
+    return next((name for name, asks, _, _ in _MEASURES if asks.search(text)), None)
+
+
+def gives_measure(text: str, measure: str) -> bool:
+    """Whether `text` writes a figure of `measure` ("27 tuổi", "1.200 m", "5,1 triệu USD")."""
+    folded = fold(text).lower()
+    return any(gives.search(folded) for name, _, _, gives in _MEASURES if name == measure)

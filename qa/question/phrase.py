@@ -157,6 +157,38 @@ def typed_phrase(question: str, sentence: str, span: Span) -> Span | None:
     return found[0] if found else None
 
 
+_PERIOD_UNITS = ("giây", "phút", "giờ", "ngày", "tuần", "tháng", "năm")
+
+
+_ASKS_PERIOD = re.compile(r"\b(?:bao lau|how long|(?:bao nhieu|may) (?:giay|phut|gio|ngay|tuan|thang|nam))\b")
+
+
+def one_quantity(question: str, sentence: str, span: Span) -> Span:
+    """For a question asking one number, one quantity that is not the period it was counted over:
+    a phrase holding one amount beside periods of time ("9 tháng đầu năm 2023 ước đạt 1,9 tỷ USD")
+    is narrowed to the amount, and a period alone ("9 tháng") gives way to the sentence's next
+    quantity ("1,9 tỷ USD"). A question asking a period ("bao lâu", "bao nhiêu tháng", "how long")
+    gets the period."""
+    if phrase_kind(question) != "number":
+        return span
+
+    def period(q: Span) -> bool:
+        return any(fold(sentence[q[0] : q[1]]).lower().endswith(" " + fold(u)) for u in _PERIOD_UNITS)
+
+    found = [(a, b) for kind, a, b, _ in find_answers(sentence) if kind == "number"]
+    inside = [q for q in found if span[0] <= q[0] and q[1] <= span[1]]
+    if _ASKS_PERIOD.search(fold(question).lower()):  # a period asked: the period, when there are several
+        periods = [q for q in inside if period(q)]
+        return periods[-1] if len(inside) >= 2 and periods else span
+    amounts = [q for q in inside if not period(q)]
+    if len(inside) >= 2:  # one amount beside periods: that amount (several amounts: kept as marked)
+        return amounts[0] if len(amounts) == 1 else span
+    if len(inside) == 1 and not amounts:  # the reader marked a period: the amount counted over it follows
+        after = [q for q in found if q[0] >= span[1] and not period(q)]
+        return after[0] if after else span
+    return span
+
+
 # ---- widening a phrase to the whole fact ----------------------------------------------------------
 _QUALIFIER = re.compile(
     r"(?:không quá|không dưới|không tới|tối đa|tối thiểu|ít nhất|khoảng|gần|hơn|trên|dưới|tới|chỉ|tổng cộng|"
@@ -351,6 +383,8 @@ def find_phrase(
             span = typed_phrase(question, sentence, span)
             if span is None:
                 return None
+        if not several:
+            span = one_quantity(question, sentence, span)
         span = widen(question, sentence, span)
         return coordinate(question, sentence, span) if several else span
     if several:
