@@ -105,8 +105,8 @@ def rank_sentences(
     sentence index), best first, the lead first. A sentence scores its stored contextual vector's
     cosine with the question, plus the share of the question's content syllables it holds, its
     passage's cosine, whether it gives the kind of fact asked, for a list question that counts its
-    items whether it lists that many itself (`qa.question.shape.lists_inline`) and, for a request question, whether
-    it is another party's request of the one the question names (`kind_weight` each;
+    items whether it lists that many itself (`qa.question.shape.lists_inline`) and, for a request
+    question, whether it is another party's request of the one the question names (`kind_weight` each;
     `qa.question.roles`), whether it holds a follow-up's own words, and
     `bonus(hit index, sentence index)` (the trained reader's score, `qa.answering.reader_answerer`).
     The lead is the best sentence of the best-ranked passage (retrieval ranks passages with dense

@@ -158,9 +158,9 @@ def typed_phrase(question: str, sentence: str, span: Span) -> Span | None:
 
 
 _PERIOD_UNITS = ("giây", "phút", "giờ", "ngày", "tuần", "tháng", "năm")
-
-
-_ASKS_PERIOD = re.compile(r"\b(?:bao lau|how long|(?:bao nhieu|may) (?:giay|phut|gio|ngay|tuan|thang|nam))\b")
+_ASKS_PERIOD = re.compile(
+    r"\b(?:bao lau|how long|(?:bao nhieu|may) (?:" + "|".join(fold(u) for u in _PERIOD_UNITS) + r"))\b"
+)
 
 
 def one_quantity(question: str, sentence: str, span: Span) -> Span:
@@ -172,19 +172,19 @@ def one_quantity(question: str, sentence: str, span: Span) -> Span:
     if phrase_kind(question) != "number":
         return span
 
-    def period(q: Span) -> bool:
-        return any(fold(sentence[q[0] : q[1]]).lower().endswith(" " + fold(u)) for u in _PERIOD_UNITS)
-
-    found = [(a, b) for kind, a, b, _ in find_answers(sentence) if kind == "number"]
+    # each quantity with whether it is a period: its counted noun (`find_answers`: "bao nhiêu tháng")
+    numbers = [(a, b, word) for kind, a, b, word in find_answers(sentence) if kind == "number"]
+    periods_at = {(a, b) for a, b, word in numbers if word.removeprefix("bao nhiêu ") in _PERIOD_UNITS}
+    found = [(a, b) for a, b, _ in numbers]
     inside = [q for q in found if span[0] <= q[0] and q[1] <= span[1]]
     if _ASKS_PERIOD.search(fold(question).lower()):  # a period asked: the period, when there are several
-        periods = [q for q in inside if period(q)]
+        periods = [q for q in inside if q in periods_at]
         return periods[-1] if len(inside) >= 2 and periods else span
-    amounts = [q for q in inside if not period(q)]
+    amounts = [q for q in inside if q not in periods_at]
     if len(inside) >= 2:  # one amount beside periods: that amount (several amounts: kept as marked)
         return amounts[0] if len(amounts) == 1 else span
     if len(inside) == 1 and not amounts:  # the reader marked a period: the amount counted over it follows
-        after = [q for q in found if q[0] >= span[1] and not period(q)]
+        after = [q for q in found if q[0] >= span[1] and q not in periods_at]
         return after[0] if after else span
     return span
 

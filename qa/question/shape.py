@@ -174,8 +174,7 @@ def enumeration(sentences: list[str], anchor: int) -> list[int]:
 def cut_enumerations(hits: list) -> list[tuple[int, int]]:
     """Where the retrieved passages cut an enumeration at their edge: (hit index, -1) when a passage
     opens with an item after the first ("Thứ hai là…"), (hit index, +1) when it ends with an item
-    other than "finally" (more may follow). `HybridSearch.with_neighbours` reads
-    the chunk there."""
+    other than "finally" (more may follow). `HybridSearch.with_neighbours` reads the chunk there."""
     cut = []
     for h_i, hit in enumerate(hits):
         if not hit.sentences:
@@ -231,7 +230,8 @@ def arrange(
     - an ordinal question: the item of that number in an enumeration of the best sentence's
       article, when the retrieved passages hold one; else as one fact;
     - a list question: the best sentence alone when it lists the items itself (`lists_inline`);
-      else the enumerated run of items around the best sentence, in article order (all of them); without one, for three items or more, a run of as many items as the question
+      else the enumerated run of items around the best sentence, in article order (all of them);
+      without one, for three items or more, a run of as many items as the question
       counts ("six priorities") in the article of the best-ranked sentence that has one
       (`counted_run`); else as one fact with room for as many sentences as the question counts.
     `hits` are the retrieved passages (`.text`, `.sentences`, `.meta` with the article id and the

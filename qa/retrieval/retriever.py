@@ -173,20 +173,7 @@ class HybridSearch:
             if any(key in other for other in kept_keys):  # the same passage again (a copy, or inside a better one)
                 continue
             kept_keys.append(key)
-            hits.append(
-                Hit(
-                    id=id_,
-                    text=c.text,
-                    meta=c.meta,
-                    score=fused[id_],
-                    dense=dense_score[id_],
-                    lexical=lexical_score.get(id_, 0.0),
-                    sentence=sentence_score[id_],
-                    sentences=c.sentences,
-                    sentence_vectors=c.sentence_vectors,
-                    sentence_words=c.sentence_words,
-                )
-            )
+            hits.append(_hit(id_, c, fused[id_], dense_score[id_], lexical_score.get(id_, 0.0), sentence_score[id_]))
             if len(hits) >= k:
                 break
         return Retrieval(hits=hits, query_vector=query_vector, lexical_weight=weight, english=english, query=query)
@@ -194,8 +181,8 @@ class HybridSearch:
     def with_neighbours(self, retrieval: Retrieval, wanted: list[tuple[int, int]]) -> Retrieval:
         """`retrieval` with the chunks next to some of its passages added after them, in place of its
         last-ranked other passages: `wanted` holds (hit index, -1 for the chunk before it or +1 for
-        the one after). An enumeration cut at a
-        chunk's edge ("Thứ hai là…" opening a passage) is read whole this way (`qa.question.shape`)."""
+        the one after). An enumeration cut at a chunk's edge ("Thứ hai là…" opening a passage) is
+        read whole this way (`qa.question.shape`)."""
         have = {(h.meta.get(Key.ARTICLE_ID), h.meta.get(Key.CHUNK_INDEX)) for h in retrieval.hits}
         positions: dict[tuple[str, str], set[int]] = {}
         for h_i, step in wanted:
@@ -213,20 +200,8 @@ class HybridSearch:
             for id_, c in sorted(records.items(), key=lambda r: r[1].meta.get(Key.CHUNK_INDEX, 0)):
                 dense = float(np.dot(c.vector, q)) if c.vector is not None and q is not None else 0.0
                 best = float(np.max(c.sentence_vectors @ q)) if len(c.sentence_vectors) and q is not None else dense
-                added.append(
-                    Hit(
-                        id=id_,
-                        text=c.text,
-                        meta=c.meta,
-                        score=min(floor, dense + SENTENCE_W * best),  # read after what retrieval chose
-                        dense=dense,
-                        lexical=0.0,
-                        sentence=best,
-                        sentences=c.sentences,
-                        sentence_vectors=c.sentence_vectors,
-                        sentence_words=c.sentence_words,
-                    )
-                )
+                # scored below every passage retrieval chose: read after them
+                added.append(_hit(id_, c, min(floor, dense + SENTENCE_W * best), dense, 0.0, best))
         # as many passages as before: the added chunks take the places of the last-ranked other passages
         hits, needed = list(retrieval.hits), {h_i for h_i, _ in wanted}
         for h_i in reversed(range(len(hits))):
@@ -275,3 +250,19 @@ class NewsRetriever(BaseRetriever):
 
     def _get_relevant_documents(self, query: str, *, run_manager: CallbackManagerForRetrieverRun) -> list[Document]:
         return [h.to_document() for h in self.search.search(query, self.k, self.filters).hits]
+
+
+def _hit(id_: str, c: ChunkRecord, score: float, dense: float, lexical: float, sentence: float) -> Hit:
+    """A retrieved passage from its decoded chunk and its scores."""
+    return Hit(
+        id=id_,
+        text=c.text,
+        meta=c.meta,
+        score=score,
+        dense=dense,
+        lexical=lexical,
+        sentence=sentence,
+        sentences=c.sentences,
+        sentence_vectors=c.sentence_vectors,
+        sentence_words=c.sentence_words,
+    )
