@@ -153,11 +153,11 @@ def test_two_counted_items_are_only_taken_around_the_best_sentence():
         assert arrange(Shape("list", count=2), ranked, hits, 3, 1.0)[0] == (0, 0)
 
 
-INLINE = [
-    "Có 4 yếu tố tạo nên cuộc sống trường thọ ở đảo Okinawa, bao gồm: chế độ dinh dưỡng, hoạt động thể chất, "
-    "khả năng tự vận động, cùng tinh thần giúp đỡ lẫn nhau.",
-    "Chương trình dài 45 phút, gồm 4 chương: Nguồn cội, Đời sống, Hành trình đạo học và Ngày hội non sông.",
-    "Sự kiện nhấn mạnh 4 định hướng lớn, gồm: xây dựng hệ sinh thái; phát triển nền tảng; chiến lược AI; nhân lực.",
+INLINE = [  # written for this test, in the shapes news writes lists in
+    "Có 4 yếu tố giúp người dân làng chài sống lâu, bao gồm: chế độ ăn nhiều cá, lao động đều đặn, "
+    "ngủ đủ giấc, cùng tinh thần lạc quan.",
+    "Vở diễn dài 60 phút, gồm 4 màn: Khởi nguồn, Lao động, Lễ hội và Đoàn tụ.",
+    "Hội nghị bàn về 4 nhiệm vụ chính, gồm: mở rộng thị trường; đào tạo nhân lực; chuyển đổi số; bảo vệ môi trường.",
 ]
 
 
