@@ -79,6 +79,11 @@ def fold(text: str) -> str:
     return stripped.replace("đ", "d")
 
 
+def fold_aligned(text: str) -> str:
+    """`fold` one character at a time: the folded text has `text`'s offsets ("Đảo Luzon" -> "dao luzon")."""
+    return "".join((fold(c) or " ")[0] for c in text)
+
+
 def match_key(text: str) -> str:
     """Key for containment checks: normalised, lower-case, whitespace collapsed."""
     return " ".join(normalize(text).lower().split())

@@ -2,7 +2,16 @@
 
 import pytest
 
-from qa.question.kinds import asked_kind, asked_measure, gives_measure, kind_fit, sentence_kinds
+from qa.question.kinds import (
+    asked_kind,
+    asked_measure,
+    gives_measure,
+    kind_fit,
+    measure_figures,
+    missing_fact,
+    names_new,
+    sentence_kinds,
+)
 
 
 @pytest.mark.parametrize(
@@ -43,6 +52,20 @@ def test_a_how_many_question_prefers_the_sentence_with_a_quantity():
         ("Máy ảnh sẽ có giá bán bao nhiêu?", "money"),
         ("How many dollars did a barrel of oil cost?", "money"),
         ("GRDP tăng bao nhiêu phần trăm?", "percent"),
+        ("Cây cầu dài bao nhiêu?", "length"),
+        ("cay cau dai bao nhieu", "length"),
+        ("How tall is the tower?", "length"),
+        ("Con cá nặng bao nhiêu?", "weight"),
+        ("Trạm thu phí bị phạt bao nhiêu?", "money"),
+        ("Bị cáo bị phạt bao nhiêu năm tù?", None),  # prison, not money
+        ("Chiến dịch kéo dài bao nhiêu ngày?", None),  # a period
+        ("Tòa nhà cao bao nhiêu tầng?", None),  # floors are counted
+        ("How long was the snake?", None),  # a length or a time
+        ("Nhật Bản cam kết bao nhiêu vốn ODA cho Việt Nam?", "money"),
+        ("Kim ngạch xuất khẩu cả năm của tỉnh đạt bao nhiêu?", "money"),
+        ("How much new-generation aid has Japan committed?", "money"),
+        ("Doanh thu tăng bao nhiêu phần trăm?", "percent"),
+        ("so luong nguoi tham du la bao nhieu", None),  # lượng, not lương
         # counted nouns are not measures: a passage may give them in words
         ("Bao nhiêu người tham dự?", None),
         ("Có bao nhiêu dòng lục lạp?", None),  # dòng, not đồng
@@ -71,3 +94,43 @@ def test_the_measure_a_number_question_asks(question, measure):
 )
 def test_a_passage_gives_a_measure_only_with_a_figure_of_it(text, measure, gives):
     assert gives_measure(text, measure) is gives
+
+
+def test_the_figures_of_a_measure_a_sentence_writes():
+    sentence = "Cầu Cửa Lò có tổng chiều dài hơn 5,2km, nối hai tỉnh, vốn 1.500 tỷ đồng."
+    assert [sentence[a:b] for a, b in measure_figures(sentence, "length")] == ["5,2km"]
+    assert [sentence[a:b] for a, b in measure_figures(sentence, "money")] == ["1.500 tỷ đồng"]
+    assert measure_figures(sentence, "age") == []
+    assert gives_measure("Anh cao 1m75.", "length")
+
+
+@pytest.mark.parametrize(
+    "question, sentence, missing",
+    [
+        ("Người bán căn nhà cho Lê Hoa tên là gì?", "Chủ cũ đã bán căn nhà cho Lê Hoa với giá 10 triệu USD.", "name"),
+        ("Người bán căn nhà cho Lê Hoa tên là gì?", "Chủ cũ, ông Trần Minh, đã bán căn nhà cho Lê Hoa.", None),
+        ("khach san do co ten la gi", "Khách sạn nằm ở trung tâm thành phố.", "name"),
+        ("What is the name of the singer's manager?", "Người quản lý của ca sĩ đã từ chức.", "name"),
+        # named after someone: asks what was named, not a name
+        ("Hội nghị đã đặt tên gì theo nhà khoa học?", "Đơn vị đo từ trường được đặt theo tên ông.", None),
+        ("Khu kinh tế được thành lập vào năm nào?", "Tỉnh đã hoàn thành quy hoạch khu kinh tế.", "date"),
+        ("Khu kinh tế được thành lập vào năm nào?", "Khu kinh tế được thành lập năm 1996.", None),
+        ("On what date did the minister answer questions?", "Bộ trưởng trả lời chất vấn hôm qua.", None),
+        ("On what date did the minister answer questions?", "Bộ trưởng phát biểu về nhóm vấn đề chất vấn.", "date"),
+        ("Cuộc họp diễn ra ngày nào?", "Cuộc họp diễn ra vào thứ Hai tuần trước.", None),
+        (
+            "Hệ miễn dịch suy giảm khi nào?",
+            "Suy giảm xảy ra khi hệ miễn dịch hoạt động kém.",
+            None,
+        ),  # a clause answers
+        ("Ai dẫn đầu đoàn công tác?", "Đoàn công tác làm việc hai ngày.", None),
+    ],
+)
+def test_a_name_or_a_day_asked_that_the_sentence_does_not_give(question, sentence, missing):
+    assert missing_fact(question, sentence) == missing
+
+
+def test_a_sentence_names_what_the_question_does_not():
+    question = "Người bán căn nhà cho Lê Hoa tên là gì?"
+    assert not names_new(question, "Chủ cũ đã bán căn nhà cho Lê Hoa với giá 10 triệu USD.")
+    assert names_new(question, "Chủ cũ, ông Trần Minh, đã bán căn nhà cho Lê Hoa.")

@@ -107,6 +107,12 @@ def _phrase(question: str, sentence: str, reader: str | None) -> str | None:
             "kỳ Euro 2020",
             "talkSPORT",
         ),  # fmt: skip
+        (  # typed without diacritics: "clb nao" finds "CLB" all the same
+            "o premier league clb nao da chac chan xuong hang",
+            "CLB Sheffield United đã chắc chắn rớt hạng mùa này.",
+            "rớt hạng",
+            "CLB Sheffield United",
+        ),
         # one number asked: one quantity, not the period it was counted over
         (
             "Kim ngạch xuất khẩu của tỉnh đạt bao nhiêu?",
@@ -132,6 +138,19 @@ def _phrase(question: str, sentence: str, reader: str | None) -> str | None:
             "Dự án kéo dài 18 tháng với vốn 200 tỷ đồng.",
             "18 tháng với vốn 200 tỷ đồng",
             "18 tháng",
+        ),
+        # a quantity of a measure: the figure of that measure, whatever the reader marked
+        (
+            "Cây cầu bắc qua sông dài tổng cộng bao nhiêu km?",
+            "Cây cầu bắc qua sông có tổng chiều dài tuyến hơn 5,2km nối 2 tỉnh.",
+            "2 tỉnh",
+            "hơn 5,2km",
+        ),
+        (
+            "Chiếc điện thoại được bán với giá bao nhiêu?",
+            "Máy có hai màu, được bán với mức giá 9,49 triệu đồng từ tháng 5.",
+            "9,49 triệu đồng",
+            "9,49 triệu đồng",
         ),
         # no phrase: only the question's own words, or no kind of fact asked and no clause
         ("Ông Nam sinh năm nào?", "Ông Nam sinh ra ở Nghệ An.", "Ông Nam", None),

@@ -95,6 +95,39 @@ def test_a_measure_no_passage_gives_is_refused(embedder, reader):
     assert answer.found and "35 m" in answer.answer, answer.signals
 
 
+def test_a_measure_asked_leads_with_the_article_s_sentence_that_gives_it(embedder, reader):
+    """The best sentence tells of the phone but not its price; the sentence of the same article that
+    writes an amount of money leads. A sentence of another article does not."""
+    phone = [
+        "Nhắm đến phân khúc tầm trung, điện thoại Lotus X5 có màn hình 6,7 inch và bộ nhớ 128GB.",
+        "Máy có hai màu trắng và đen, được bán với mức giá 9,49 triệu đồng.",
+    ]
+    question = "Điện thoại Lotus X5 được bán với giá bao nhiêu?"
+    answer = _ask(embedder, reader, question, [phone])
+    assert answer.found and "9,49 triệu đồng" in _first(answer), answer.answer
+    other = ["Một mẫu máy khác của hãng được bán với mức giá 5,2 triệu đồng."]
+    hits = [_hit(embedder, "a0", phone[:1], 0.86), _hit(embedder, "b0", other, 0.85)]
+    hits[0].meta[Key.ARTICLE_ID], hits[1].meta[Key.ARTICLE_ID] = "a", "b"
+    retrieval = Retrieval(hits, embedder.encode_queries([question])[0], lexical_weight=1.0)
+    answer = ReaderAnswerer(reader=reader).answer(question, retrieval)
+    assert "5,2 triệu" not in _first(answer), answer.answer
+
+
+def test_a_name_the_first_sentence_does_not_give_is_refused(embedder, reader):
+    """Asked the seller's name, a passage telling of the sale without naming the seller is refused;
+    with the seller named it is answered."""
+    passage = [
+        "Nữ ca sĩ Lê Hoa vừa mua một căn biệt thự ở Đà Lạt với giá 10 triệu USD.",
+        "Chủ cũ của căn biệt thự đã mua nó vào năm 2015 và nay bán lại cho Lê Hoa.",
+    ]
+    question = "Người chủ cũ bán căn biệt thự cho Lê Hoa tên là gì?"
+    answer = _ask(embedder, reader, question, [passage])
+    assert not answer.found and answer.signals.get("missing_fact") == "name", answer.signals
+    named = [passage[0], "Chủ cũ của căn biệt thự, doanh nhân Trần Văn Minh, đã bán lại nó cho Lê Hoa."]
+    answer = _ask(embedder, reader, question, [named])
+    assert answer.found and "missing_fact" not in answer.signals, answer.signals
+
+
 def test_best_sentence_among_distractors(embedder, reader):
     """The answer sentence sits among sentences on the same topic that echo the question's words."""
     passage = [

@@ -21,7 +21,7 @@ from ingest.normalize import words
 from ingest.store import Key
 from qa.answering.answer import Answer, assemble, refused
 from qa.question.conversation import focus_matcher
-from qa.question.kinds import FIGURE, asked_kind, kind_fit, sentence_kinds
+from qa.question.kinds import FIGURE, asked_kind, asked_measure, gives_measure, kind_fit, sentence_kinds
 from qa.question.language import EN_FUNCTION_WORDS
 from qa.question.query import analyse
 from qa.question.roles import OTHER, OWN, request_matcher
@@ -77,17 +77,19 @@ FOCUS_WEIGHT = 0.1  # issue 17: a follow-up's answer leads with the sentence hol
 
 
 def question_names(question: str) -> list[str]:
-    """Runs of capitalised words in a question, its first word excepted ("New Zealand", "Quảng Ngãi")."""
+    """Runs of capitalised words in a question, its first word excepted ("New Zealand", "Quảng Ngãi");
+    an abbreviation before a name is a title, not part of it ("Shanna Swan" of "TS Shanna Swan",
+    "Đà Nẵng" of "Sở TN&MT Đà Nẵng": a passage may write "Tiến sĩ" or the name alone)."""
     names, run = [], []
-    for i, token in enumerate(re.findall(r"\w+|[^\w\s]", question)):
+    for i, token in enumerate(re.findall(r"\w+|[^\w\s]", question) + [" "]):
         if i > 0 and token[0].isalpha() and token[0].isupper():
             run.append(token)
-        else:
-            if run:
-                names.append(" ".join(run))
-            run = []
-    if run:
-        names.append(" ".join(run))
+            continue
+        while len(run) > 1 and run[0].isupper() and not run[1].isupper():
+            run.pop(0)
+        if run:
+            names.append(" ".join(run))
+        run = []
     return names
 
 
@@ -117,7 +119,9 @@ def rank_sentences(
     the best-ranked passage in which the requester makes one; for a "how many/how much" question
     whose lead gives no quantity (`qa.question.kinds.sentence_kinds`: "sẽ diễn ra ngày 24/4 và xong
     trước ngày 5/5"), a sentence that gives one and ranks higher, from another retrieved passage of
-    the same article."""
+    the same article; for a question asking a quantity of a measure ("giá bao nhiêu", "dài bao
+    nhiêu": `qa.question.kinds.asked_measure`) whose lead writes no figure of it, the best-ranked
+    sentence of the same article that writes one ("được neo ở mức giá 9,49 triệu đồng")."""
     query = retrieval.query or analyse(question, searched)
     q = retrieval.query_vector
     wanted = content_words(query.searched)
@@ -165,10 +169,30 @@ def rank_sentences(
             ),
             lead,
         )
+    measure = asked_measure(question)
+    if lead is not None and measure is not None and not gives_measure(sentence_text(retrieval.hits, lead), measure):
+        article = retrieval.hits[lead[2]].meta.get(Key.ARTICLE_ID)
+        lead = next(
+            (
+                c
+                for c in candidates
+                if c[2:] not in not_leading
+                and retrieval.hits[c[2]].meta.get(Key.ARTICLE_ID) == article
+                and gives_measure(sentence_text(retrieval.hits, c), measure)
+            ),
+            lead,
+        )
     if lead is not None:
         candidates.remove(lead)
         candidates.insert(0, lead)
     return lead, candidates
+
+
+def sentence_text(hits: list[Hit], candidate: tuple) -> str:
+    """The text of a ranked sentence ((score, cosine, hit index, sentence index))."""
+    hit = hits[candidate[2]]
+    a, b = hit.sentences[candidate[3]]
+    return hit.text[a:b]
 
 
 def choose(question: str, candidates: list, hits: list[Hit], max_sentences: int, relative: float) -> list:

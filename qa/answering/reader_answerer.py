@@ -12,9 +12,11 @@ and says how sure it is; one threshold on that probability refuses.
    with the reader's score added, the first one from the best-ranked passage (for a request
    question, from the passage where the party it names makes a request: `qa.question.roles`); a
    cross-lingual question whose first sentence is far from it (`AnswerSettings.cross_floor`) is
-   refused as well, and so is a question whose names or numbers no retrieved passage holds, or
+   refused as well, and so is a question whose names or numbers no retrieved passage holds, one
    that asks a quantity of a measure no retrieved passage writes a figure of ("bao nhiêu tuổi",
-   "sâu bao nhiêu mét", "how many grams": `qa.question.kinds.asked_measure`).
+   "sâu bao nhiêu mét", "how many grams": `qa.question.kinds.asked_measure`), and one asking for a
+   name or a year, a day or a month that the first sentence does not give ("… tên là gì?", "… năm
+   nào?": `qa.question.kinds.missing_fact`).
    Adding the reader's score to the rules' ranking chose better first sentences on the news
    validation set than either alone (README, "Refusing"). The answer is shaped by the question
    (`qa.question.shape`) and assembled by `qa.answering.answer.assemble`.
@@ -27,10 +29,18 @@ import numpy as np
 from ingest.errors import ModelError
 from ingest.store import Key
 from qa.answering.answer import Answer, assemble, refused
-from qa.answering.answerer import choose, content_words, coverage, missing_names, rank_sentences, sentence_cosine
+from qa.answering.answerer import (
+    choose,
+    content_words,
+    coverage,
+    missing_names,
+    rank_sentences,
+    sentence_cosine,
+    sentence_text,
+)
 from qa.answering.reader import QUERY_PREFIX, QUESTION_TOKENS, pack_windows
 from qa.question.conversation import focus_first
-from qa.question.kinds import asked_kind, asked_measure, gives_measure, kind_fit, sentence_kinds
+from qa.question.kinds import asked_kind, asked_measure, gives_measure, kind_fit, missing_fact, sentence_kinds
 from qa.question.phrase import find_phrase
 from qa.question.query import analyse
 from qa.question.shape import question_shape
@@ -146,6 +156,8 @@ class ReaderAnswerer:
         # A quantity of a measure ("bao nhiêu tuổi", "how many grams") that no retrieved passage writes.
         measure = asked_measure(question)
         no_measure = measure is not None and not gives_measure(passages, measure)
+        # A name or a day asked for ("… tên là gì?", "… năm nào?") that the first sentence does not give.
+        absent_fact = missing_fact(question, sentence_text(hits, first)) if first is not None else None
         signals = {
             "confidence": round(confidence, 4),
             "threshold": self.threshold,
@@ -162,7 +174,9 @@ class ReaderAnswerer:
             signals["missing_names"] = absent
         if no_measure:
             signals["missing_measure"] = measure
-        if not found or far or absent or no_measure:
+        if absent_fact:
+            signals["missing_fact"] = absent_fact
+        if not found or far or absent or no_measure or absent_fact:
             return refused(question, hits, language, searched or question, signals)
 
         keys = choose(question, candidates, hits, self.s.max_sentences, self.s.relative)

@@ -29,16 +29,18 @@ from __future__ import annotations
 
 import re
 
-from ingest.normalize import fold, words
+from ingest.normalize import fold, fold_aligned, has_diacritics, words
 from qa.question.kinds import (
     FACTOID_KINDS,
     FIGURE,
     ORG_KINDS,
     PERSON_TITLES,
     asked_kind,
+    asked_measure,
     capital,
     find_answers,
     kind_fit,
+    measure_figures,
     name_runs,
     sentence_kinds,
 )
@@ -340,19 +342,22 @@ def _cause_before_result(question: str, sentence: str) -> Span | None:
 
 # ---- "đài nào?": the name after that noun ----------------------------------------------------------
 _HEAD = re.compile(r"(?:^|\s)((?:\w+\s+)?\w+)\s+nào\b", re.IGNORECASE)
+_HEAD_FOLDED = re.compile(r"(?:^|\s)((?:\w+\s+)?\w+)\s+nao\b")
 
 
 def named_after_head(question: str, sentence: str) -> Span | None:
     """For a question asking "<noun> nào" ("đài nào", "tờ báo nào", "tỉnh nào"): the name that
     follows that noun in the sentence ("talkSPORT" of "đài talkSPORT", "Nghệ An" of "tỉnh Nghệ
     An"), not one of the question's own names; None when the sentence has no name after the noun."""
-    m = _HEAD.search(question)
+    typed = has_diacritics(question)  # "dao nao" typed without diacritics finds "đảo" as "dao"
+    m = _HEAD.search(question) if typed else _HEAD_FOLDED.search(fold(question))
     if m is None:
         return None
     head = m.group(1).split()
     runs = name_runs(sentence)
+    searched = sentence if typed else fold_aligned(sentence)
     for noun in (" ".join(head), head[-1]) if len(head) > 1 else (head[0],):
-        for found in re.finditer(r"(?<!\w)" + re.escape(noun) + r"\s+(?=\S)", sentence, re.IGNORECASE):
+        for found in re.finditer(r"(?<!\w)" + re.escape(noun) + r"\s+(?=\S)", searched, re.IGNORECASE):
             at = found.end()
             token = re.match(r"[\w&.-]+", sentence[at:])
             run = [y for x, y in runs if x == at]
@@ -376,6 +381,11 @@ def find_phrase(
     reason or request clause; for any other question ("… là gì?") the reader's phrase as it is, when
     `other_questions` and it is short (at most 10 words) and not only the question's own words."""
     if phrase_kind(question) in FACTOID_KINDS:
+        measure = None if several else asked_measure(question)
+        figures = measure_figures(sentence, measure) if measure else []
+        if figures:  # a quantity of a measure ("dài bao nhiêu km"): the figure the sentence writes of it
+            marked = [(a, b) for a, b in figures if reader_span and a < reader_span[1] and b > reader_span[0]]
+            return widen(question, sentence, (marked or figures)[0])
         if reader_span is None:
             return None
         span = (None if several else named_after_head(question, sentence)) or reader_span
