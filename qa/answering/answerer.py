@@ -157,35 +157,33 @@ def rank_sentences(
     in_lead = [c for c in candidates if c[2] == lead_passage]
     lead = next((c for c in in_lead if c[2:] not in not_leading), None) or next(iter(in_lead), None)
     if lead is not None and asked == "number" and fits[lead[2:]] < 0:  # it gives no quantity
-        article = retrieval.hits[lead_passage].meta.get(Key.ARTICLE_ID)
-        lead = next(
-            (
-                c
-                for c in candidates
-                if c[0] > lead[0]
-                and fits[c[2:]] > 0
-                and c[2:] not in not_leading
-                and retrieval.hits[c[2]].meta.get(Key.ARTICLE_ID) == article
-            ),
-            lead,
-        )
+        best = lead[0]
+        lead = _in_its_article(retrieval, candidates, lead, not_leading, lambda c: c[0] > best and fits[c[2:]] > 0)
     measure = asked_measure(question)
-    if lead is not None and measure is not None and not gives_measure(sentence_text(retrieval.hits, lead), measure):
-        article = retrieval.hits[lead[2]].meta.get(Key.ARTICLE_ID)
-        lead = next(
-            (
-                c
-                for c in candidates
-                if c[2:] not in not_leading
-                and retrieval.hits[c[2]].meta.get(Key.ARTICLE_ID) == article
-                and gives_measure(sentence_text(retrieval.hits, c), measure)
-            ),
-            lead,
-        )
+
+    def writes_measure(c: tuple) -> bool:
+        return gives_measure(sentence_text(retrieval.hits, c), measure)
+
+    if lead is not None and measure is not None and not writes_measure(lead):
+        lead = _in_its_article(retrieval, candidates, lead, not_leading, writes_measure)
     if lead is not None:
         candidates.remove(lead)
         candidates.insert(0, lead)
     return lead, candidates
+
+
+def _in_its_article(retrieval: Retrieval, candidates: list, lead: tuple, not_leading: set, gives) -> tuple:
+    """The best-ranked of `candidates` from `lead`'s article that may lead and `gives(candidate)`;
+    `lead` when there is none."""
+    article = retrieval.hits[lead[2]].meta.get(Key.ARTICLE_ID)
+    return next(
+        (
+            c
+            for c in candidates
+            if c[2:] not in not_leading and retrieval.hits[c[2]].meta.get(Key.ARTICLE_ID) == article and gives(c)
+        ),
+        lead,
+    )
 
 
 def sentence_text(hits: list[Hit], candidate: tuple) -> str:

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import re
 
-from ingest.normalize import fold, fold_aligned, has_diacritics, normalize
+from ingest.normalize import fold, fold_aligned, has_diacritics, normalize, words
 
 # Words before a name that make it a person's name (compared lower-case, as whole words).
 PERSON_TITLES = (
@@ -361,10 +361,6 @@ def names_new(question: str, sentence: str) -> bool:
     """Whether `sentence` names someone or something `question` does not: a run of capitalised
     words after its first word (`name_runs`) that the question lacks, written with a lower-case
     letter ("Rihanna", not a unit or a currency such as "USD")."""
-    asked = " " + " ".join(re.findall(r"\w+", fold(question).lower())) + " "
+    asked = " " + " ".join(words(question)) + " "
     runs = (sentence[a:b] for a, b in name_runs(sentence))
-    return any(
-        " " + " ".join(re.findall(r"\w+", fold(run).lower())) + " " not in asked
-        for run in runs
-        if any(c.islower() for c in run)
-    )
+    return any(" " + " ".join(words(run)) + " " not in asked for run in runs if any(c.islower() for c in run))
