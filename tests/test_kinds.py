@@ -5,6 +5,8 @@ import pytest
 from qa.question.kinds import (
     asked_kind,
     asked_measure,
+    counted_noun,
+    counts_noun,
     gives_measure,
     kind_fit,
     measure_figures,
@@ -56,6 +58,7 @@ def test_a_how_many_question_prefers_the_sentence_with_a_quantity():
         ("cay cau dai bao nhieu", "length"),
         ("How tall is the tower?", "length"),
         ("Con cá nặng bao nhiêu?", "weight"),
+        ("Hồ nước sâu bao nhiêu?", "length"),
         ("Trạm thu phí bị phạt bao nhiêu?", "money"),
         ("Bị cáo bị phạt bao nhiêu năm tù?", None),  # prison, not money
         ("Chiến dịch kéo dài bao nhiêu ngày?", None),  # a period
@@ -111,6 +114,7 @@ def test_the_figures_of_a_measure_a_sentence_writes():
         ("Người bán căn nhà cho Lê Hoa tên là gì?", "Chủ cũ, ông Trần Minh, đã bán căn nhà cho Lê Hoa.", None),
         ("khach san do co ten la gi", "Khách sạn nằm ở trung tâm thành phố.", "name"),
         ("What is the name of the singer's manager?", "Người quản lý của ca sĩ đã từ chức.", "name"),
+        ("What are the names and ages of the three women?", "Ba cụ bà đã đạp xe hơn 60km.", "name"),
         # named after someone: asks what was named, not a name
         ("Hội nghị đã đặt tên gì theo nhà khoa học?", "Đơn vị đo từ trường được đặt theo tên ông.", None),
         ("Khu kinh tế được thành lập vào năm nào?", "Tỉnh đã hoàn thành quy hoạch khu kinh tế.", "date"),
@@ -134,3 +138,27 @@ def test_a_sentence_names_what_the_question_does_not():
     question = "Người bán căn nhà cho Lê Hoa tên là gì?"
     assert not names_new(question, "Chủ cũ đã bán căn nhà cho Lê Hoa với giá 10 triệu USD.")
     assert names_new(question, "Chủ cũ, ông Trần Minh, đã bán căn nhà cho Lê Hoa.")
+
+
+@pytest.mark.parametrize(
+    "question, noun",
+    [
+        ("Năm đó có bao nhiêu em đoạt huy chương?", "em"),
+        ("nam do co bao nhieu em doat huy chuong", "em"),
+        ("ipad air 4 co 4 khe loa nhung thuc te co may loa", "loa"),
+        ("Máy bay có mấy động cơ?", "dong"),
+        ("Giá vàng tăng bao nhiêu?", None),  # no noun counted
+        ("Tỷ lệ này là bao nhiêu so với năm ngoái?", None),
+    ],
+)
+def test_the_noun_a_how_many_question_counts(question, noun):
+    assert counted_noun(question) == noun
+
+
+def test_a_sentence_counts_the_noun_with_a_figure_the_question_does_not_give():
+    question = "iPad Air 4 có 4 khe loa nhưng thực tế có mấy loa?"
+    assert not counts_noun("iPad Air 4 được thiết kế với 4 khe loa.", "loa", question)  # the question's own 4
+    assert counts_noun("Trên thực tế, máy chỉ có 2 loa.", "loa", question)
+    assert counts_noun("Có 25 em đoạt huy chương/3 môn.", "em", "Có bao nhiêu em đoạt huy chương?")
+    assert counts_noun("Không có hiệp ước nào nhắc tới quyền cơ bản.", "hiep", "Có bao nhiêu hiệp ước?")
+    assert not counts_noun("Cả đoàn đoạt 3 huy chương vàng.", "em", "Có bao nhiêu em đoạt huy chương?")

@@ -152,6 +152,19 @@ def _phrase(question: str, sentence: str, reader: str | None) -> str | None:
             "9,49 triệu đồng",
             "9,49 triệu đồng",
         ),
+        # a count of the noun asked: the count the sentence writes of it, not the question's own
+        (
+            "Máy tính bảng có 4 khe loa nhưng thực tế có mấy loa?",
+            "Trên thực tế, máy chỉ có 2 loa, mỗi loa ở một phần đỉnh máy.",
+            "một phần đỉnh máy",
+            "2 loa",
+        ),
+        (
+            "nam do co bao nhieu em doat huy chuong",
+            "Trong 27 em tham gia năm ấy, có 25 em đoạt huy chương, nhất toàn đoàn.",
+            "27 em tham gia năm ấy, có 25 em",
+            "25 em",
+        ),
         # no phrase: only the question's own words, or no kind of fact asked and no clause
         ("Ông Nam sinh năm nào?", "Ông Nam sinh ra ở Nghệ An.", "Ông Nam", None),
         ("Bộ trưởng nói gì về kinh tế?", "Bộ trưởng cho rằng kinh tế đang phục hồi.", "kinh tế", None),

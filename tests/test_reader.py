@@ -111,6 +111,23 @@ def test_a_measure_asked_leads_with_the_article_s_sentence_that_gives_it(embedde
     retrieval = Retrieval(hits, embedder.encode_queries([question])[0], lexical_weight=1.0)
     answer = ReaderAnswerer(reader=reader).answer(question, retrieval)
     assert "5,2 triệu" not in _first(answer), answer.answer
+    # and with no price in the first sentence's article, the question is refused: the other
+    # article's price is another phone's
+    assert not answer.found and answer.signals["missing_measure"] == "money", answer.signals
+
+
+def test_a_count_asked_leads_with_the_sentence_that_counts_it(embedder, reader):
+    """The sentence closest to the question counts subjects, not pupils; the one that counts the
+    pupils ("25 em") leads. A count the question gives itself ("4 khe loa") does not answer it."""
+    passage = [
+        "Năm đầu tiên dự thi Olympic tỉnh, các em học sinh của trường đoạt huy chương ở cả 3 môn.",
+        "Trong 27 em tham gia năm ấy, có 25 em mang về huy chương, nhất toàn đoàn.",
+    ]
+    answer = _ask(embedder, reader, "Năm đầu tiên dự thi Olympic tỉnh, có bao nhiêu em đoạt huy chương?", [passage])
+    assert answer.found and "25 em" in _first(answer), answer.answer
+    tablet = ["Máy tính bảng Lotus T4 được thiết kế với 4 khe loa.", "Trên thực tế, máy chỉ có 2 loa ở đỉnh máy."]
+    answer = _ask(embedder, reader, "Lotus T4 có 4 khe loa nhưng thực tế có mấy loa?", [tablet])
+    assert answer.found and "2 loa" in _first(answer), answer.answer
 
 
 def test_a_name_the_first_sentence_does_not_give_is_refused(embedder, reader):

@@ -21,7 +21,16 @@ from ingest.normalize import words
 from ingest.store import Key
 from qa.answering.answer import Answer, assemble, refused
 from qa.question.conversation import focus_matcher
-from qa.question.kinds import FIGURE, asked_kind, asked_measure, gives_measure, kind_fit, sentence_kinds
+from qa.question.kinds import (
+    FIGURE,
+    asked_kind,
+    asked_measure,
+    counted_noun,
+    counts_noun,
+    gives_measure,
+    kind_fit,
+    sentence_kinds,
+)
 from qa.question.language import EN_FUNCTION_WORDS
 from qa.question.query import analyse
 from qa.question.roles import OTHER, OWN, request_matcher
@@ -121,7 +130,11 @@ def rank_sentences(
     trước ngày 5/5"), a sentence that gives one and ranks higher, from another retrieved passage of
     the same article; for a question asking a quantity of a measure ("giá bao nhiêu", "dài bao
     nhiêu": `qa.question.kinds.asked_measure`) whose lead writes no figure of it, the best-ranked
-    sentence of the same article that writes one ("được neo ở mức giá 9,49 triệu đồng")."""
+    sentence of the same article that writes one ("được neo ở mức giá 9,49 triệu đồng"); for a
+    question counting a noun ("bao nhiêu em", "có mấy loa": `qa.question.kinds.counted_noun`) whose
+    lead writes no count of it the question does not give ("4 khe loa" for "có 4 khe loa nhưng
+    thực tế có mấy loa"), the best-ranked sentence of the same article that writes one ("chỉ có 2
+    loa")."""
     query = retrieval.query or analyse(question, searched)
     q = retrieval.query_vector
     wanted = content_words(query.searched)
@@ -166,6 +179,13 @@ def rank_sentences(
 
     if lead is not None and measure is not None and not writes_measure(lead):
         lead = _in_its_article(retrieval, candidates, lead, not_leading, writes_measure)
+    noun = counted_noun(question) if measure is None else None
+
+    def counts(c: tuple) -> bool:
+        return counts_noun(sentence_text(retrieval.hits, c), noun, question)
+
+    if lead is not None and noun is not None and not counts(lead):
+        lead = _in_its_article(retrieval, candidates, lead, not_leading, counts)
     if lead is not None:
         candidates.remove(lead)
         candidates.insert(0, lead)

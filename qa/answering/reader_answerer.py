@@ -13,8 +13,9 @@ and says how sure it is; one threshold on that probability refuses.
    question, from the passage where the party it names makes a request: `qa.question.roles`); a
    cross-lingual question whose first sentence is far from it (`AnswerSettings.cross_floor`) is
    refused as well, and so is a question whose names or numbers no retrieved passage holds, one
-   that asks a quantity of a measure no retrieved passage writes a figure of ("bao nhiêu tuổi",
-   "sâu bao nhiêu mét", "how many grams": `qa.question.kinds.asked_measure`), and one asking for a
+   that asks a quantity of a measure that no retrieved passage of the first sentence's article writes
+   a figure of ("bao nhiêu tuổi", "sâu bao nhiêu mét", "how many grams":
+   `qa.question.kinds.asked_measure`; another article's figure is another thing's), and one asking for a
    name or a year, a day or a month that the first sentence does not give ("… tên là gì?", "… năm
    nào?": `qa.question.kinds.missing_fact`).
    Adding the reader's score to the rules' ranking chose better first sentences on the news
@@ -153,9 +154,12 @@ class ReaderAnswerer:
         # about something else ("Thủ tướng New Zealand…" over articles that never name New Zealand).
         passages = "\n".join(_title_and_text(h) for h in hits)
         absent = [] if retrieval.english else missing_names(question, passages)
-        # A quantity of a measure ("bao nhiêu tuổi", "how many grams") that no retrieved passage writes.
+        # A quantity of a measure ("bao nhiêu tuổi", "how many grams") that the first sentence does not
+        # write: no retrieved passage of its article writes one (`rank_sentences` leads with it when one does).
         measure = asked_measure(question)
-        no_measure = measure is not None and not gives_measure(passages, measure)
+        no_measure = (
+            measure is not None and first is not None and not gives_measure(sentence_text(hits, first), measure)
+        )
         # A name or a day asked for ("… tên là gì?", "… năm nào?") that the first sentence does not give.
         absent_fact = missing_fact(question, sentence_text(hits, first)) if first is not None else None
         signals = {

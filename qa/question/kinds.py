@@ -201,7 +201,7 @@ def asked_kind(question: str) -> str | None:
     for kind, pattern in _ASKS:
         if pattern.search(text):
             return kind
-    return None
+    return "number" if counted_noun(question) else None  # "có mấy loa"
 
 
 # A figure after these words labels a thing ("đợt 1", "Chỉ thị 16", "quận 7"): not a quantity. Ordinals
@@ -270,7 +270,7 @@ _PEOPLE = (
 _MEASURES = (
     ("age", r"\bbao nhiêu tuổi\b|\bmấy tuổi\b|\bwhat age\b",
      _FIG + r"\s*tuoi\b|\btuoi\s+" + _FIG + r"|\bu" + _FIG + r"\b|" + _FIG + r"\s*(?:years? old|age)\b"),
-    ("length", r"\bbao nhiêu (?:mét|m|km|cm|mm|ki-lô-mét|kilômét|cây số)\b|\b(?:dài|cao|rộng) (?:là )?bao nhiêu\b"
+    ("length", r"\bbao nhiêu (?:mét|m|km|cm|mm|ki-lô-mét|kilômét|cây số)\b|\b(?:dài|cao|rộng|sâu) (?:là )?bao nhiêu\b"
      r"(?! (?:năm|tháng|ngày|tuần|giờ|phút|tầng|người|lần)\b)"
      r"|\bhow many (?:meters|metres|kilometers|kilometres|centimeters|feet|miles)\b|\bhow (?:tall|deep|wide)\b",
      _FIG + r"\s*(?:m|met|km|cm|mm|kilomet|centimet|dam|feet|ft|mile|miles|cay so)\b|\b\d+m\d+\b"),
@@ -336,7 +336,7 @@ _RANGE_FROM = re.compile(_FIG + _MULT + r"\s*(?:den|toi|-|–)\s*$")
 # question does not ("đặt tên gì theo Tesla" asks what was named after a name: not one). "… năm
 # nào?", "On what date …?": its answer writes a year, a day or a month ("khi nào" may be answered
 # with a clause, "khi hệ thống miễn dịch hoạt động kém": not one). On folded text.
-_ASKS_NAME = re.compile(r"(?<!\bdat )\bten (?:la )?gi\b|\bwhat (?:is|was|are|were) the names? of\b")
+_ASKS_NAME = re.compile(r"(?<!\bdat )\bten (?:la )?gi\b|\bwhat (?:is|was|are|were) the names? (?:and \w+ )?of\b")
 _ASKS_CALENDAR = re.compile(r"\b(?:nam|ngay|thang) nao\b|\b(?:what|which) (?:year|date|day|month)\b")
 _GIVES_CALENDAR = re.compile(
     r"\b\d{3,4}\b|\b\d{1,2}/\d{1,2}\b|\b(?:ngay|thang|nam|the ky) \d|\bnam (?:nay|ngoai|truoc|sau|qua|ay|do)\b"
@@ -364,3 +364,55 @@ def names_new(question: str, sentence: str) -> bool:
     asked = " " + " ".join(words(question)) + " "
     runs = (sentence[a:b] for a, b in name_runs(sentence))
     return any(" " + " ".join(words(run)) + " " not in asked for run in runs if any(c.islower() for c in run))
+
+
+# ---- the noun a "how many" question counts -----------------------------------------------------
+# "có bao nhiêu em đoạt huy chương" counts "em", "có mấy loa" counts "loa": its answer writes a figure
+# of that noun ("25 em", "2 loa"), not one the question already gives ("4 khe loa"). On folded text;
+# "mấy" typed without diacritics ("may") is read as it after a verb ("co may loa"; "may bay" is a plane).
+_COUNTS_WITH = re.compile(r"\b(?:bao nhiêu|mấy)\s+(\w+(?:-\w+)*)", re.IGNORECASE)
+_COUNTS_WITHOUT = re.compile(r"\b(?:bao nhieu|(?:co|la|duoc|gom|mat|het|con|chi) may)\s+(\w+(?:-\w+)*)")
+# a count in words (folded): "hai em", "không có hiệp ước nào"
+_COUNT_WORDS = r"\b(?:mot|hai|ba|bon|tu|nam|sau|bay|tam|chin|muoi|khong co|duy nhat)"
+_NOT_COUNTED = frozenset(
+    "la trong khi va cua thi so o tai de vao nua khong the duoc da se voi tu den ma nhi vay a".split()
+)
+
+
+def counted_noun(question: str) -> str | None:
+    """The noun a Vietnamese "how many" question counts, folded ("bao nhiêu em" -> "em"), or None."""
+    if has_diacritics(question):
+        m = _COUNTS_WITH.search(normalize(question))
+    else:
+        m = _COUNTS_WITHOUT.search(fold(question).lower())
+    noun = fold(m.group(1)).lower() if m else None
+    return noun if noun and noun not in _NOT_COUNTED and not noun.isdigit() else None
+
+
+def counts_noun(sentence: str, noun: str, question: str) -> bool:
+    """Whether `sentence` writes a count of `noun` that `question` does not give (`noun_counts`)."""
+    return bool(noun_counts(sentence, noun, question))
+
+
+def noun_counts(sentence: str, noun: str, question: str, reach: int = 0) -> list[tuple[int, int]]:
+    """The counts of `noun` that `sentence` writes (offsets into it) with a figure, a range or a number
+    word `question` does not give: "25 em", "2 loa", "4 khe loa" (at most one word between),
+    "100-150 loài", "5 xy-lanh"; the one followed by the question's next word first ("25 em đoạt huy
+    chương" before "27 em tham gia" for "bao nhiêu em đoạt huy chương"). A count takes that word in too
+    when it ends by `reach` (the reader's phrase: "374 công ty", where the reader marks the whole noun;
+    the syllables of a noun are words of their own)."""
+    given = set(FIGURE.findall(question)) | set(words(question))
+    figure = _FIG + r"(?:\s*[-–]\s*" + _FIG + ")?"
+    pattern = r"(?<![\w.,/-])(" + figure + "|" + _COUNT_WORDS + r")" + _MULT + r"(?:\s+\w+)?\s+" + re.escape(noun)
+    folded = fold_aligned(sentence).lower()
+    after = re.search(r"(?<![\w-])" + re.escape(noun) + r"(\s+\w+)", fold(question).lower())
+    counts = []
+    for m in re.finditer(pattern + r"(?![\w-])", folded):
+        if m.group(1) in given:
+            continue
+        end = m.end()
+        followed = bool(after) and re.match(re.escape(after.group(1)) + r"(?![\w-])", folded[end:]) is not None
+        if followed and end + len(after.group(1)) <= reach:
+            end += len(after.group(1))
+        counts.append((not followed, m.start(), end))
+    return [(a, b) for _, a, b in sorted(counts)]

@@ -38,10 +38,12 @@ from qa.question.kinds import (
     asked_kind,
     asked_measure,
     capital,
+    counted_noun,
     find_answers,
     kind_fit,
     measure_figures,
     name_runs,
+    noun_counts,
     sentence_kinds,
 )
 from qa.question.roles import REQUEST_VERBS, asks_request
@@ -383,7 +385,13 @@ def find_phrase(
     if phrase_kind(question) in FACTOID_KINDS:
         measure = None if several else asked_measure(question)
         figures = measure_figures(sentence, measure) if measure else []
-        if figures:  # a quantity of a measure ("dài bao nhiêu km"): the figure the sentence writes of it
+        noun = None if several or measure else counted_noun(question)
+        # a quantity of a measure ("dài bao nhiêu km"): the figure the sentence writes of it; a count
+        # of a noun ("có mấy loa"): the count the sentence writes of it ("2 loa"), not the question's own
+        figures = figures or (
+            noun_counts(sentence, noun, question, reader_span[1] if reader_span else 0) if noun else []
+        )
+        if figures:
             marked = [(a, b) for a, b in figures if reader_span and a < reader_span[1] and b > reader_span[0]]
             return widen(question, sentence, (marked or figures)[0])
         if reader_span is None:
