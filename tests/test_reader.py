@@ -116,6 +116,27 @@ def test_a_measure_asked_leads_with_the_article_s_sentence_that_gives_it(embedde
     assert not answer.found and answer.signals["missing_measure"] == "money", answer.signals
 
 
+def test_a_name_missing_from_the_first_sentence_s_article_is_refused(embedder, reader):
+    """The best-ranked passage tells of a chairman, but of an association the question does not name;
+    another article names it. The answer would come from the first article: refused, with the
+    name missing. With the name in the first article's passage it is answered."""
+    question = "Ai là chủ tịch của hiệp hội Sông Lam?"
+    first = ["Ông Trần Văn Minh được bầu làm chủ tịch hiệp hội doanh nghiệp của tỉnh."]
+    other = ["Hiệp hội Sông Lam tổ chức đại hội thường niên tại Vinh."]
+
+    def ask(passage):
+        hits = [_hit(embedder, "a0", passage, 0.86), _hit(embedder, "b0", other, 0.85)]
+        hits[0].meta[Key.ARTICLE_ID], hits[1].meta[Key.ARTICLE_ID] = "a", "b"
+        retrieval = Retrieval(hits, embedder.encode_queries([question])[0], lexical_weight=1.0)
+        return ReaderAnswerer(reader=reader).answer(question, retrieval)
+
+    answer = ask(first)
+    assert not answer.found and answer.signals.get("missing_names") == ["Sông Lam"], answer.signals
+    named = ["Ông Trần Văn Minh được bầu làm chủ tịch hiệp hội Sông Lam của tỉnh."]
+    answer = ask(named)
+    assert "missing_names" not in answer.signals, answer.signals
+
+
 def test_a_count_asked_leads_with_the_sentence_that_counts_it(embedder, reader):
     """The sentence closest to the question counts subjects, not pupils; the one that counts the
     pupils ("25 em") leads. A count the question gives itself ("4 khe loa") does not answer it."""

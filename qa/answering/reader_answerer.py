@@ -12,7 +12,8 @@ and says how sure it is; one threshold on that probability refuses.
    with the reader's score added, the first one from the best-ranked passage (for a request
    question, from the passage where the party it names makes a request: `qa.question.roles`); a
    cross-lingual question whose first sentence is far from it (`AnswerSettings.cross_floor`) is
-   refused as well, and so is a question whose names or numbers no retrieved passage holds, one
+   refused as well, and so is a question whose names or numbers no retrieved passage of the first
+   sentence's article holds, one
    that asks a quantity of a measure that no retrieved passage of the first sentence's article writes
    a figure of ("bao nhiêu tuổi", "sâu bao nhiêu mét", "how many grams":
    `qa.question.kinds.asked_measure`; another article's figure is another thing's), and one asking for a
@@ -150,9 +151,11 @@ class ReaderAnswerer:
         # A question in another language than the articles leans on the sentence cosine alone; one
         # that is far from every sentence is not about these articles at all.
         far = retrieval.english and first is not None and first[1] < self.s.cross_floor
-        # A name or a number of the question that no retrieved passage holds: the articles are
-        # about something else ("Thủ tướng New Zealand…" over articles that never name New Zealand).
-        passages = "\n".join(_title_and_text(h) for h in hits)
+        # A name or a number of the question that no retrieved passage of the first sentence's article
+        # holds: the answer would be about something else ("Thủ tướng New Zealand…" over articles that
+        # never name New Zealand; "Ai là chủ tịch của TUMAS?" answered from an article without TUMAS).
+        article = hits[first[2]].meta.get(Key.ARTICLE_ID) if first is not None else None
+        passages = "\n".join(_title_and_text(h) for h in hits if h.meta.get(Key.ARTICLE_ID) == article)
         absent = [] if retrieval.english else missing_names(question, passages)
         # A quantity of a measure ("bao nhiêu tuổi", "how many grams") that the first sentence does not
         # write: no retrieved passage of its article writes one (`rank_sentences` leads with it when one does).
