@@ -154,17 +154,16 @@ class ReaderAnswerer:
         # A name or a number of the question that no retrieved passage of the first sentence's article
         # holds: the answer would be about something else ("Thủ tướng New Zealand…" over articles that
         # never name New Zealand; "Ai là chủ tịch của TUMAS?" answered from an article without TUMAS).
+        first_text = sentence_text(hits, first) if first is not None else None
         article = hits[first[2]].meta.get(Key.ARTICLE_ID) if first is not None else None
         passages = "\n".join(_title_and_text(h) for h in hits if h.meta.get(Key.ARTICLE_ID) == article)
         absent = [] if retrieval.english else missing_names(question, passages)
         # A quantity of a measure ("bao nhiêu tuổi", "how many grams") that the first sentence does not
         # write: no retrieved passage of its article writes one (`rank_sentences` leads with it when one does).
         measure = asked_measure(question)
-        no_measure = (
-            measure is not None and first is not None and not gives_measure(sentence_text(hits, first), measure)
-        )
+        no_measure = measure is not None and first_text is not None and not gives_measure(first_text, measure)
         # A name or a day asked for ("… tên là gì?", "… năm nào?") that the first sentence does not give.
-        absent_fact = missing_fact(question, sentence_text(hits, first)) if first is not None else None
+        absent_fact = missing_fact(question, first_text) if first_text is not None else None
         signals = {
             "confidence": round(confidence, 4),
             "threshold": self.threshold,
