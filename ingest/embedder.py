@@ -47,16 +47,39 @@ def default_model_folder(models_dir: Path) -> Path:
         ) from e
 
 
+def preload(model: str, models_dir: Path, threads: int | None = None) -> None:
+    """Start loading the default model's encoder in a background thread, when its folder is built:
+    sentencepiece and ONNX Runtime read their files (~0.5 s) without holding Python's lock, so this
+    overlaps the imports a command does next, and `load_embedder` finds it loaded. Nothing for
+    other models."""
+    import threading
+
+    from ingest.onnx_model import has_encoder, onnx_encoder, release_freed_memory
+
+    folder = Path(models_dir) / "multilingual-e5-small"
+    if model != DEFAULT_MODEL or not has_encoder(folder):
+        return
+
+    def read() -> None:
+        try:
+            onnx_encoder(folder, threads)
+            release_freed_memory()  # what loading freed, in this thread's own heap
+        except Exception:  # noqa: BLE001 - load_embedder loads it again and says what went wrong
+            logger.debug("preloading the encoder of %s failed", folder, exc_info=True)
+
+    threading.Thread(target=read, name="newsqa-preload", daemon=True).start()
+
+
 def load_embedder(model: str, models_dir: Path, threads: int | None = None) -> "Embedder":
     """The embedder for `model`: the default one from its (built) folder with ONNX Runtime; any other
     sentence-transformers id or path in sentence-transformers (a hub id needs a network)."""
     if model == DEFAULT_MODEL:
         from ingest.model_build import PROMPTS
-        from ingest.onnx_model import OnnxEncoder
+        from ingest.onnx_model import onnx_encoder
 
         folder = default_model_folder(models_dir)
         try:
-            encoder = OnnxEncoder(folder, threads)
+            encoder = onnx_encoder(folder, threads)
         except Exception as e:  # noqa: BLE001
             raise ModelError(
                 f"Could not load the model in {folder}: {e}. Delete that folder and run `newsqa prepare-model`."

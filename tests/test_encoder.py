@@ -105,3 +105,53 @@ def test_the_folder_is_a_sentence_transformers_folder(embedder):
     questions = ["Ai dẫn đầu đoàn công tác tỉnh Quảng Ngãi?", "What did Quang Ngai request?"]
     theirs = model.encode(questions, prompt_name="query", normalize_embeddings=True)
     assert np.min(np.sum(theirs * embedder.encode_queries(questions), axis=1)) >= 0.999
+
+
+def test_preload_builds_the_encoder_once_in_the_background(embedder, monkeypatch):
+    """`newsqa ask` starts loading the encoder while it imports the rest; loading it afterwards finds
+    it loaded instead of reading the model again."""
+    import threading
+
+    from ingest import onnx_model
+    from ingest.embedder import DEFAULT_MODEL, load_embedder, preload
+
+    built = []
+    real = onnx_model.OnnxEncoder
+
+    def counting(*args):
+        built.append(threading.current_thread().name)
+        return real(*args)
+
+    monkeypatch.setattr(onnx_model, "OnnxEncoder", counting)
+    preload("some/other-model", MODELS_DIR, threads=3)
+    assert not [t for t in threading.enumerate() if t.name == "newsqa-preload"]  # only the default model
+    preload(DEFAULT_MODEL, MODELS_DIR, threads=3)  # a thread count no other test loads
+    for thread in [t for t in threading.enumerate() if t.name == "newsqa-preload"]:
+        thread.join(timeout=60)
+    assert built == ["newsqa-preload"]
+    again = load_embedder(DEFAULT_MODEL, MODELS_DIR, threads=3)
+    assert built == ["newsqa-preload"]
+    assert again.encoder is onnx_model.onnx_encoder(FOLDER, 3)
+
+
+def test_the_reader_reads_the_encoders_tokenizer(embedder):
+    """One sentencepiece model in memory for both (reading it takes ~0.4 s of a cold `ask`)."""
+    from qa.answering.reader import ARTEFACT, load_reader
+
+    assert load_reader(ARTEFACT, FOLDER).tokenizer.pieces is embedder.encoder.tokenizer
+
+
+def test_preload_reader_loads_the_default_reader_in_the_background(embedder, monkeypatch):
+    import threading
+
+    from qa.answering import reader
+    from qa.answering.reader_net import export_reader
+
+    export_reader(reader.ARTEFACT, FOLDER)  # as `newsqa prepare-model` does at set-up
+    monkeypatch.setenv("NEWSQA_MODELS_DIR", str(MODELS_DIR))
+    monkeypatch.setattr(reader, "_READER", None)
+    reader.preload_reader()
+    for thread in [t for t in threading.enumerate() if t.name == "newsqa-preload-reader"]:
+        thread.join(timeout=60)
+    assert reader._READER is not None
+    assert reader.load_reader() is reader._READER

@@ -37,7 +37,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ingest.onnx_model import PieceTokenizer, release_freed_memory, session, word_table
+from ingest.onnx_model import piece_tokenizer, release_freed_memory, session, word_table
 
 logger = logging.getLogger(__name__)
 
@@ -144,13 +144,17 @@ def pack_windows(text: str, spans: list[tuple[int, int]], lengths: list[int], bu
 def base_model_folder() -> Path:
     """The base e5 folder whose word embeddings and tokenizer the reader uses (built if absent, offline)."""
     from ingest.embedder import default_model_folder
+
+    return default_model_folder(_models_root())
+
+
+def _models_root() -> Path:
     from qa.settings import Settings
 
     try:
-        root = Settings.load().model_folder_root
+        return Settings.load().model_folder_root
     except Exception:  # noqa: BLE001 - settings that cannot load still leave the default place
-        root = Path("data") / "models"
-    return default_model_folder(root)
+        return Path("data") / "models"
 
 
 class Reader:
@@ -283,6 +287,27 @@ _READER: Reader | None = None
 _READER_LOCK = threading.Lock()
 
 
+def preload_reader() -> None:
+    """Start loading the default reader in a background thread when it is exported beside its base
+    model already (ONNX Runtime reads it without holding Python's lock, so this overlaps a
+    command's imports; `ingest.embedder.preload`); otherwise the first question loads, or exports, it."""
+    from ingest.onnx_model import has_encoder
+    from qa.answering.reader_net import onnx_path
+
+    base = _models_root() / BASE_NAME
+    if not has_encoder(base) or not onnx_path(ARTEFACT, base).exists():
+        return
+
+    def load() -> None:
+        try:
+            load_reader()
+            release_freed_memory()  # what loading freed, in this thread's own heap
+        except Exception:  # noqa: BLE001 - the first question loads it again and says what went wrong
+            logger.debug("preloading the reader failed", exc_info=True)
+
+    threading.Thread(target=load, name="newsqa-preload-reader", daemon=True).start()
+
+
 def load_reader(folder: Path = ARTEFACT, base: Path | None = None) -> Reader:
     """The reader from `folder` (cached for the default one); raises FileNotFoundError when absent."""
     global _READER
@@ -297,7 +322,7 @@ def load_reader(folder: Path = ARTEFACT, base: Path | None = None) -> Reader:
         from qa.answering.reader_net import export_reader
 
         path = export_reader(folder, base)  # at once when exported already
-        tokenizer = PieceTokens(PieceTokenizer(base))
+        tokenizer = PieceTokens(piece_tokenizer(base))
         table = word_table(base)
         check = np.asarray(meta.get("embedding_check", []), dtype=np.float32)
         if check.size and not np.allclose(table[: len(check), :8], check, atol=1e-3):

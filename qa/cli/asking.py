@@ -22,6 +22,13 @@ def ask(obj: Context, question, file_, as_json, k):
     newsqa ask "what did Quảng Ngãi request?"
     newsqa ask --file questions.jsonl --json
     """
+    from ingest.embedder import preload
+    from qa.answering.reader import preload_reader
+
+    settings = obj.settings
+    preload(settings.model, settings.model_folder_root, settings.threads or None)  # while qa imports
+    if settings.answerer == "reader":
+        preload_reader()
     from qa.pipeline import check_question
 
     if file_ is None:
