@@ -281,3 +281,25 @@ def test_a_list_question_s_phrase_holds_every_item_joined_to_the_reader_s(questi
 def test_a_list_question_gets_no_clause_and_a_count_keeps_its_ordinal():
     assert find_phrase("Tỉnh đề nghị những gì?", "Tỉnh đề nghị Bộ hỗ trợ đầu tư.", None, several=True) is None
     assert _phrase("How many times has Nam won the race?", "Nam lần thứ 12 vô địch giải đua.", "12") == "lần thứ 12"
+
+
+def test_a_list_of_things_of_no_one_kind_gets_the_reader_s_phrase():
+    """ "Hai ví dụ … là gì?" asks several things but no kind of fact: the reader's phrase, as for any
+    other question in the articles' language (before: none)."""
+    question = "Hai ví dụ của động vật không có xương hàm là gì?"
+    sentence = "Các loài không hàm như cá mút đá và cá mút đá myxin có một hệ miễn dịch khác."
+    start = sentence.index("cá mút đá và")
+    span = (start, start + len("cá mút đá và cá mút đá myxin"))
+    assert find_phrase(question, sentence, span, several=True) == span
+    assert find_phrase(question, sentence, span, other_questions=False, several=True) is None
+
+
+def test_which_with_no_name_that_fits_gets_the_reader_s_phrase():
+    """ "loại vai trò nào" asks no name: a lowercase phrase of the reader's is the answer ("chính trị")."""
+    question = "Chủ nghĩa Hồi giáo tìm kiếm loại vai trò nào?"
+    sentence = "Chủ nghĩa Hồi giáo tìm kiếm một vai trò chính trị trong xã hội."
+    start = sentence.index("chính trị")
+    span = (start, start + len("chính trị"))
+    assert find_phrase(question, sentence, span) == span
+    assert find_phrase(question, sentence, span, other_questions=False) is None
+    assert find_phrase("Đội nào vô địch?", "Đội đã vô địch năm nay.", (0, 3)) is None  # only the question's words

@@ -380,8 +380,9 @@ def find_phrase(
     """The answer phrase of `sentence` for `question` (offsets into the sentence), or None: a fact of
     one kind from the reader's phrase (`reader_span`, offsets into the sentence), checked and widened
     (`several`: a list question, over the items joined to it, `coordinate`); a
-    reason or request clause; for any other question ("… là gì?") the reader's phrase as it is, when
-    `other_questions` and it is short (at most 10 words) and not only the question's own words."""
+    reason or request clause; for any other question ("… là gì?", a list of things of no one kind
+    "Hai ví dụ … là gì?", "which" where no name fits: "loại vai trò nào") the reader's phrase as it
+    is, when `other_questions` and it is short (at most 10 words) and not only the question's own words."""
     if phrase_kind(question) in FACTOID_KINDS:
         measure = None if several else asked_measure(question)
         figures = measure_figures(sentence, measure) if measure else []
@@ -398,19 +399,26 @@ def find_phrase(
             return None
         span = (None if several else named_after_head(question, sentence)) or reader_span
         if not phrase_fits(question, sentence[span[0] : span[1]]):
-            span = typed_phrase(question, sentence, span)
-            if span is None:
-                return None
+            typed = typed_phrase(question, sentence, span)
+            if typed is None:
+                # "which" alone ("loại vai trò nào", "phong trào nào") asks no name: the reader's phrase
+                # as for any other question ("chính trị")
+                which_only = not several and fact_kind(question) is None
+                return _short_phrase(question, sentence, reader_span) if which_only and other_questions else None
+            span = typed
         if not several:
             span = one_quantity(question, sentence, span)
         span = widen(question, sentence, span)
         return coordinate(question, sentence, span) if several else span
-    if several:
-        return None
     if asked_clause(question) is not None:
-        return clause(question, sentence)
-    if other_questions and reader_span is not None:
-        text = sentence[reader_span[0] : reader_span[1]]
-        if 1 <= len(text.split()) <= 10 and not _only_question_words(text, question):
-            return reader_span
-    return None
+        return None if several else clause(question, sentence)  # one clause is not the list asked
+    # a list of things of no one kind ("Hai ví dụ … là gì?") as any other question
+    return _short_phrase(question, sentence, reader_span) if other_questions else None
+
+
+def _short_phrase(question: str, sentence: str, reader_span: Span | None) -> Span | None:
+    """The reader's phrase as it is, when short (at most 10 words) and not only the question's own words."""
+    if reader_span is None:
+        return None
+    text = sentence[reader_span[0] : reader_span[1]]
+    return reader_span if 1 <= len(text.split()) <= 10 and not _only_question_words(text, question) else None
