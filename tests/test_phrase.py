@@ -3,7 +3,7 @@ fact, or the clause of a reason or a request (`qa.question.phrase`, no model).""
 
 import pytest
 
-from qa.question.phrase import asked_clause, find_phrase, phrase_kind
+from qa.question.phrase import addresses, asked_clause, find_phrase, phrase_kind
 from qa.question.shape import Shape, question_shape
 
 
@@ -303,3 +303,38 @@ def test_which_with_no_name_that_fits_gets_the_reader_s_phrase():
     assert find_phrase(question, sentence, span) == span
     assert find_phrase(question, sentence, span, other_questions=False) is None
     assert find_phrase("Đội nào vô địch?", "Đội đã vô địch năm nay.", (0, 3)) is None  # only the question's words
+
+
+@pytest.mark.parametrize(
+    "sentence, found",
+    [
+        (
+            "Út có hộ khẩu thường trú tại bản Co Hói, xã Pá Khoang, thành phố Điện Biên Phủ (Điện Biên).",
+            ["bản Co Hói, xã Pá Khoang, thành phố Điện Biên Phủ"],
+        ),
+        ("Vụ việc xảy ra tại thôn 3, xã Hòa Phong, TP Đà Nẵng vào sáng nay.", ["thôn 3, xã Hòa Phong, TP Đà Nẵng"]),
+        ("Ông A trú tại tỉnh Nghệ An.", ["tỉnh Nghệ An"]),
+        ("Ông là chủ tịch xã Hòa Phong, huyện Hòa Vang.", ["xã Hòa Phong, huyện Hòa Vang"]),
+        ("Đội bóng của tỉnh Nghệ An thắng.", []),  # one unit, no "tại"/"ở": a name, not where something is
+        ("Tổ chức Y tế Thế giới cho biết xã hội đang lo.", []),
+    ],
+)  # fmt: skip
+def test_addresses_are_units_with_their_names(sentence, found):
+    assert [sentence[a:b] for a, b in addresses(sentence)] == found
+
+
+def test_a_place_is_its_whole_address():
+    sentence = "Út (sinh năm 1996, có hộ khẩu thường trú tại bản Co Hói, xã Pá Khoang, thành phố Điện Biên Phủ)."
+    address = "bản Co Hói, xã Pá Khoang, thành phố Điện Biên Phủ"
+    for question, reader in (("Út có hộ khẩu thường trú ở đâu?", "Co Hói"), ("ut co ho khau o dau", "năm 1996")):
+        at = sentence.index(reader)
+        span = find_phrase(question, sentence, (at, at + len(reader)))
+        assert sentence[span[0] : span[1]] == address, question
+
+
+def test_how_asks_no_name():
+    """ "như thế nào", "bằng cách nào" end in "nào" but ask how, not which."""
+    assert phrase_kind("Sở đề xuất xử lý 15 nghìn lô đất như thế nào?") is None
+    assert phrase_kind("lam the nao de giam can") is None
+    assert phrase_kind("Bằng cách nào họ vào được?") is None
+    assert phrase_kind("Đội nào vô địch?") == "name"

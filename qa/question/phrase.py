@@ -35,6 +35,8 @@ from qa.question.kinds import (
     FIGURE,
     ORG_KINDS,
     PERSON_TITLES,
+    PLACE_KINDS,
+    PLACE_MARKERS,
     asked_kind,
     asked_measure,
     capital,
@@ -66,7 +68,7 @@ _PLACE_NAO = re.compile(
     r"|\bwhich\s+(?:port|island|river|mountain|airport|street|village|district|capital|continent|stadium|venue)\b"
 )
 _MEASURE = re.compile(r"\bbao (?:lau|xa|cao|sau|rong|dai|nang|to)\b")  # how long, far, high, deep…
-_WHICH = re.compile(r"\w+ nao\b|\bwhich\b")
+_WHICH = re.compile(r"\b(?!the nao|cach nao)\w+ nao\b|\bwhich\b")  # not "như thế nào", "bằng cách nào": how
 _REASON_EN = re.compile(r"\bwhat (?:prompted|caused|led to|made)\b|\bhow come\b")
 
 
@@ -151,10 +153,13 @@ def _only_question_words(text: str, question: str) -> bool:
 
 def typed_phrase(question: str, sentence: str, span: Span) -> Span | None:
     """When the reader's phrase is not of the kind asked: the phrase of that kind the patterns find in
-    the sentence (`qa.question.kinds.find_answers`) that overlaps the reader's phrase, else the first."""
+    the sentence (`qa.question.kinds.find_answers`; for a place, an address too) that overlaps the
+    reader's phrase, else the first."""
     asked = phrase_kind(question)
     found = [(a, b) for kind, a, b, _ in find_answers(sentence) if kind == asked]
     found = [f for f in found if phrase_fits(question, sentence[f[0] : f[1]])]
+    if asked == "place":
+        found += [f for f in addresses(sentence) if not _only_question_words(sentence[f[0] : f[1]], question)]
     overlapping = [f for f in found if f[0] < span[1] and f[1] > span[0]]
     if len(overlapping) == 1:
         return overlapping[0]
@@ -208,6 +213,48 @@ _ORDINAL_BEFORE = re.compile(r"(?:lần\s+)?thứ\s+$", re.IGNORECASE)  # "lần
 _PERIOD_BEFORE = re.compile(r"(?:đầu|cuối|giữa|trung tuần|thượng tuần|hạ tuần)\s+$", re.IGNORECASE)
 
 
+# Administrative units that open a place's name in an address (compared lower-case), longest first.
+_UNITS = sorted(
+    {*PLACE_KINDS, "bản", "thôn", "ấp", "xóm", "buôn", "khu phố", "tổ dân phố", "tổ"}, key=lambda u: (-len(u), u)
+)
+_UNIT = re.compile(r"(?<!\w)(?:" + "|".join(map(re.escape, _UNITS)) + r")\s+", re.IGNORECASE)
+_UNIT_NUMBER = re.compile(r"\d+[A-Za-z]?\b")
+_COMMA = re.compile(r"\s*,\s*")
+
+
+def addresses(sentence: str) -> list[Span]:
+    """Addresses in `sentence`: administrative units, each with its name or number, one after another
+    ("bản Co Hói, xã Pá Khoang, thành phố Điện Biên Phủ", "thôn 3, xã Hòa Phong, TP Đà Nẵng"); two
+    units at least, or one after "tại" or "ở" ("tại xã Hòa Phong")."""
+    runs = dict(name_runs(sentence))
+
+    def unit_end(at: int) -> int | None:  # where "<unit> <name or number>" starting at `at` ends
+        m = _UNIT.match(sentence, at)
+        if m is None:
+            return None
+        if runs.get(at, 0) > m.end():  # the unit opens the name: "TP Đà Nẵng"
+            return runs[at]
+        if m.end() in runs:
+            return runs[m.end()]
+        number = _UNIT_NUMBER.match(sentence, m.end())
+        return number.end() if number else None
+
+    found: list[Span] = []
+    for m in _UNIT.finditer(sentence):
+        if found and m.start() < found[-1][1]:
+            continue
+        end = unit_end(m.start())
+        if end is None:
+            continue
+        units = 1
+        while (comma := _COMMA.match(sentence, end)) and (further := unit_end(comma.end())) is not None:
+            end, units = further, units + 1
+        marker = any(w.lower() in PLACE_MARKERS for w in sentence[: m.start()].split()[-2:])
+        if units >= 2 or marker:
+            found.append((m.start(), end))
+    return found
+
+
 def widen(question: str, sentence: str, span: Span) -> Span:
     """The phrase `span` of `sentence` widened to the whole fact of the kind asked (module docstring)."""
     a, b = span
@@ -218,6 +265,10 @@ def widen(question: str, sentence: str, span: Span) -> Span:
     kind = phrase_kind(question)
     if kind in ("person", "place", "organization", "name"):
         for x, y in name_runs(sentence):
+            if x < b and y > a:
+                a, b = min(a, x), max(b, y)
+    if kind == "place":  # to the whole address it is part of: "bản Co Hói, xã Pá Khoang, thành phố Điện Biên Phủ"
+        for x, y in addresses(sentence):
             if x < b and y > a:
                 a, b = min(a, x), max(b, y)
     if kind == "organization":
