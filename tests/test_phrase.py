@@ -338,3 +338,23 @@ def test_how_asks_no_name():
     assert phrase_kind("lam the nao de giam can") is None
     assert phrase_kind("Bằng cách nào họ vào được?") is None
     assert phrase_kind("Đội nào vô địch?") == "name"
+
+
+@pytest.mark.parametrize(
+    "question, sentence, reader, phrase",
+    [
+        ("Bảo tàng nào sẽ được mượn các nhạc cụ?", "Các nhạc cụ sẽ được cho Bảo tàng Horniman mượn.", "Horniman",
+         "Bảo tàng Horniman"),
+        ("Định luật nào định nghĩa lực từ?", "Lực từ được định nghĩa bởi Định luật Lorentz.", "Lorentz",
+         "Định luật Lorentz"),
+        ("Trận đấu được phát trên đài nào?", "Trận đấu được phát trên đài talkSPORT.", "talkSPORT", "talkSPORT"),
+        ("Ông ấy sống ở tỉnh nào?", "Ông ấy sống ở tỉnh Nghệ An.", "Nghệ An", "tỉnh Nghệ An"),  # an address
+        ("Chuyên gia nghiên cứu nào nói vậy?", "Chuyên gia nghiên cứu Matthias van Ginneken nói vậy.",
+         "Matthias van Ginneken", "Matthias van Ginneken"),
+    ],
+)  # fmt: skip
+def test_a_name_asked_with_its_noun_keeps_the_noun_when_part_of_the_name(question, sentence, reader, phrase):
+    """Vietnamese capitalises only a name's first syllable: "Bảo tàng Horniman" is one name."""
+    at = sentence.index(reader)
+    span = find_phrase(question, sentence, (at, at + len(reader)))
+    assert sentence[span[0] : span[1]] == phrase

@@ -2,7 +2,8 @@
 
 Each figure is measured side by side in the same run (these machines are shared and noisy):
 1. on an index of the seed articles, each command in a fresh process as a user runs it:
-   `newsqa list` and `newsqa ask` (wall time and peak RSS), and `newsqa serve` (time until it
+   `newsqa list` and `newsqa ask` (wall time, the median of `STARTS` runs taken in turn, the
+   first run beside it; the highest peak RSS), and `newsqa serve` (time until it
    answers, RSS after a few chats); then 20 simultaneous chats through Gradio's queue (its HTTP
    API, one thread each; and again with gradio_client, whose 20 clients spend CPU on the same
    machine) against the same 20 questions through the chat handler one after another in-process;
@@ -17,6 +18,7 @@ Never touches the data folder: the indexes live in a temp folder (or `--work-dir
 """
 
 import os
+import statistics
 import tempfile
 import time
 from dataclasses import replace
@@ -24,6 +26,8 @@ from pathlib import Path
 
 from qa.evaluation.bench_serve import CHATS, probe, questions, serve_probe
 from qa.evaluation.processes import ROOT, command, disk_mb, peak_rss_mb
+
+STARTS = 3  # fresh-process runs of each start-up command: one run on a shared machine is noise
 
 DEFAULT_CORPUS = ROOT.parent / "shared" / "corpora" / "dantri-unc"
 SEEDS = ROOT / "seeds"
@@ -74,9 +78,22 @@ def run(
     seed_counts = seed.index.counts()
     del seed
     log("Start-up of list / ask / serve on the seed index (fresh processes) …")
-    out["list"] = command(seed_settings, ["list"])
-    out["ask"] = command(seed_settings, ["ask", questions()[0]])
-    out["ask_rules"] = command(replace(seed_settings, answerer="rules"), ["ask", questions()[0]])
+    starts = {
+        "list": (seed_settings, ["list"]),
+        "ask": (seed_settings, ["ask", questions()[0]]),
+        "ask_rules": (replace(seed_settings, answerer="rules"), ["ask", questions()[0]]),
+    }
+    runs = {key: [] for key in starts}
+    for _ in range(STARTS):  # in turn: a slow moment of the shared machine falls on every command alike
+        for key, (command_settings, args) in starts.items():
+            runs[key].append(command(command_settings, args))
+    for key, measured in runs.items():
+        seconds = [m["seconds"] for m in measured]
+        out[key] = {
+            "seconds": statistics.median(seconds),
+            "first_seconds": seconds[0],
+            "peak_rss_mb": max(m["peak_rss_mb"] for m in measured),
+        }
     out["query_seed"] = {**probe(seed_settings, rounds), **seed_counts}
     log(f"Serving the seed index; {CHATS} simultaneous chats …")
     out["serve_seed"] = serve_probe(seed_settings)
@@ -164,6 +181,13 @@ def met(r: dict) -> dict[str, bool]:
     }
 
 
+def _start(measured: dict) -> str:
+    """A start-up time: the median of its runs, and the first run when there were several."""
+    if "first_seconds" not in measured:  # a bench JSON of before STARTS
+        return f"{measured['seconds']:.2f} s"
+    return f"{measured['seconds']:.2f} s (median of {STARTS}; first run {measured['first_seconds']:.2f} s)"
+
+
 def summary(r: dict) -> str:
     """The figures as a table (markdown), each with its target."""
     t, m = TARGETS, r["met"]
@@ -183,21 +207,19 @@ def summary(r: dict) -> str:
     rows = [
         (
             "`newsqa list` (seed index)",
-            f"{r['list']['seconds']:.2f} s, {r['list']['peak_rss_mb']:.0f} MB peak",
+            f"{_start(r['list'])}, {r['list']['peak_rss_mb']:.0f} MB peak",
             f"<= {t['list_s']} s, <= {t['list_rss_mb']} MB",
             ok("list"),
         ),
         (
             "`newsqa ask` cold (seed index)",
-            f"{r['ask']['seconds']:.2f} s, {r['ask']['peak_rss_mb']:.0f} MB peak",
+            f"{_start(r['ask'])}, {r['ask']['peak_rss_mb']:.0f} MB peak",
             f"<= {t['ask_s']} s, <= {t['ask_rss_mb']} MB",
             ok("ask"),
         ),
         (
             "`NEWSQA_ANSWERER=rules newsqa ask` cold",
-            f"{r['ask_rules']['seconds']:.2f} s, {r['ask_rules']['peak_rss_mb']:.0f} MB peak"
-            if "ask_rules" in r
-            else "-",
+            f"{_start(r['ask_rules'])}, {r['ask_rules']['peak_rss_mb']:.0f} MB peak" if "ask_rules" in r else "-",
             f"<= {t['ask_s']} s, <= {t['ask_rss_mb']} MB",
             ok("ask_rules"),
         ),

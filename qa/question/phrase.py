@@ -267,6 +267,8 @@ def widen(question: str, sentence: str, span: Span) -> Span:
         for x, y in name_runs(sentence):
             if x < b and y > a:
                 a, b = min(a, x), max(b, y)
+    if kind in ("place", "name"):  # with the noun asked when part of the name: "Bảo tàng Horniman"
+        a = _head_before(question, sentence, a)
     if kind == "place":  # to the whole address it is part of: "bản Co Hói, xã Pá Khoang, thành phố Điện Biên Phủ"
         for x, y in addresses(sentence):
             if x < b and y > a:
@@ -396,6 +398,29 @@ def _cause_before_result(question: str, sentence: str) -> Span | None:
 # ---- "đài nào?": the name after that noun ----------------------------------------------------------
 _HEAD = re.compile(r"(?:^|\s)((?:\w+\s+)?\w+)\s+nào\b", re.IGNORECASE)
 _HEAD_FOLDED = re.compile(r"(?:^|\s)((?:\w+\s+)?\w+)\s+nao\b")
+
+
+# Words before "<noun> nào" that are not part of the noun (folded): prepositions, plural markers.
+_NOT_NOUN = frozenset(
+    "o tai cua cho voi tu sau truoc va la cac nhung vao thuoc trong ngoai den toi boi do nhu ma".split()
+)
+
+
+def _head_before(question: str, sentence: str, at: int) -> int:
+    """For a question asking "<noun> nào": where that noun starts when the sentence writes it
+    capitalised right before offset `at`, as part of the name ("Bảo tàng Horniman", "Định luật
+    Lorentz": only its first syllable is capitalised, so the name's run starts after it); else `at`
+    ("đài talkSPORT", "nhà báo Fabrizio Romano" keep the name alone)."""
+    typed = has_diacritics(question)
+    m = _HEAD.search(question) if typed else _HEAD_FOLDED.search(fold(question))
+    if m is None:
+        return at
+    head = m.group(1).split()
+    if len(head) > 1 and fold(head[0]).lower() in _NOT_NOUN:  # "ở tỉnh nào": the noun is "tỉnh"
+        head = head[1:]
+    before = (sentence if typed else fold_aligned(sentence))[:at]
+    found = re.search(r"(?<!\w)" + re.escape(" ".join(head)) + r"\s+$", before, re.IGNORECASE)
+    return found.start() if found and sentence[found.start()].isupper() else at
 
 
 def named_after_head(question: str, sentence: str) -> Span | None:
