@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 
 from ingest.store import Key
+from qa.answering.answerer import ExtractiveAnswerer
 from qa.answering.reader_answerer import ReaderAnswerer
 from qa.retrieval.retriever import Hit, Retrieval
 
@@ -320,3 +321,17 @@ def test_typed_phrase_when_the_reader_s_phrase_is_of_another_kind():
     a, b = typed_phrase(question, text, (text.index("8,7%") - 5, text.index("8,7%") + 2))
     assert text[a:b] == "8,7%"
     assert typed_phrase("Ai là Bí thư?", text, reader_phrase) is None
+
+
+def test_a_sentence_that_only_restates_the_question_does_not_lead(seeded, reader):
+    """Over the seed articles, the subheading "Quảng Ngãi xác định 2 trọng tâm phát triển" says
+    nothing the question does not (a count aside): the sentence that names the two leads."""
+    from qa.answering.answerer import _restates
+    from qa.question.query import analyse
+
+    question = "Quảng Ngãi xác định những trọng tâm phát triển nào?"
+    assert _restates("Quảng Ngãi xác định 2 trọng tâm phát triển", question)
+    assert not _restates("Tỉnh xác định 2 trọng tâm phát triển là du lịch và lọc dầu.", question)
+    for answerer in (ReaderAnswerer(reader=reader), ExtractiveAnswerer()):
+        answer = answerer.answer(question, seeded.search.search(analyse(question), seeded.settings.k))
+        assert _first(answer).startswith("Theo đó, tỉnh xác định hai trọng tâm phát triển"), answer.answer

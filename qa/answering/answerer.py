@@ -122,8 +122,9 @@ def rank_sentences(
     `bonus(hit index, sentence index)` (the trained reader's score, `qa.answering.reader_answerer`).
     The lead is the best sentence of the best-ranked passage (retrieval ranks passages with dense
     and lexical evidence together, more reliably than one sentence's vector) that is neither a
-    photo caption (`ingest.clean.is_caption`) nor one of `retrieval.behind` (an earlier state, for a
-    "latest" question) unless the passage holds nothing else, or None when that passage has none;
+    photo caption (`ingest.clean.is_caption`), nor one of `retrieval.behind` (an earlier state, for a
+    "latest" question), nor, unless the question asks a number, made only of the question's own
+    words and figures (`_restates`: a subheading) unless the passage holds nothing else, or None when that passage has none;
     for a request question whose requester makes no request in that passage, the best sentence of
     the best-ranked passage in which the requester makes one; for a "how many/how much" question
     whose lead gives no quantity (`qa.question.kinds.sentence_kinds`: "sẽ diễn ra ngày 24/4 và xong
@@ -147,6 +148,8 @@ def rank_sentences(
         for s_i, (a, b) in enumerate(hit.sentences):
             text = hit.text[a:b]
             if is_caption(text) or (hit.id, s_i) in retrieval.behind:
+                not_leading.add((h_i, s_i))
+            if asked != "number" and _restates(text, question):  # a subheading that repeats the question
                 not_leading.add((h_i, s_i))
             cos = sentence_cosine(hit, s_i, q)
             score = cos + 0.05 * coverage(wanted, text) + 0.02 * hit.dense
@@ -190,6 +193,14 @@ def rank_sentences(
         candidates.remove(lead)
         candidates.insert(0, lead)
     return lead, candidates
+
+
+def _restates(sentence: str, question: str) -> bool:
+    """Whether a sentence says nothing but the question's own words, figures aside (a subheading
+    such as "Quảng Ngãi xác định 2 trọng tâm phát triển" for "… xác định những trọng tâm phát triển nào?")."""
+    own = set(words(question))
+    said = [w for w in content_words(sentence) if not w.isdigit()]
+    return bool(said) and all(w in own for w in said)
 
 
 def _in_its_article(retrieval: Retrieval, candidates: list, lead: tuple, not_leading: set, gives) -> tuple:
