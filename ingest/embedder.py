@@ -25,6 +25,7 @@ from ingest.errors import ModelError
 logger = logging.getLogger(__name__)
 
 DEFAULT_MODEL = "intfloat/multilingual-e5-small"
+DEFAULT_FOLDER = "multilingual-e5-small"  # its folder under the models folder
 
 
 def default_model_folder(models_dir: Path) -> Path:
@@ -33,7 +34,7 @@ def default_model_folder(models_dir: Path) -> Path:
     from ingest.model_build import build_e5_folder, is_current
     from ingest.onnx_model import has_encoder
 
-    path = Path(models_dir) / "multilingual-e5-small"
+    path = Path(models_dir) / DEFAULT_FOLDER
     stale = Path(models_dir) / "multilingual-e5-small-onnx-query"  # the query-only export of earlier versions
     if (stale / "newsqa_onnx.json").exists():
         shutil.rmtree(stale, ignore_errors=True)
@@ -48,26 +49,14 @@ def default_model_folder(models_dir: Path) -> Path:
 
 
 def preload(model: str, models_dir: Path, threads: int | None = None) -> None:
-    """Start loading the default model's encoder in a background thread, when its folder is built:
-    sentencepiece and ONNX Runtime read their files (~0.5 s) without holding Python's lock, so this
-    overlaps the imports a command does next, and `load_embedder` finds it loaded. Nothing for
-    other models."""
-    import threading
+    """Start loading the default model's encoder in a background thread, when its folder is built
+    (~0.5 s that overlap the imports a command does next; `ingest.onnx_model.load_in_background`):
+    `load_embedder` then finds it loaded. Nothing for other models."""
+    from ingest.onnx_model import has_encoder, load_in_background, onnx_encoder
 
-    from ingest.onnx_model import has_encoder, onnx_encoder, release_freed_memory
-
-    folder = Path(models_dir) / "multilingual-e5-small"
-    if model != DEFAULT_MODEL or not has_encoder(folder):
-        return
-
-    def read() -> None:
-        try:
-            onnx_encoder(folder, threads)
-            release_freed_memory()  # what loading freed, in this thread's own heap
-        except Exception:  # noqa: BLE001 - load_embedder loads it again and says what went wrong
-            logger.debug("preloading the encoder of %s failed", folder, exc_info=True)
-
-    threading.Thread(target=read, name="newsqa-preload", daemon=True).start()
+    folder = Path(models_dir) / DEFAULT_FOLDER
+    if model == DEFAULT_MODEL and has_encoder(folder):
+        load_in_background("newsqa-preload", lambda: onnx_encoder(folder, threads))
 
 
 def load_embedder(model: str, models_dir: Path, threads: int | None = None) -> "Embedder":

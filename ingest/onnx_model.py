@@ -17,6 +17,7 @@ fails the build otherwise. `OnnxEncoder` needs only numpy, `sentencepiece` and `
 from __future__ import annotations
 
 import json
+import logging
 import os
 import threading
 import unicodedata
@@ -24,6 +25,8 @@ import warnings
 from pathlib import Path
 
 import numpy as np
+
+logger = logging.getLogger(__name__)
 
 ONNX_DIR = "newsqa-onnx"
 WORD_TABLE = "embeddings.word_embeddings.weight"
@@ -160,6 +163,22 @@ def onnx_encoder(folder: Path, threads: int | None = None) -> OnnxEncoder:
     """The model folder's `OnnxEncoder`, loaded once a process for a number of threads (pipelines
     of one process share it; ONNX Runtime runs a session from several threads at once)."""
     return _once("encoder", folder, "encoder.onnx", OnnxEncoder, threads)
+
+
+def load_in_background(name: str, load) -> None:
+    """Run `load()` in a daemon thread named `name`: sentencepiece and ONNX Runtime read their files
+    without holding Python's lock, so a model loads beside the imports a command does meanwhile. A
+    failure is logged at debug level only: the model's first real use loads it again and says what
+    went wrong."""
+
+    def run() -> None:
+        try:
+            load()
+            release_freed_memory()  # what loading freed, in this thread's own heap
+        except Exception:  # noqa: BLE001 - see above
+            logger.debug("loading in the background (%s) failed", name, exc_info=True)
+
+    threading.Thread(target=run, name=name, daemon=True).start()
 
 
 def session(path: Path, threads: int | None = None):

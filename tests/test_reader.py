@@ -326,12 +326,14 @@ def test_typed_phrase_when_the_reader_s_phrase_is_of_another_kind():
 def test_a_sentence_that_only_restates_the_question_does_not_lead(seeded, reader):
     """Over the seed articles, the subheading "Quảng Ngãi xác định 2 trọng tâm phát triển" says
     nothing the question does not (a count aside): the sentence that names the two leads."""
+    from ingest.normalize import words
     from qa.answering.answerer import _restates
     from qa.question.query import analyse
 
     question = "Quảng Ngãi xác định những trọng tâm phát triển nào?"
-    assert _restates("Quảng Ngãi xác định 2 trọng tâm phát triển", question)
-    assert not _restates("Tỉnh xác định 2 trọng tâm phát triển là du lịch và lọc dầu.", question)
+    own = set(words(question))
+    assert _restates("Quảng Ngãi xác định 2 trọng tâm phát triển", own)
+    assert not _restates("Tỉnh xác định 2 trọng tâm phát triển là du lịch và lọc dầu.", own)
     for answerer in (ReaderAnswerer(reader=reader), ExtractiveAnswerer()):
         answer = answerer.answer(question, seeded.search.search(analyse(question), seeded.settings.k))
         assert _first(answer).startswith("Theo đó, tỉnh xác định hai trọng tâm phát triển"), answer.answer

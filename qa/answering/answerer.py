@@ -143,13 +143,14 @@ def rank_sentences(
     follow_up = focus_matcher(question, query.searched)  # issue 17: what a follow-up asks itself
     role = request_matcher(question)
     shape = question_shape(question)
+    own_words = set(words(question))
     candidates, own_request, not_leading, fits = [], set(), set(), {}
     for h_i, hit in enumerate(retrieval.hits):
         for s_i, (a, b) in enumerate(hit.sentences):
             text = hit.text[a:b]
             if is_caption(text) or (hit.id, s_i) in retrieval.behind:
                 not_leading.add((h_i, s_i))
-            if asked != "number" and _restates(text, question):  # a subheading that repeats the question
+            if asked != "number" and _restates(text, own_words):  # a subheading that repeats the question
                 not_leading.add((h_i, s_i))
             cos = sentence_cosine(hit, s_i, q)
             score = cos + 0.05 * coverage(wanted, text) + 0.02 * hit.dense
@@ -195,12 +196,11 @@ def rank_sentences(
     return lead, candidates
 
 
-def _restates(sentence: str, question: str) -> bool:
-    """Whether a sentence says nothing but the question's own words, figures aside (a subheading
+def _restates(sentence: str, question_words: set[str]) -> bool:
+    """Whether a sentence says nothing but the question's own (folded) words, figures aside (a subheading
     such as "Quảng Ngãi xác định 2 trọng tâm phát triển" for "… xác định những trọng tâm phát triển nào?")."""
-    own = set(words(question))
     said = [w for w in content_words(sentence) if not w.isdigit()]
-    return bool(said) and all(w in own for w in said)
+    return bool(said) and all(w in question_words for w in said)
 
 
 def _in_its_article(retrieval: Retrieval, candidates: list, lead: tuple, not_leading: set, gives) -> tuple:

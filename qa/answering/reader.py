@@ -288,24 +288,18 @@ _READER_LOCK = threading.Lock()
 
 
 def preload_reader() -> None:
-    """Start loading the default reader in a background thread when it is exported beside its base
-    model already (ONNX Runtime reads it without holding Python's lock, so this overlaps a
-    command's imports; `ingest.embedder.preload`); otherwise the first question loads, or exports, it."""
-    from ingest.onnx_model import has_encoder
+    """Start loading the default reader in a background thread, when it is exported beside its base
+    model already (it overlaps a command's imports: `ingest.onnx_model.load_in_background`);
+    otherwise the first question loads, or exports, it."""
+    from ingest.onnx_model import has_encoder, load_in_background
     from qa.answering.reader_net import onnx_path
 
-    base = _models_root() / BASE_NAME
-    if not has_encoder(base) or not onnx_path(ARTEFACT, base).exists():
-        return
-
     def load() -> None:
-        try:
+        base = _models_root() / BASE_NAME
+        if has_encoder(base) and onnx_path(ARTEFACT, base).exists():  # hashing the reader: off the main thread
             load_reader()
-            release_freed_memory()  # what loading freed, in this thread's own heap
-        except Exception:  # noqa: BLE001 - the first question loads it again and says what went wrong
-            logger.debug("preloading the reader failed", exc_info=True)
 
-    threading.Thread(target=load, name="newsqa-preload-reader", daemon=True).start()
+    load_in_background("newsqa-preload-reader", load)
 
 
 def load_reader(folder: Path = ARTEFACT, base: Path | None = None) -> Reader:

@@ -406,19 +406,29 @@ _NOT_NOUN = frozenset(
 )
 
 
+def _asked_noun(question: str, sentence: str) -> tuple[list[str], str] | None:
+    """For a question asking "<noun> nào": that noun's words, and the sentence to look for it in
+    (folded, offsets kept, when the question is typed without diacritics: "dao nao" finds "đảo");
+    None for another question."""
+    typed = has_diacritics(question)
+    m = _HEAD.search(question) if typed else _HEAD_FOLDED.search(fold(question))
+    if m is None:
+        return None
+    return m.group(1).split(), sentence if typed else fold_aligned(sentence)
+
+
 def _head_before(question: str, sentence: str, at: int) -> int:
     """For a question asking "<noun> nào": where that noun starts when the sentence writes it
     capitalised right before offset `at`, as part of the name ("Bảo tàng Horniman", "Định luật
     Lorentz": only its first syllable is capitalised, so the name's run starts after it); else `at`
     ("đài talkSPORT", "nhà báo Fabrizio Romano" keep the name alone)."""
-    typed = has_diacritics(question)
-    m = _HEAD.search(question) if typed else _HEAD_FOLDED.search(fold(question))
-    if m is None:
+    asked = _asked_noun(question, sentence)
+    if asked is None:
         return at
-    head = m.group(1).split()
+    head, searched = asked
     if len(head) > 1 and fold(head[0]).lower() in _NOT_NOUN:  # "ở tỉnh nào": the noun is "tỉnh"
         head = head[1:]
-    before = (sentence if typed else fold_aligned(sentence))[:at]
+    before = searched[:at]
     found = re.search(r"(?<!\w)" + re.escape(" ".join(head)) + r"\s+$", before, re.IGNORECASE)
     return found.start() if found and sentence[found.start()].isupper() else at
 
@@ -427,13 +437,11 @@ def named_after_head(question: str, sentence: str) -> Span | None:
     """For a question asking "<noun> nào" ("đài nào", "tờ báo nào", "tỉnh nào"): the name that
     follows that noun in the sentence ("talkSPORT" of "đài talkSPORT", "Nghệ An" of "tỉnh Nghệ
     An"), not one of the question's own names; None when the sentence has no name after the noun."""
-    typed = has_diacritics(question)  # "dao nao" typed without diacritics finds "đảo" as "dao"
-    m = _HEAD.search(question) if typed else _HEAD_FOLDED.search(fold(question))
-    if m is None:
+    asked = _asked_noun(question, sentence)
+    if asked is None:
         return None
-    head = m.group(1).split()
+    head, searched = asked
     runs = name_runs(sentence)
-    searched = sentence if typed else fold_aligned(sentence)
     for noun in (" ".join(head), head[-1]) if len(head) > 1 else (head[0],):
         for found in re.finditer(r"(?<!\w)" + re.escape(noun) + r"\s+(?=\S)", searched, re.IGNORECASE):
             at = found.end()
