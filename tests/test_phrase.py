@@ -204,6 +204,12 @@ def test_a_fact_s_phrase_is_checked_and_widened(question, sentence, reader, phra
             "Bộ yêu cầu các trường rà soát lại học phí.",
             "các trường rà soát lại học phí",
         ),
+        # an agency advising its superior ("tham mưu") makes a request too
+        (
+            "Sở TN&MT đề xuất xử lý các lô đất thừa như thế nào?",
+            "Đối với các lô đất thừa, Sở đã tham mưu Thành phố hợp khối các lô đất này.",
+            "Thành phố hợp khối các lô đất này",
+        ),
         (
             "Các nhà khoa học mong muốn làm gì tiếp theo?",
             "Nhóm cho biết mong muốn mở rộng nghiên cứu ra nhiều nước.",
@@ -358,3 +364,64 @@ def test_a_name_asked_with_its_noun_keeps_the_noun_when_part_of_the_name(questio
     at = sentence.index(reader)
     span = find_phrase(question, sentence, (at, at + len(reader)))
     assert sentence[span[0] : span[1]] == phrase
+
+
+@pytest.mark.parametrize(
+    "question, sentence, phrase",
+    [
+        # the question's words before its question word place the answer; a name to its end
+        (
+            "Nếu Bkav làm được smartphone 5G, hãng sẽ đứng thứ hai ở Việt Nam sau hãng nào?",
+            "Nếu như tuyên bố này trở thành hiện thực, Bkav sẽ là hãng smartphone thứ 2 tại Việt Nam "
+            "thành công chế tạo smartphone 5G, sau Vsmart.",
+            "Vsmart",
+        ),
+        # typed without diacritics; the noun asked kept with the name
+        (
+            "sieu bao goni do bo vao dao nao cua philippines",
+            "Theo Reuters, siêu bão Goni đã có dấu hiệu suy yếu khi đổ bộ vào đảo chính Luzon của Philippines.",
+            "đảo chính Luzon",
+        ),
+        (
+            "Keepmoat Homes thuê chuyên gia của tổ chức nào để khai quật?",
+            "Keepmoat Homes đã thuê các nhà khảo cổ học của tổ chức Historic England để khai quật.",
+            "tổ chức Historic England",
+        ),
+        # "gì": to the punctuation, the next clause or the question's next word
+        ("Trừng phạt thân thể gây ra điều gì cho học sinh?", "Trừng phạt thân thể gây ra nỗi đau thể xác.",
+         "nỗi đau thể xác"),
+        # no name where a name is asked; nothing the question does not say; the words nowhere
+        ("Cô ấy kết hôn với ai?", "Cô ấy kết hôn với một doanh nhân giàu có.", None),
+        ("Công ty đặt trụ sở ở đâu?", "Công ty đặt trụ sở ở đâu vẫn là bí mật.", None),
+        ("Bạn trai của cô là ai?", "Cô là nữ diễn viên nổi tiếng của màn ảnh Hoa ngữ.", None),
+        # a reason or a request is a clause, not a phrase in place
+        ("Tỉnh đề nghị Bộ điều gì?", "Tỉnh đề nghị Bộ điều chỉnh quy hoạch.", "Bộ điều chỉnh quy hoạch"),
+    ],
+)  # fmt: skip
+def test_a_vietnamese_question_places_its_answer_where_it_asks(question, sentence, phrase):
+    """Vietnamese asks in place: "… sau hãng nào?" / "…, sau Vsmart." (`qa.question.in_place`)."""
+    assert _phrase(question, sentence, None) == phrase
+
+
+def test_in_place_only_in_the_articles_language_and_only_when_nothing_else_is_marked():
+    question, sentence = "Trận đấu được phát trên đài nào?", "Trận đấu được phát trên đài talkSPORT tối nay."
+    at = sentence.index("talkSPORT")
+    assert find_phrase(question, sentence, (at, at + 9)) == (at, at + 9)
+    assert find_phrase("Which channel shows the match?", sentence, None, other_questions=False) is None
+
+
+@pytest.mark.parametrize(
+    "question, sentence, reader, phrase",
+    [
+        # the kind of place before its name, and the larger place in brackets after it
+        ("From which port did the ship sail?", "Tàu xuất phát từ cảng Sampit (Indonesia) ngày 2/4.", "Sampit",
+         "cảng Sampit (Indonesia)"),
+        # a number phrase holding the question's own figure is not its answer; a bare figure takes its noun
+        ("How many House seats are apportioned among the 50 states?",
+         "Theo Hiến pháp Mỹ, 435 ghế tại Hạ viện được phân bổ cho 50 bang.", "435 ghế tại Hạ viện được phân bổ cho 50 bang",
+         "435 ghế"),
+        ("Bao nhiêu người đã được lấy mẫu?", "Đã lấy mẫu 1.068 nhân khẩu tại 322 hộ.", "1.068", "1.068"),
+    ],
+)  # fmt: skip
+def test_a_place_keeps_its_kind_and_a_number_is_not_the_question_s(question, sentence, reader, phrase):
+    assert _phrase(question, sentence, reader) == phrase

@@ -225,11 +225,12 @@ _EDGE = " \t\n,.;:!?…\"'“”‘’«»()[]"
 
 
 def answer_span(text: str, start: int, end: int) -> dict | None:
-    """{"start", "end", "text"} of text[start:end] without surrounding spaces and punctuation; None when empty."""
+    """{"start", "end", "text"} of text[start:end] without surrounding spaces and punctuation (a closing
+    bracket kept when the phrase opens it); None when empty."""
     while start < end and text[start] in _EDGE:
         start += 1
-    while end > start and text[end - 1] in _EDGE:
-        end -= 1
+    while end > start and text[end - 1] in _EDGE and not (text[end - 1] == ")" and "(" in text[start:end]):
+        end -= 1  # a bracket the phrase opened stays: "cảng Sampit (Indonesia)"
     return {"start": start, "end": end, "text": text[start:end]} if end > start else None
 
 

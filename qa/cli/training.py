@@ -19,7 +19,7 @@ from qa.cli.context import fail
     help="Where to write the reader [default qa/answering/reader_model].",
 )
 @click.option(
-    "--stages", type=click.IntRange(1), default=2, show_default=True, help="Passes over the training windows."
+    "--stages", type=click.IntRange(1), default=1, show_default=True, help="Passes over the training windows."
 )
 @click.option(
     "--seed", type=int, default=0, show_default=True, help="Random seed (the default reproduces the shipped reader)."
@@ -40,7 +40,7 @@ from qa.cli.context import fail
 )
 @click.option("--layers", type=click.IntRange(1, 12), default=None, help="Transformer layers of the reader.")
 def train_reader(train_dir, out, stages, seed, limit, threads, corpus, mix_scale, layers):
-    """Fine-tune the answer reader (sentence scores + answerability) on CPU; 35-60 minutes on 2 cores.
+    """Fine-tune the answer reader (sentence scores + answerability) on CPU; about 35 minutes on 2 cores.
 
     \b
     newsqa train-reader                    # rebuilds qa/answering/reader_model from ../shared/train

@@ -30,6 +30,7 @@ from __future__ import annotations
 import re
 
 from ingest.normalize import fold, fold_aligned, has_diacritics, words
+from qa.question.in_place import in_place
 from qa.question.kinds import (
     FACTOID_KINDS,
     FIGURE,
@@ -135,6 +136,8 @@ def phrase_fits(question: str, phrase: str) -> bool:
         return False
     if asked == "number" and _PERCENT.search(fold(question).lower()) and "%" not in phrase:
         return False
+    if asked == "number" and set(FIGURE.findall(phrase)) & set(FIGURE.findall(question)):
+        return False  # the question's own figure ("50 bang" of "… among the 50 states?") is not its answer
     if asked == "date" and _DATE_PHRASE.search(phrase):
         return True
     if asked == "number" and _NUMBER_WORD.match(phrase.strip().lower()):
@@ -255,6 +258,19 @@ def addresses(sentence: str) -> list[Span]:
     return found
 
 
+# Kinds of place a sentence writes before a name, in lower case ("cảng Sampit", "núi Walnumfjellet").
+_FEATURE_BEFORE = re.compile(
+    r"(?<!\w)(?:ngọn núi|dãy núi|quần đảo|bán đảo|eo biển|sân bay|sân vận động|bãi biển|thung lũng|cao nguyên"
+    r"|sa mạc|cảng|đảo|sông|núi|hồ|vịnh|biển)\s+$"
+)
+
+_WHERE_AFTER = re.compile(r"\s*\([A-ZĐ][^()]{0,40}\)")
+# Words after a figure that are not what it counts (folded).
+_NOT_COUNTED = frozenset(
+    "va cua den toi la trong duoc bi da se cho voi tu so nen thi ma khi tai o vao ra tren duoi".split()
+)
+
+
 def widen(question: str, sentence: str, span: Span) -> Span:
     """The phrase `span` of `sentence` widened to the whole fact of the kind asked (module docstring)."""
     a, b = span
@@ -269,6 +285,13 @@ def widen(question: str, sentence: str, span: Span) -> Span:
                 a, b = min(a, x), max(b, y)
     if kind in ("place", "name"):  # with the noun asked when part of the name: "Bảo tàng Horniman"
         a = _head_before(question, sentence, a)
+    if kind == "place":  # with the kind of place before its name: "cảng Sampit", "đảo Luzon"
+        m = _FEATURE_BEFORE.search(sentence[:a])
+        if m and sentence[a : a + 1].isupper():
+            a = m.start()
+        m = _WHERE_AFTER.match(sentence, b)  # and the larger place it names after it: "Sampit (Indonesia)"
+        if m:
+            b = m.end()
     if kind == "place":  # to the whole address it is part of: "bản Co Hói, xã Pá Khoang, thành phố Điện Biên Phủ"
         for x, y in addresses(sentence):
             if x < b and y > a:
@@ -284,6 +307,17 @@ def widen(question: str, sentence: str, span: Span) -> Span:
         if m:
             a = m.start()
         b = _counted_noun(question, sentence, b)
+        # a bare figure with the one-word noun it counts ("435" -> "435 ghế" of "435 ghế tại Hạ viện"; not
+        # "1.068 nhân" of "1.068 nhân khẩu": a noun of one word is followed by punctuation or a function word)
+        noun = re.match(r"\s+([^\W\d_]+)(?=\s*(?:[,.;:!?)]|$|\s(\w+)))", sentence[b:])
+        if (
+            noun
+            and sentence[b - 1 : b].isdigit()
+            and noun.group(1).islower()
+            and fold(noun.group(1)) not in _NOT_COUNTED
+            and (noun.group(2) is None or fold(noun.group(2)).lower() in _NOT_COUNTED)
+        ):
+            b += noun.end(1)
     if kind == "date":
         m = _PERIOD_BEFORE.search(sentence[:a])
         if m and re.match(r"(?:tháng|năm|tuần)\b", sentence[a:], re.IGNORECASE):
@@ -466,7 +500,19 @@ def find_phrase(
     (`several`: a list question, over the items joined to it, `coordinate`); a
     reason or request clause; for any other question ("… là gì?", a list of things of no one kind
     "Hai ví dụ … là gì?", "which" where no name fits: "loại vai trò nào") the reader's phrase as it
-    is, when `other_questions` and it is short (at most 10 words) and not only the question's own words."""
+    is, when `other_questions` and it is short (at most 10 words) and not only the question's own words.
+    When none of these marks a phrase, a question in the articles' language (`other_questions`) asking
+    one thing, not why or what was asked, gets the phrase where its words place it
+    (`qa.question.in_place`: "sau Vsmart" for "… sau hãng nào?")."""
+    span = _marked_phrase(question, sentence, reader_span, other_questions, several)
+    if span is None and other_questions and not several and asked_clause(question) is None:
+        span = in_place(question, sentence)
+    return span
+
+
+def _marked_phrase(
+    question: str, sentence: str, reader_span: Span | None, other_questions: bool, several: bool
+) -> Span | None:
     if phrase_kind(question) in FACTOID_KINDS:
         measure = None if several else asked_measure(question)
         figures = measure_figures(sentence, measure) if measure else []

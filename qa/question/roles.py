@@ -43,7 +43,7 @@ OWN, OTHER = "own", "other"
 # The request verbs of an article's sentence.
 REQUEST_VERBS = (
     "đề nghị", "yêu cầu", "kiến nghị", "đề xuất", "kêu gọi", "khuyên", "khuyến cáo", "mong muốn", "mong",
-    "muốn", "chỉ đạo", "lưu ý", "thúc giục", "hối thúc", "dặn dò", "nhắc nhở", "asked", "urged", "called on",
+    "muốn", "chỉ đạo", "lưu ý", "thúc giục", "hối thúc", "dặn dò", "nhắc nhở", "tham mưu", "asked", "urged", "called on",
     "called for", "demanded", "requested", "wants",
 )  # fmt: skip
 _VERB = re.compile(r"(?<!\w)(?:" + "|".join(map(re.escape, sorted(REQUEST_VERBS, key=len, reverse=True))) + r")(?!\w)")
