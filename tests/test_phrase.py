@@ -193,6 +193,14 @@ def test_a_fact_s_phrase_is_checked_and_widened(question, sentence, reader, phra
             "kho chứa nhiều gỗ và sơn dễ cháy",
         ),
         ("Vì sao người dân phải ở nhà?", "Mọi người nên ở nhà.", None),
+        # what prompted something: the event after which it happened, before a purpose
+        (
+            "What prompted the court to warn officials?",
+            "Tuyên bố được đưa ra sau khi các bệnh viện báo thiếu ôxy để điều trị.",
+            "các bệnh viện báo thiếu ôxy để điều trị",
+        ),
+        # for another reason question, the event is the last resort: no cause or purpose word
+        ("Vì sao tòa cảnh báo?", "Tòa cảnh báo sau khi các bệnh viện báo thiếu ôxy.", "các bệnh viện báo thiếu ôxy"),
         # a request: after the request verb, the question's own verb first
         (
             "Tỉnh đề nghị Bộ điều gì?",

@@ -375,20 +375,30 @@ _REASON_WORDS = (
      "because", "due to", "thanks to"),
     ("nhằm", "để", "in order to"),
 )  # fmt: skip
+# What set something off: the event after which it happened. Read after the causes for a question asking
+# what prompted something ("What prompted the court to warn…?" / "… sau khi một số bệnh viện giải trình…"),
+# last for other reason questions (a purpose answers "why" more often than a preceding event).
+_TRIGGER_WORDS = ("sau khi", "after")
+_ASKS_TRIGGER = re.compile(r"\bwhat (?:prompted|led to|triggered|sparked)\b|\b(?:dieu|su kien) gi (?:khien|dan den)\b")
 _NOT_REASON = ("vì vậy", "vì thế", "do đó", "do vậy", "bởi vậy", "bởi thế", "để rồi", "do dự")
 _REQUEST_WORDS = (REQUEST_VERBS,)  # one tier: the request verbs of `qa.question.roles`
 
 
 def clause(question: str, sentence: str) -> Span | None:
     """For a reason or a request question: the clause after the sentence's first reason word or
-    request verb (the question's own verb first, when the sentence has it), to the end of the
-    sentence; None when it has none or the clause is only the question's words."""
+    request verb (the question's own verb first, when the sentence has it; causes, then purposes,
+    then the event something followed, "sau khi", which comes before purposes when the question asks
+    what prompted something), to the end of the sentence; None when it has none or the clause is only
+    the question's words."""
     asked = asked_clause(question)
     if asked is None:
         return None
     lower = sentence.lower()
-    tiers = _REASON_WORDS if asked == "reason" else _REQUEST_WORDS
     folded = fold(question).lower()
+    tiers = _REQUEST_WORDS
+    if asked == "reason":
+        cause, purpose = _REASON_WORDS
+        tiers = (cause, _TRIGGER_WORDS, purpose) if _ASKS_TRIGGER.search(folded) else (cause, purpose, _TRIGGER_WORDS)
     own = [c for tier in tiers for c in tier if re.search(r"(?<!\w)" + re.escape(fold(c)) + r"(?!\w)", folded)]
     for group in (own, *tiers):
         found = []
