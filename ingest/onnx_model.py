@@ -166,10 +166,12 @@ def onnx_encoder(folder: Path, threads: int | None = None) -> OnnxEncoder:
 
 
 def load_in_background(name: str, load) -> None:
-    """Run `load()` in a daemon thread named `name`: sentencepiece and ONNX Runtime read their files
+    """Run `load()` in a thread named `name`: sentencepiece and ONNX Runtime read their files
     without holding Python's lock, so a model loads beside the imports a command does meanwhile. A
     failure is logged at debug level only: the model's first real use loads it again and says what
-    went wrong."""
+    went wrong. Not a daemon thread: a command that fails before it needs the model ("Chroma server
+    … is not reachable") waits for the load to end before it exits, instead of tearing the
+    interpreter down under a load running in C++ (SIGABRT instead of exit status 1)."""
 
     def run() -> None:
         try:
@@ -178,7 +180,7 @@ def load_in_background(name: str, load) -> None:
         except Exception:  # noqa: BLE001 - see above
             logger.debug("loading in the background (%s) failed", name, exc_info=True)
 
-    threading.Thread(target=run, name=name, daemon=True).start()
+    threading.Thread(target=run, name=name, daemon=False).start()
 
 
 def session(path: Path, threads: int | None = None):

@@ -155,3 +155,21 @@ def test_preload_reader_loads_the_default_reader_in_the_background(embedder, mon
         thread.join(timeout=60)
     assert reader._READER is not None
     assert reader.load_reader() is reader._READER
+
+
+def test_a_command_that_fails_while_a_model_loads_waits_for_the_load(tmp_path):
+    """A command that fails before it needs the model (a Chroma server down) exits with its own status
+    after the background load has ended, not in the middle of it (a SIGABRT from C++ before)."""
+    import subprocess
+    import sys
+
+    done = tmp_path / "loaded"
+    script = (
+        "import sys, time\n"
+        "from ingest.onnx_model import load_in_background\n"
+        f"load_in_background('test-load', lambda: (time.sleep(1.0), open({str(done)!r}, 'w').close()))\n"
+        "sys.exit(1)\n"
+    )
+    proc = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 1, proc.stderr
+    assert done.exists()
