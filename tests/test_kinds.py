@@ -119,6 +119,15 @@ def test_the_figures_of_a_measure_a_sentence_writes():
         ("Hội nghị đã đặt tên gì theo nhà khoa học?", "Đơn vị đo từ trường được đặt theo tên ông.", None),
         ("Khu kinh tế được thành lập vào năm nào?", "Tỉnh đã hoàn thành quy hoạch khu kinh tế.", "date"),
         ("Khu kinh tế được thành lập vào năm nào?", "Khu kinh tế được thành lập năm 1996.", None),
+        # a year a plan runs to is no date of an event, unless the question asks about the plan
+        (
+            "Khu kinh tế được thành lập vào năm nào?",
+            "Tỉnh đã hoàn thành quy hoạch thời kỳ 2021-2030, tầm nhìn đến năm 2050 của khu kinh tế.",
+            "date",
+        ),
+        ("Quy hoạch khu kinh tế đến năm nào?", "Tỉnh đã hoàn thành quy hoạch khu kinh tế đến năm 2035.", None),
+        ("Ông làm nghị sĩ từ năm nào?", "Ông làm nghị sĩ từ năm 2011 đến năm 2020.", None),
+        ("Cuộc chiến kết thúc vào năm nào?", "Cuộc chiến kéo dài đến năm 1279.", None),  # no plan
         ("On what date did the minister answer questions?", "Bộ trưởng trả lời chất vấn hôm qua.", None),
         ("On what date did the minister answer questions?", "Bộ trưởng phát biểu về nhóm vấn đề chất vấn.", "date"),
         ("Cuộc họp diễn ra ngày nào?", "Cuộc họp diễn ra vào thứ Hai tuần trước.", None),

@@ -345,6 +345,19 @@ _GIVES_CALENDAR = re.compile(
 )
 
 
+# In a sentence about a plan, a year the plan runs to is no date of an event: "đến năm 2035", "tầm nhìn
+# đến năm 2050", "thời kỳ 2021-2030" (folded), unless the question asks about a plan ("mục tiêu", "đến
+# năm nào"); "một cuộc chiến kéo dài đến năm 1279" is no plan.
+_PLAN = re.compile(r"\b(?:quy hoach|ke hoach|muc tieu|tam nhin|chien luoc|de an|du kien|lo trinh)\b")
+_HORIZON = re.compile(
+    r"\b(?:tam nhin )?(?:den|toi) (?:nam )?\d{4}\b|\b(?:thoi ky|giai doan|nhiem ky) \d{4}\s*[-–]\s*\d{4}\b"
+)
+_ASKS_PLAN = re.compile(
+    r"\b(?:den|toi) (?:nam )?nao\b|\bmuc tieu\b|\bdu kien\b|\bke hoach\b|\bquy hoach\b|\btam nhin\b|\bse\b"
+    r"|\b(?:by|until) (?:what|which) year\b|\bplan|\btarget|\bgoal|\bwill\b"
+)
+
+
 def missing_fact(question: str, sentence: str) -> str | None:
     """The fact a question asks for that `sentence` does not give: "name" when the question asks
     for a name and the sentence names nothing the question does not (`names_new`), "date" when it
@@ -352,8 +365,12 @@ def missing_fact(question: str, sentence: str) -> str | None:
     asked = fold(question).lower()
     if _ASKS_NAME.search(asked) and not names_new(question, sentence):
         return "name"
-    if _ASKS_CALENDAR.search(asked) and not _GIVES_CALENDAR.search(fold(sentence).lower()):
-        return "date"
+    if _ASKS_CALENDAR.search(asked):
+        given = fold(sentence).lower()
+        if _PLAN.search(given) and not _ASKS_PLAN.search(asked):
+            given = _HORIZON.sub(" ", given)
+        if not _GIVES_CALENDAR.search(given):
+            return "date"
     return None
 
 
