@@ -24,7 +24,7 @@ _COMMON = frozenset(
     "la cua va co cho voi cac nhung mot trong o tai da se dang duoc bi thi ma de nay do ve vao".split()
 )
 # Words before "nào" that are not part of its noun: prepositions, plural markers.
-_NOT_NOUN = frozenset(
+NOT_NOUN = frozenset(
     "o tai cua cho voi tu sau truoc va la cac nhung vao thuoc trong ngoai den toi boi do nhu ma".split()
 )
 # Conjunctions that open the next clause: the answer stops before them.
@@ -49,8 +49,8 @@ def question_word(words: list[str]) -> tuple[int, int, list[str]] | None:
             return i, i + 1, []
         if w == "gi":
             return (i - 1 if i and words[i - 1] in _CLASSIFIERS else i), i + 1, []
-        if w == "nao" and i and words[i - 1] not in _NOT_NOUN and words[i - 1] not in ("the", "cach", "khi", "luc"):
-            n = 2 if i > 1 and words[i - 2] not in _NOT_NOUN else 1
+        if w == "nao" and i and words[i - 1] not in NOT_NOUN and words[i - 1] not in ("the", "cach", "khi", "luc"):
+            n = 2 if i > 1 and words[i - 2] not in NOT_NOUN else 1
             return i - n, i + 1, words[i - n : i]
         if w == "dau" and i and words[i - 1] in ("o", "tai", "tu", "den", "ve", "di"):
             return i, i + 1, []

@@ -30,7 +30,7 @@ from __future__ import annotations
 import re
 
 from ingest.normalize import fold, fold_aligned, has_diacritics, words
-from qa.question.in_place import in_place
+from qa.question.in_place import NOT_NOUN, in_place
 from qa.question.kinds import (
     FACTOID_KINDS,
     FIGURE,
@@ -292,7 +292,7 @@ def widen(question: str, sentence: str, span: Span) -> Span:
         m = _WHERE_AFTER.match(sentence, b)  # and the larger place it names after it: "Sampit (Indonesia)"
         if m:
             b = m.end()
-    if kind == "place":  # to the whole address it is part of: "bản Co Hói, xã Pá Khoang, thành phố Điện Biên Phủ"
+        # to the whole address it is part of: "bản Co Hói, xã Pá Khoang, thành phố Điện Biên Phủ"
         for x, y in addresses(sentence):
             if x < b and y > a:
                 a, b = min(a, x), max(b, y)
@@ -444,12 +444,6 @@ _HEAD = re.compile(r"(?:^|\s)((?:\w+\s+)?\w+)\s+nào\b", re.IGNORECASE)
 _HEAD_FOLDED = re.compile(r"(?:^|\s)((?:\w+\s+)?\w+)\s+nao\b")
 
 
-# Words before "<noun> nào" that are not part of the noun (folded): prepositions, plural markers.
-_NOT_NOUN = frozenset(
-    "o tai cua cho voi tu sau truoc va la cac nhung vao thuoc trong ngoai den toi boi do nhu ma".split()
-)
-
-
 def _asked_noun(question: str, sentence: str) -> tuple[list[str], str] | None:
     """For a question asking "<noun> nào": that noun's words, and the sentence to look for it in
     (folded, offsets kept, when the question is typed without diacritics: "dao nao" finds "đảo");
@@ -470,7 +464,7 @@ def _head_before(question: str, sentence: str, at: int) -> int:
     if asked is None:
         return at
     head, searched = asked
-    if len(head) > 1 and fold(head[0]).lower() in _NOT_NOUN:  # "ở tỉnh nào": the noun is "tỉnh"
+    if len(head) > 1 and fold(head[0]).lower() in NOT_NOUN:  # "ở tỉnh nào": the noun is "tỉnh"
         head = head[1:]
     before = searched[:at]
     found = re.search(r"(?<!\w)" + re.escape(" ".join(head)) + r"\s+$", before, re.IGNORECASE)

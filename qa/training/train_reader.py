@@ -17,8 +17,8 @@ MLQA dev; the mix is `qa.training.train_data.MIX`):
 
 Answer positions are spread over the window (windows start at random sentences around the answer).
 
-Training runs in `stages` passes (default 1, as the shipped reader was trained), each with its own warm-up, linear decay and optimiser;
-the second draws fresh window placements and negatives.
+Training runs in `stages` passes (default 1, as the shipped reader was trained), each with its own
+warm-up, linear decay and optimiser; a second draws fresh window placements and negatives.
 
 A fixed share of paragraphs (by text, 8%) is held out. There, "question sets" are read as the
 answerer reads them (the own paragraph and two close distractor paragraphs for an answerable
