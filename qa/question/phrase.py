@@ -12,9 +12,9 @@ finish it:
   question names ("50 người" -> "không quá 50 người"; "17,1" -> "17,1 bitcoin" for "bao nhiêu
   bitcoin"), a count to its ordinal ("12" -> "lần thứ 12"), a time of day to its day ("18h" ->
   "18h hôm nay"); for "<noun> nào" ("đài nào") the name after that noun in the sentence comes
-  first (`named_after_head`: "talkSPORT" of "đài talkSPORT"); a list question's phrase takes in
+  first (`qa.question.asked_noun`: "talkSPORT" of "đài talkSPORT"); a list question's phrase takes in
   the items joined to it (`coordinate`: "Bắc Kinh và Thượng Hải");
-- a reason or a request is a clause, not a name or a number (`clause`): the words after the
+- a reason or a request is a clause, not a name or a number (`qa.question.clauses`): the words after the
   sentence's reason word ("vì", "do", "nhằm", "because") or request verb ("đề nghị", "yêu cầu",
   "kêu gọi"), to the end of the sentence; without a reason word, the cause before a result word
   ("A nên B");
@@ -29,8 +29,10 @@ from __future__ import annotations
 
 import re
 
-from ingest.normalize import fold, fold_aligned, has_diacritics, words
-from qa.question.in_place import NOT_NOUN, in_place
+from ingest.normalize import fold
+from qa.question.asked_noun import head_before, named_after_head
+from qa.question.clauses import asked_clause, clause, only_question_words
+from qa.question.in_place import in_place
 from qa.question.kinds import (
     FACTOID_KINDS,
     FIGURE,
@@ -49,7 +51,6 @@ from qa.question.kinds import (
     noun_counts,
     sentence_kinds,
 )
-from qa.question.roles import REQUEST_VERBS, asks_request
 
 Span = tuple[int, int]
 
@@ -70,7 +71,6 @@ _PLACE_NAO = re.compile(
 )
 _MEASURE = re.compile(r"\bbao (?:lau|xa|cao|sau|rong|dai|nang|to)\b")  # how long, far, high, deep…
 _WHICH = re.compile(r"\b(?!the nao|cach nao)\w+ nao\b|\bwhich\b")  # not "như thế nào", "bằng cách nào": how
-_REASON_EN = re.compile(r"\bwhat (?:prompted|caused|led to|made)\b|\bhow come\b")
 
 
 def fact_kind(question: str) -> str | None:
@@ -98,16 +98,6 @@ def phrase_kind(question: str) -> str | None:
     return kind
 
 
-def asked_clause(question: str) -> str | None:
-    """ "reason" or "request" when the question asks why, or what someone asked for; else None."""
-    text = fold(question).lower()
-    if asked_kind(question) == "reason" or _REASON_EN.search(text):
-        return "reason"
-    if asks_request(question):
-        return "request"
-    return None
-
-
 # ---- whether a phrase gives the kind asked --------------------------------------------------------
 _PERCENT = re.compile(r"\b(?:phan tram|ty le|percent|percentage)\b|%")
 # Dates the patterns of `find_answers` leave to a phrase: any year after "năm", a time of day, today.
@@ -132,7 +122,7 @@ def phrase_fits(question: str, phrase: str) -> bool:
     short = len(phrase.strip()) < (2 if re.search(r"\d", phrase) else 3)  # "8h" is a time, "An" no name
     if asked not in FACTOID_KINDS or short:
         return False
-    if _only_question_words(phrase, question):
+    if only_question_words(phrase, question):
         return False
     if asked == "number" and _PERCENT.search(fold(question).lower()) and "%" not in phrase:
         return False
@@ -149,11 +139,6 @@ def phrase_fits(question: str, phrase: str) -> bool:
     return kind_fit(asked, kinds) > 0
 
 
-def _only_question_words(text: str, question: str) -> bool:
-    """Whether `text` is made only of the question's own words (an answer says what the question does not)."""
-    return set(words(text)) <= set(words(question))
-
-
 def typed_phrase(question: str, sentence: str, span: Span) -> Span | None:
     """When the reader's phrase is not of the kind asked: the phrase of that kind the patterns find in
     the sentence (`qa.question.kinds.find_answers`; for a place, an address too) that overlaps the
@@ -162,7 +147,7 @@ def typed_phrase(question: str, sentence: str, span: Span) -> Span | None:
     found = [(a, b) for kind, a, b, _ in find_answers(sentence) if kind == asked]
     found = [f for f in found if phrase_fits(question, sentence[f[0] : f[1]])]
     if asked == "place":
-        found += [f for f in addresses(sentence) if not _only_question_words(sentence[f[0] : f[1]], question)]
+        found += [f for f in addresses(sentence) if not only_question_words(sentence[f[0] : f[1]], question)]
     overlapping = [f for f in found if f[0] < span[1] and f[1] > span[0]]
     if len(overlapping) == 1:
         return overlapping[0]
@@ -284,7 +269,7 @@ def widen(question: str, sentence: str, span: Span) -> Span:
             if x < b and y > a:
                 a, b = min(a, x), max(b, y)
     if kind in ("place", "name"):  # with the noun asked when part of the name: "Bảo tàng Horniman"
-        a = _head_before(question, sentence, a)
+        a = head_before(question, sentence, a)
     if kind == "place":  # with the kind of place before its name: "cảng Sampit", "đảo Luzon"
         m = _FEATURE_BEFORE.search(sentence[:a])
         if m and sentence[a : a + 1].isupper():
@@ -368,133 +353,6 @@ def _counted_noun(question: str, sentence: str, end: int) -> int:
     return end
 
 
-# ---- a reason or a request: a clause ---------------------------------------------------------------
-# Reason words, the causes first, then the purposes ("nhằm", "để": what something is for).
-_REASON_WORDS = (
-    ("bởi vì", "bởi", "vì", "do", "nhờ vào", "nhờ", "nguyên do", "nguyên nhân là", "lý do là", "because of",
-     "because", "due to", "thanks to"),
-    ("nhằm", "để", "in order to"),
-)  # fmt: skip
-# What set something off: the event after which it happened. Read after the causes for a question asking
-# what prompted something ("What prompted the court to warn…?" / "… sau khi một số bệnh viện giải trình…"),
-# last for other reason questions (a purpose answers "why" more often than a preceding event).
-_TRIGGER_WORDS = ("sau khi", "after")
-_ASKS_TRIGGER = re.compile(r"\bwhat (?:prompted|led to|triggered|sparked)\b|\b(?:dieu|su kien) gi (?:khien|dan den)\b")
-_NOT_REASON = ("vì vậy", "vì thế", "do đó", "do vậy", "bởi vậy", "bởi thế", "để rồi", "do dự")
-_REQUEST_WORDS = (REQUEST_VERBS,)  # one tier: the request verbs of `qa.question.roles`
-
-
-def clause(question: str, sentence: str) -> Span | None:
-    """For a reason or a request question: the clause after the sentence's first reason word or
-    request verb (the question's own verb first, when the sentence has it; causes, then purposes,
-    then the event something followed, "sau khi", which comes before purposes when the question asks
-    what prompted something), to the end of the sentence; None when it has none or the clause is only
-    the question's words."""
-    asked = asked_clause(question)
-    if asked is None:
-        return None
-    lower = sentence.lower()
-    folded = fold(question).lower()
-    tiers = _REQUEST_WORDS
-    if asked == "reason":
-        cause, purpose = _REASON_WORDS
-        tiers = (cause, _TRIGGER_WORDS, purpose) if _ASKS_TRIGGER.search(folded) else (cause, purpose, _TRIGGER_WORDS)
-    own = [c for tier in tiers for c in tier if re.search(r"(?<!\w)" + re.escape(fold(c)) + r"(?!\w)", folded)]
-    for group in (own, *tiers):
-        found = []
-        for cue in group:
-            for m in re.finditer(r"(?<!\w)" + re.escape(cue) + r"(?!\w)", lower):
-                if not any(lower.startswith(n, m.start()) for n in _NOT_REASON):
-                    found.append((m.start(), m.end()))
-        for _, end in sorted(found, key=lambda f: (f[0], -f[1])):
-            rest = re.match(r"[\s,:]*(?:là\s+|rằng\s+|that\s+|to\s+)?", sentence[end:])
-            a = end + rest.end()
-            b = len(sentence.rstrip(" .!?…\"'”’»)"))
-            if b - a >= 3 and len(sentence[a:b].split()) >= 2 and not _only_question_words(sentence[a:b], question):
-                return a, b
-    return _cause_before_result(question, sentence) if asked == "reason" else None
-
-
-# "A nên B", "A khiến B": the cause before the result word (a cause is a clause, four words or more:
-# "mọi người nên gọi…" is "should", not "so").
-_RESULT = re.compile(r"\s+(?:nên|khiến cho|khiến|dẫn đến|làm cho)\s+", re.IGNORECASE)
-_OPENING = re.compile(
-    r"(?:tuy nhiên|theo đó|thế nhưng|nhưng|song|mặt khác|ngoài ra|đặc biệt|thực tế|theo [^,]{1,40})\s*,\s*",
-    re.IGNORECASE,
-)
-
-
-def _cause_before_result(question: str, sentence: str) -> Span | None:
-    """For a reason question whose sentence has no reason word: the clause before its result word
-    ("…, vị trí tàu đậu cách xa bờ nên ngọn lửa…" -> "vị trí tàu đậu cách xa bờ"), its opening
-    connective ("Tuy nhiên, ") left out."""
-    m = _RESULT.search(sentence)
-    if m is None:
-        return None
-    opening = _OPENING.match(sentence)
-    a = opening.end() if opening else 0
-    cause = sentence[a : m.start()]
-    if len(cause.split()) < 4 or _only_question_words(cause, question):
-        return None
-    return a, m.start()
-
-
-# ---- "đài nào?": the name after that noun ----------------------------------------------------------
-_HEAD = re.compile(r"(?:^|\s)((?:\w+\s+)?\w+)\s+nào\b", re.IGNORECASE)
-_HEAD_FOLDED = re.compile(r"(?:^|\s)((?:\w+\s+)?\w+)\s+nao\b")
-
-
-def _asked_noun(question: str, sentence: str) -> tuple[list[str], str] | None:
-    """For a question asking "<noun> nào": that noun's words, and the sentence to look for it in
-    (folded, offsets kept, when the question is typed without diacritics: "dao nao" finds "đảo");
-    None for another question."""
-    typed = has_diacritics(question)
-    m = _HEAD.search(question) if typed else _HEAD_FOLDED.search(fold(question))
-    if m is None:
-        return None
-    return m.group(1).split(), sentence if typed else fold_aligned(sentence)
-
-
-def _head_before(question: str, sentence: str, at: int) -> int:
-    """For a question asking "<noun> nào": where that noun starts when the sentence writes it
-    capitalised right before offset `at`, as part of the name ("Bảo tàng Horniman", "Định luật
-    Lorentz": only its first syllable is capitalised, so the name's run starts after it); else `at`
-    ("đài talkSPORT", "nhà báo Fabrizio Romano" keep the name alone)."""
-    asked = _asked_noun(question, sentence)
-    if asked is None:
-        return at
-    head, searched = asked
-    if len(head) > 1 and fold(head[0]).lower() in NOT_NOUN:  # "ở tỉnh nào": the noun is "tỉnh"
-        head = head[1:]
-    before = searched[:at]
-    found = re.search(r"(?<!\w)" + re.escape(" ".join(head)) + r"\s+$", before, re.IGNORECASE)
-    return found.start() if found and sentence[found.start()].isupper() else at
-
-
-def named_after_head(question: str, sentence: str) -> Span | None:
-    """For a question asking "<noun> nào" ("đài nào", "tờ báo nào", "tỉnh nào"): the name that
-    follows that noun in the sentence ("talkSPORT" of "đài talkSPORT", "Nghệ An" of "tỉnh Nghệ
-    An"), not one of the question's own names; None when the sentence has no name after the noun."""
-    asked = _asked_noun(question, sentence)
-    if asked is None:
-        return None
-    head, searched = asked
-    runs = name_runs(sentence)
-    for noun in (" ".join(head), head[-1]) if len(head) > 1 else (head[0],):
-        for found in re.finditer(r"(?<!\w)" + re.escape(noun) + r"\s+(?=\S)", searched, re.IGNORECASE):
-            at = found.end()
-            token = re.match(r"[\w&.-]+", sentence[at:])
-            run = [y for x, y in runs if x == at]
-            # a whole capitalised run (`name_runs`), or one word with capitals inside ("talkSPORT");
-            # not the first syllable of a name that goes on in lower case ("Đảng Lao động")
-            if not run and (token is None or not any(c.isupper() for c in token.group(0)[1:])):
-                continue
-            end = max(run or [at + len(token.group(0).rstrip("."))])
-            if not _only_question_words(sentence[at:end], question):
-                return at, end
-    return None
-
-
 # ---- the phrase --------------------------------------------------------------------------------------
 def find_phrase(
     question: str, sentence: str, reader_span: Span | None, other_questions: bool = True, several: bool = False
@@ -555,4 +413,4 @@ def _short_phrase(question: str, sentence: str, reader_span: Span | None) -> Spa
     if reader_span is None:
         return None
     text = sentence[reader_span[0] : reader_span[1]]
-    return reader_span if 1 <= len(text.split()) <= 10 and not _only_question_words(text, question) else None
+    return reader_span if 1 <= len(text.split()) <= 10 and not only_question_words(text, question) else None
