@@ -240,8 +240,9 @@ def test_scores_are_per_sentence_and_finite(reader):
     assert "8 triệu" in text[start:end]
 
 
-@pytest.mark.xfail(reason="known gap: the shipped reader ranks a one-window definition above the figure", strict=False)
 def test_population_sentence_scores_higher(reader):
+    """The sentence with the asked figure outscores a definition of the same subject (the reader trained
+    on the doubled mix; the previous one failed here)."""
     from qa.answering.reader import Window
 
     text = "Hà Nội là thủ đô của Việt Nam. Thành phố có hơn 8 triệu dân."
