@@ -227,6 +227,29 @@ def test_off_topic_english_question_is_refused(seeded, reader):
     assert answer.signals["first_cosine"] >= answerer.s.cross_floor
 
 
+def test_an_english_question_weighs_the_reader_s_score_more(embedder, reader, monkeypatch):
+    """Across languages the rules' word overlap matches nothing: the reader's sentence score joins
+    the ranking at `cross_reader_weight` (0.03), three times its weight for a Vietnamese question."""
+    import qa.answering.reader_answerer as reader_answerer
+
+    bonuses = {}
+    rank = reader_answerer.rank_sentences
+
+    def spy(question, retrieval, searched="", bonus=None, **kwargs):
+        bonuses[retrieval.english] = bonus(0, 1)
+        return rank(question, retrieval, searched, bonus=bonus, **kwargs)
+
+    monkeypatch.setattr(reader_answerer, "rank_sentences", spy)
+    question = "Who led the Quang Ngai delegation?"
+    hits = [_hit(embedder, "p0", QUANG_NGAI)]
+    vector = embedder.encode_queries([question])[0]
+    answerer = ReaderAnswerer(reader=reader)
+    for english in (True, False):
+        answerer.answer(question, Retrieval(hits, vector, lexical_weight=0.0, english=english))
+    assert answerer.s.cross_reader_weight == 0.03 and answerer.s.reader_weight == 0.01
+    assert bonuses[True] == pytest.approx(3 * bonuses[False]) and bonuses[False] != 0
+
+
 def test_scores_are_per_sentence_and_finite(reader):
     """Every sentence gets a finite score and the answer phrase lies in the sentence read."""
     from qa.answering.reader import Window

@@ -61,6 +61,7 @@ class AnswerSettings:
     max_sentences: int = 3
     relative: float = 0.97  # further answer sentences score at least this share of the best
     reader_weight: float = 0.01  # the reader's sentence score (log-odds) added to the rules' ranking
+    cross_reader_weight: float = 0.03  # the same for a question in another language than the articles
     cross_floor: float = 0.76  # a cross-lingual question whose first sentence's cosine is lower is refused
 
 
@@ -143,9 +144,11 @@ class ReaderAnswerer:
         # The sentences are ranked as the rules rank them, plus the reader's score of those it read
         # (a sentence it did not read counts as its worst read one); the first one comes from the
         # best-ranked passage.
+        # Across languages the rules' word overlap says nothing: the reader's score counts more.
         floor = min(scores.values(), default=0.0)
+        weight = self.s.cross_reader_weight if retrieval.english else self.s.reader_weight
         first, candidates = rank_sentences(
-            question, retrieval, searched, bonus=lambda h_i, s_i: self.s.reader_weight * scores.get((h_i, s_i), floor)
+            question, retrieval, searched, bonus=lambda h_i, s_i: weight * scores.get((h_i, s_i), floor)
         )
         found = best is not None and first is not None and confidence >= self.threshold
         # A question in another language than the articles leans on the sentence cosine alone; one
