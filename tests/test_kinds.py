@@ -2,18 +2,8 @@
 
 import pytest
 
-from qa.question.kinds import (
-    asked_kind,
-    asked_measure,
-    counted_noun,
-    counts_noun,
-    gives_measure,
-    kind_fit,
-    measure_figures,
-    missing_fact,
-    names_new,
-    sentence_kinds,
-)
+from qa.question.kinds import asked_kind, counted_noun, counts_noun, kind_fit, missing_fact, names_new, sentence_kinds
+from qa.question.measures import asked_measure, gives_measure, measure_figures
 
 
 @pytest.mark.parametrize(

@@ -21,17 +21,9 @@ from ingest.normalize import words
 from ingest.store import Key
 from qa.answering.answer import Answer, assemble, refused
 from qa.question.conversation import focus_matcher
-from qa.question.kinds import (
-    FIGURE,
-    asked_kind,
-    asked_measure,
-    counted_noun,
-    counts_noun,
-    gives_measure,
-    kind_fit,
-    sentence_kinds,
-)
+from qa.question.kinds import FIGURE, asked_kind, counted_noun, counts_noun, kind_fit, sentence_kinds
 from qa.question.language import EN_FUNCTION_WORDS
+from qa.question.measures import asked_measure, gives_measure
 from qa.question.query import analyse
 from qa.question.roles import OTHER, OWN, request_matcher
 from qa.question.shape import arrange, lists_inline, question_shape
@@ -130,7 +122,7 @@ def rank_sentences(
     whose lead gives no quantity (`qa.question.kinds.sentence_kinds`: "sẽ diễn ra ngày 24/4 và xong
     trước ngày 5/5"), a sentence that gives one and ranks higher, from another retrieved passage of
     the same article; for a question asking a quantity of a measure ("giá bao nhiêu", "dài bao
-    nhiêu": `qa.question.kinds.asked_measure`) whose lead writes no figure of it, the best-ranked
+    nhiêu": `qa.question.measures.asked_measure`) whose lead writes no figure of it, the best-ranked
     sentence of the same article that writes one ("được neo ở mức giá 9,49 triệu đồng"); for a
     question counting a noun ("bao nhiêu em", "có mấy loa": `qa.question.kinds.counted_noun`) whose
     lead writes no count of it the question does not give ("4 khe loa" for "có 4 khe loa nhưng

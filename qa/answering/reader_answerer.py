@@ -16,7 +16,7 @@ and says how sure it is; one threshold on that probability refuses.
    sentence's article holds, one
    that asks a quantity of a measure that no retrieved passage of the first sentence's article writes
    a figure of ("bao nhiêu tuổi", "sâu bao nhiêu mét", "how many grams":
-   `qa.question.kinds.asked_measure`; another article's figure is another thing's), and one asking for a
+   `qa.question.measures.asked_measure`; another article's figure is another thing's), and one asking for a
    name or a year, a day or a month that the first sentence does not give ("… tên là gì?", "… năm
    nào?": `qa.question.kinds.missing_fact`).
    Adding the reader's score to the rules' ranking chose better first sentences on the news
@@ -42,7 +42,8 @@ from qa.answering.answerer import (
 )
 from qa.answering.reader import QUERY_PREFIX, QUESTION_TOKENS, pack_windows
 from qa.question.conversation import focus_first
-from qa.question.kinds import asked_kind, asked_measure, gives_measure, kind_fit, missing_fact, sentence_kinds
+from qa.question.kinds import asked_kind, kind_fit, missing_fact, sentence_kinds
+from qa.question.measures import asked_measure, gives_measure
 from qa.question.phrase import find_phrase
 from qa.question.query import analyse
 from qa.question.shape import question_shape

@@ -41,16 +41,15 @@ from qa.question.kinds import (
     PLACE_KINDS,
     PLACE_MARKERS,
     asked_kind,
-    asked_measure,
     capital,
     counted_noun,
     find_answers,
     kind_fit,
-    measure_figures,
     name_runs,
     noun_counts,
     sentence_kinds,
 )
+from qa.question.measures import asked_measure, measure_figures
 
 Span = tuple[int, int]
 
