@@ -165,6 +165,14 @@ def _phrase(question: str, sentence: str, reader: str | None) -> str | None:
             "27 em tham gia năm ấy, có 25 em",
             "25 em",
         ),
+        # a fact of the kind asked that no pattern recognises: the reader's short phrase
+        (
+            "Thời kỳ băng hà cuối cùng kết thúc khi nào?",
+            "Thời kỳ băng hà cuối cùng kết thúc khoảng 11.600 năm trước, khi khí hậu ấm dần lên.",
+            "khoảng 11.600 năm trước",
+            "khoảng 11.600 năm trước",
+        ),
+        ("Thời kỳ băng hà cuối cùng kết thúc khi nào?", "Thời kỳ băng hà cuối cùng kết thúc rất sớm.", None, None),
         # no phrase: only the question's own words, or no kind of fact asked and no clause
         ("Ông Nam sinh năm nào?", "Ông Nam sinh ra ở Nghệ An.", "Ông Nam", None),
         ("Bộ trưởng nói gì về kinh tế?", "Bộ trưởng cho rằng kinh tế đang phục hồi.", "kinh tế", None),

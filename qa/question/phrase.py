@@ -364,10 +364,13 @@ def find_phrase(
     is, when `other_questions` and it is short (at most 10 words) and not only the question's own words.
     When none of these marks a phrase, a question in the articles' language (`other_questions`) asking
     one thing, not why or what was asked, gets the phrase where its words place it
-    (`qa.question.in_place`: "sau Vsmart" for "… sau hãng nào?")."""
+    (`qa.question.in_place`: "sau Vsmart" for "… sau hãng nào?"), and failing that, for a fact of one
+    kind that no pattern recognises ("22.000 năm trước" for "khi nào"), the reader's short phrase."""
     span = _marked_phrase(question, sentence, reader_span, other_questions, several)
     if span is None and other_questions and not several and asked_clause(question) is None:
         span = in_place(question, sentence)
+        if span is None and phrase_kind(question) in FACTOID_KINDS:
+            span = _short_phrase(question, sentence, reader_span)
     return span
 
 
