@@ -8,6 +8,7 @@ from qa.question.shape import (
     cut_enumerations,
     enumeration,
     group_adjacent,
+    inline_items,
     item_number,
     lists_inline,
     question_shape,
@@ -35,6 +36,10 @@ from qa.question.shape import (
         ("6 trong tam cua nganh ngoai giao la gi", Shape("list", count=6)),
         ("How many people live in Hanoi?", Shape()),
         ("When did the minister receive the delegation?", Shape()),
+        # a count of the noun a "nào" asks is a list of that many; a count elsewhere is not
+        ("Quảng Ngãi xác định hai ngành công nghiệp chủ lực nào?", Shape("list", count=2)),
+        ("quang ngai xac dinh 2 nganh cong nghiep chu luc nao", Shape("list", count=2)),
+        ("Vụ 4 học sinh mất tích ngày nào?", Shape()),
     ],
 )
 def test_question_shape(question, shape):
@@ -178,6 +183,26 @@ def test_a_sentence_that_lists_its_counted_items_itself(sentence):
 )
 def test_a_sentence_that_does_not_list_its_count(sentence):
     assert not lists_inline(sentence)
+
+
+@pytest.mark.parametrize(
+    "sentence, count, items",
+    [
+        (
+            "Tỉnh là tỉnh công nghiệp với hai ngành công nghiệp chủ lực là lọc hóa dầu và luyện kim thép.",
+            2,
+            "lọc hóa dầu và luyện kim thép",
+        ),
+        (INLINE[1], 4, "Khởi nguồn, Lao động, Lễ hội và Đoàn tụ"),
+        (INLINE[2], 4, "mở rộng thị trường; đào tạo nhân lực; chuyển đổi số; bảo vệ môi trường"),
+        (INLINE[1], 3, None),  # another count than the question's
+        ("Tỉnh có 3 trọng tâm: du lịch.", 3, None),  # fewer items than announced
+    ],
+)
+def test_the_items_a_sentence_lists_after_its_count(sentence, count, items):
+    """The answer phrase of a question counting them ("What are the two main industries…")."""
+    span = inline_items(sentence, count)
+    assert (sentence[span[0] : span[1]] if span else None) == items
 
 
 def test_a_list_question_whose_best_sentence_lists_the_items_is_answered_with_it_alone():

@@ -46,7 +46,7 @@ from qa.question.kinds import asked_kind, kind_fit, missing_fact, sentence_kinds
 from qa.question.measures import asked_measure, gives_measure
 from qa.question.phrase import find_phrase
 from qa.question.query import analyse
-from qa.question.shape import question_shape
+from qa.question.shape import inline_items, question_shape
 from qa.retrieval.retriever import Hit, Retrieval
 
 
@@ -195,13 +195,14 @@ class ReaderAnswerer:
             for key in keys
             if key in scores
         }
-        shape = question_shape(question).kind  # a list: a phrase of several facts of one kind
+        shape = question_shape(question)  # a list: a phrase of several facts of one kind
         # The reader's phrase for other questions ("… là gì?") only in the articles' language: across
         # languages it held the answer for one in five shown (XQuAD validation fold; README).
         other = not retrieval.english
         phrases = {}
-        if reader.has_span and shape != "ordinal":
-            phrases = answer_phrases(question, keys, hits, reads, other, several=shape == "list")
+        if reader.has_span and shape.kind != "ordinal":
+            several = shape.kind == "list"
+            phrases = answer_phrases(question, keys, hits, reads, other, several, shape.count if several else None)
         return assemble(question, hits, keys, language, searched or question, signals, confidence, phrases)
 
 
@@ -210,17 +211,26 @@ def _title_and_text(hit: Hit) -> str:
 
 
 def answer_phrases(
-    question: str, keys, hits: list[Hit], reads: dict, other_questions: bool = True, several: bool = False
+    question: str,
+    keys,
+    hits: list[Hit],
+    reads: dict,
+    other_questions: bool = True,
+    several: bool = False,
+    count: int | None = None,
 ) -> dict:
     """The answer phrase of each chosen sentence (offsets into its passage): from the reader's phrase
     in it, checked and widened, or the clause of a reason or a request (`qa.question.phrase`);
     `other_questions`: also the reader's phrase for a question that asks for none of these;
-    `several`: a list question (only facts of one kind, over the items joined to the reader's)."""
+    `several`: a list question (only facts of one kind, over the items joined to the reader's);
+    `count`: the number of items it asks, which a sentence listing that many after its count gives
+    whole ("hai ngành … là lọc hóa dầu và luyện kim thép", `qa.question.shape.inline_items`)."""
     out = {}
     for key in keys:
         start, end = hits[key[0]].sentences[key[1]]
         sentence = hits[key[0]].text[start:end]
-        span = find_phrase(question, sentence, _reader_span(reads.get(key)), other_questions, several)
+        listed = inline_items(sentence, count) if count else None
+        span = listed or find_phrase(question, sentence, _reader_span(reads.get(key)), other_questions, several)
         if span is not None:
             out[key] = (start + span[0], start + span[1])
     return out

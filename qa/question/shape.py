@@ -104,22 +104,33 @@ class Shape:
     ordinal: int | None = None  # the item an ordinal question asks for (1-based)
 
 
+# After the count's noun, the rest of the noun asked: "… chủ lực nào" (not "… xảy ra ngày nào")
+_COUNTED_NAO = re.compile(r"(?:\s+(?!(?:ngay|nam|thang|gio|thoi diem)\b)\w+){0,5}?\s+nao\b")
+_WHICH_COUNT = re.compile(r"\b(?:which|what)\s+\w$")  # "which two …" (up to the count's first letter)
+
+
 def question_shape(question: str) -> Shape:
     """What kind of answer the question asks for. A question word that asks for one fact ("ngày nào",
     "bao nhiêu", "bao lâu", "ở đâu", "when", "who"…, `qa.question.phrase.fact_kind`) makes a count or
     an ordinal part of what is asked about, not the answer's shape: "Vụ 4 học sinh … xảy ra ngày
     nào?", "When will the second leg kick off?" ask for one date; only a list cue ("những … nào",
-    "what are") still asks for a list then."""
+    "what are") or a count of the noun asked ("hai ngành … nào", "which two countries") still asks
+    for a list then."""
     text = fold(question)
     one_fact = fact_kind(question) is not None
     m = _VI_ORDINAL_Q.search(text) or _EN_ORDINAL_Q.search(text)
     if m and not one_fact:
         return Shape("ordinal", ordinal=_number(m.group(1)))
-    count = None
+    count, counts_asked = None, False
     c = _VI_COUNT.search(question.lower()) or _EN_COUNT.search(text)
     if c:
         count = _VI_COUNT_WORDS.get(c.group(1)) or _number(c.group(1))
-    if _VI_LIST.search(text) or _EN_LIST.search(text) or (count is not None and count > 1 and not one_fact):
+        # the count is of the noun asked: "hai ngành công nghiệp chủ lực nào", "which two countries"
+        counts_asked = bool(_COUNTED_NAO.match(fold(c.string[c.end() :]).lower())) or bool(
+            _WHICH_COUNT.search(text[: c.start() + 1].lower())
+        )
+    many = count is not None and count > 1 and (counts_asked or not one_fact)
+    if _VI_LIST.search(text) or _EN_LIST.search(text) or many:
         return Shape("list", count=count if count and count > 1 else None)
     return Shape()
 
@@ -146,21 +157,45 @@ def item_number(sentence: str) -> int | None:
 # phát triển:", "gồm 4 chương:"); what follows is split into items at commas, semicolons and "và/hay/hoặc".
 _INLINE_INTRO = re.compile(r"[^.;:!?\d]{1,90}?(?::|\b(?:bao gồm|gồm)\b\s*:?)")
 _ITEM_BREAK = re.compile(r"[,;]|\b(?:và|hay|hoặc)\b")
+_ITEMS_INTRO = re.compile(r"[^.;:!?\d]{1,90}?(?::|\b(?:bao gồm|gồm|là)\b\s*:?)")  # also "… chủ lực là a và b"
+_QUOTES = " \"“”'.;"
 
 
 def lists_inline(sentence: str, count: int | None = None) -> bool:
     """Whether `sentence` announces a number of items and lists them in itself ("Có 4 yếu tố …,
     bao gồm: a, b, c, d", "tỉnh xác định hai trọng tâm phát triển: "…" và "…""): a count of two or
     more (`count` when given) whose noun ends in a colon or "gồm", followed by at least that many items."""
+    return _listed(sentence, count, _INLINE_INTRO) is not None
+
+
+def inline_items(sentence: str, count: int) -> tuple[int, int] | None:
+    """Where `sentence` lists the `count` items it announces (offsets into it), as `lists_inline`
+    reads them or after "là" ("hai ngành công nghiệp chủ lực là lọc hóa dầu và luyện kim thép" ->
+    "lọc hóa dầu và luyện kim thép"): the answer phrase of a question counting them. None when it
+    does not."""
+    return _listed(sentence, count, _ITEMS_INTRO)
+
+
+def _listed(sentence: str, count: int | None, intro_pattern: re.Pattern) -> tuple[int, int] | None:
+    """The span from the first to the last of the items a count in `sentence` announces, or None."""
     low = sentence.lower()
     for m in _VI_COUNT.finditer(low):
         n = _VI_COUNT_WORDS.get(m.group(1)) or _number(m.group(1))
         if n < 2 or (count is not None and n != count):
             continue
-        intro = _INLINE_INTRO.match(low, m.start(1) + len(m.group(1)))
-        if intro and len([p for p in _ITEM_BREAK.split(low[intro.end() :]) if p.strip(" \"“”'.")]) >= n:
-            return True
-    return False
+        intro = intro_pattern.match(low, m.start(1) + len(m.group(1)))
+        if not intro:
+            continue
+        items, at = [], intro.end()
+        for cut in [*_ITEM_BREAK.finditer(low, intro.end()), None]:
+            end = cut.start() if cut else len(low)
+            text = low[at:end]
+            if text.strip(_QUOTES):
+                items.append((at + len(text) - len(text.lstrip(" ")), at + len(text.rstrip(" .;"))))
+            at = cut.end() if cut else end
+        if len(items) >= n:
+            return items[0][0], items[n - 1][1]
+    return None
 
 
 def enumeration(sentences: list[str], anchor: int) -> list[int]:
