@@ -197,6 +197,14 @@ def test_a_sentence_that_does_not_list_its_count(sentence):
         (INLINE[2], 4, "mở rộng thị trường; đào tạo nhân lực; chuyển đổi số; bảo vệ môi trường"),
         (INLINE[1], 3, None),  # another count than the question's
         ("Tỉnh có 3 trọng tâm: du lịch.", 3, None),  # fewer items than announced
+        # a list question that counts nothing: any count, announced with a colon or "gồm"
+        ('Tỉnh xác định hai trọng tâm phát triển: "du lịch" và "cảng biển".', None, '"du lịch" và "cảng biển"'),
+        ("Tỉnh là tỉnh công nghiệp với hai ngành công nghiệp chủ lực là lọc hóa dầu và luyện kim thép.", None, None),
+        (  # quoted items are whole, whatever they hold
+            'Tỉnh xác định hai trọng tâm phát triển: "Mở rộng trung tâm lọc, hóa dầu" và "Trung tâm du lịch biển".',
+            2,
+            '"Mở rộng trung tâm lọc, hóa dầu" và "Trung tâm du lịch biển"',
+        ),
     ],
 )
 def test_the_items_a_sentence_lists_after_its_count(sentence, count, items):

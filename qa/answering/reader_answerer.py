@@ -223,13 +223,13 @@ def answer_phrases(
     in it, checked and widened, or the clause of a reason or a request (`qa.question.phrase`);
     `other_questions`: also the reader's phrase for a question that asks for none of these;
     `several`: a list question (only facts of one kind, over the items joined to the reader's);
-    `count`: the number of items it asks, which a sentence listing that many after its count gives
+    `count`: the number of items it asks; a sentence listing the items after its count gives them
     whole ("hai ngành … là lọc hóa dầu và luyện kim thép", `qa.question.shape.inline_items`)."""
     out = {}
     for key in keys:
         start, end = hits[key[0]].sentences[key[1]]
         sentence = hits[key[0]].text[start:end]
-        listed = inline_items(sentence, count) if count else None
+        listed = inline_items(sentence, count) if several else None
         span = listed or find_phrase(question, sentence, _reader_span(reads.get(key)), other_questions, several)
         if span is not None:
             out[key] = (start + span[0], start + span[1])

@@ -159,6 +159,7 @@ _INLINE_INTRO = re.compile(r"[^.;:!?\d]{1,90}?(?::|\b(?:bao gồm|gồm)\b\s*:?)
 _ITEM_BREAK = re.compile(r"[,;]|\b(?:và|hay|hoặc)\b")
 _ITEMS_INTRO = re.compile(r"[^.;:!?\d]{1,90}?(?::|\b(?:bao gồm|gồm|là)\b\s*:?)")  # also "… chủ lực là a và b"
 _QUOTES = " \"“”'.;"
+_QUOTED = re.compile(r"[\"“][^\"“”]*[\"”]")
 
 
 def lists_inline(sentence: str, count: int | None = None) -> bool:
@@ -168,12 +169,13 @@ def lists_inline(sentence: str, count: int | None = None) -> bool:
     return _listed(sentence, count, _INLINE_INTRO) is not None
 
 
-def inline_items(sentence: str, count: int) -> tuple[int, int] | None:
+def inline_items(sentence: str, count: int | None = None) -> tuple[int, int] | None:
     """Where `sentence` lists the `count` items it announces (offsets into it), as `lists_inline`
     reads them or after "là" ("hai ngành công nghiệp chủ lực là lọc hóa dầu và luyện kim thép" ->
-    "lọc hóa dầu và luyện kim thép"): the answer phrase of a question counting them. None when it
-    does not."""
-    return _listed(sentence, count, _ITEMS_INTRO)
+    "lọc hóa dầu và luyện kim thép"): the answer phrase of a list question. Without `count` (a list
+    question that counts nothing), any count of two or more, as `lists_inline` reads it ("hai trọng
+    tâm phát triển: "…" và "…""). None when it does not."""
+    return _listed(sentence, count, _ITEMS_INTRO if count else _INLINE_INTRO)
 
 
 def _listed(sentence: str, count: int | None, intro_pattern: re.Pattern) -> tuple[int, int] | None:
@@ -186,8 +188,10 @@ def _listed(sentence: str, count: int | None, intro_pattern: re.Pattern) -> tupl
         intro = intro_pattern.match(low, m.start(1) + len(m.group(1)))
         if not intro:
             continue
+        quoted = [q.span() for q in _QUOTED.finditer(low, intro.end())]  # items may hold "và" or commas
+        cuts = [c for c in _ITEM_BREAK.finditer(low, intro.end()) if not any(a < c.start() < b for a, b in quoted)]
         items, at = [], intro.end()
-        for cut in [*_ITEM_BREAK.finditer(low, intro.end()), None]:
+        for cut in [*cuts, None]:
             end = cut.start() if cut else len(low)
             text = low[at:end]
             if text.strip(_QUOTES):
