@@ -155,10 +155,11 @@ def item_number(sentence: str) -> int | None:
 
 # After a count in a sentence: its noun, then a colon or "gồm" ("4 yếu tố …, bao gồm:", "hai trọng tâm
 # phát triển:", "gồm 4 chương:"); what follows is split into items at commas, semicolons and "và/hay/hoặc".
-_INLINE_INTRO = re.compile(r"[^.;:!?\d]{1,90}?(?::|\b(?:bao gồm|gồm)\b\s*:?)")
+_INTRO = r"[^.;:!?\d]{1,90}?(?::|\b(?:%s)\b\s*:?)"
+_INLINE_INTRO = re.compile(_INTRO % "bao gồm|gồm")
+_ITEMS_INTRO = re.compile(_INTRO % "bao gồm|gồm|là")  # an answer phrase's items also after "là": "… chủ lực là a và b"
 _ITEM_BREAK = re.compile(r"[,;]|\b(?:và|hay|hoặc)\b")
-_ITEMS_INTRO = re.compile(r"[^.;:!?\d]{1,90}?(?::|\b(?:bao gồm|gồm|là)\b\s*:?)")  # also "… chủ lực là a và b"
-_QUOTES = " \"“”'.;"
+_NO_ITEM = " \"“”'.;"  # a stretch between breaks made only of these is no item
 _QUOTED = re.compile(r"[\"“][^\"“”]*[\"”]")
 
 
@@ -194,7 +195,7 @@ def _listed(sentence: str, count: int | None, intro_pattern: re.Pattern) -> tupl
         for cut in [*cuts, None]:
             end = cut.start() if cut else len(low)
             text = low[at:end]
-            if text.strip(_QUOTES):
+            if text.strip(_NO_ITEM):
                 items.append((at + len(text) - len(text.lstrip(" ")), at + len(text.rstrip(" .;"))))
             at = cut.end() if cut else end
         if len(items) >= n:
