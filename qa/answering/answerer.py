@@ -22,15 +22,16 @@ from ingest.store import Key
 from qa.answering.answer import Answer, assemble, refused
 from qa.question.conversation import focus_matcher
 from qa.question.kinds import FIGURE, asked_kind, counted_noun, counts_noun, kind_fit, sentence_kinds
-from qa.question.language import EN_FUNCTION_WORDS
+from qa.question.language import EN_FUNCTION_WORDS, is_english
 from qa.question.measures import asked_measure, gives_measure
 from qa.question.query import analyse
 from qa.question.roles import OTHER, OWN, request_matcher
 from qa.question.shape import arrange, lists_inline, question_shape
+from qa.question.translation import vietnamese_words
 from qa.retrieval.retriever import Hit, Retrieval
 
 # Vietnamese function words that say little about what a question is about.
-_VI_STOP = set(
+VI_STOP = set(
     "la gi nao ai bao nhieu the nao sao co khong duoc cua va cac nhung mot cho voi tu den trong tren "
     "da se dang thi ma de ve o tai nhu nay do kia ra vao".split()
 )
@@ -56,8 +57,12 @@ class Thresholds:
 
 
 def content_words(question: str) -> list[str]:
-    """Folded syllables of the question that say what it is about (function words removed)."""
-    return [w for w in dict.fromkeys(words(question)) if w not in _VI_STOP and w not in EN_FUNCTION_WORDS]
+    """Folded syllables of the question that say what it is about (function words removed); an
+    English question's include the Vietnamese words of its own (`qa.question.translation`)."""
+    own = words(question)
+    if is_english(question):
+        own += [w for vietnamese in vietnamese_words(question) for w in words(vietnamese)]
+    return [w for w in dict.fromkeys(own) if w not in VI_STOP and w not in EN_FUNCTION_WORDS]
 
 
 def sentence_cosine(hit: Hit, s_i: int, query_vector) -> float:

@@ -11,7 +11,7 @@ and says how sure it is; one threshold on that probability refuses.
 3. The answer's sentences are those the rules rank best (`qa.answering.answerer.rank_sentences`)
    with the reader's score added, the first one from the best-ranked passage (for a request
    question, from the passage where the party it names makes a request: `qa.question.roles`); a
-   cross-lingual question whose first sentence is far from it (`AnswerSettings.cross_floor`) is
+   cross-lingual question whose every retrieved sentence is far from it (`AnswerSettings.cross_floor`) is
    refused as well, and so is a question whose names or numbers no retrieved passage of the first
    sentence's article holds, one
    that asks a quantity of a measure that no retrieved passage of the first sentence's article writes
@@ -63,7 +63,7 @@ class AnswerSettings:
     relative: float = 0.97  # further answer sentences score at least this share of the best
     reader_weight: float = 0.01  # the reader's sentence score (log-odds) added to the rules' ranking
     cross_reader_weight: float = 0.03  # the same for a question in another language than the articles
-    cross_floor: float = 0.76  # a cross-lingual question whose first sentence's cosine is lower is refused
+    cross_floor: float = 0.766  # a cross-lingual question whose nearest retrieved sentence is further is refused
 
 
 class ReaderAnswerer:
@@ -154,7 +154,8 @@ class ReaderAnswerer:
         found = best is not None and first is not None and confidence >= self.threshold
         # A question in another language than the articles leans on the sentence cosine alone; one
         # that is far from every sentence is not about these articles at all.
-        far = retrieval.english and first is not None and first[1] < self.s.cross_floor
+        nearest = max((hit.sentence for hit in hits), default=0.0)  # the best sentence cosine retrieved
+        far = retrieval.english and first is not None and nearest < self.s.cross_floor
         # A name or a number of the question that no retrieved passage of the first sentence's article
         # holds: the answer would be about something else ("Thủ tướng New Zealand…" over articles that
         # never name New Zealand; "Ai là chủ tịch của TUMAS?" answered from an article without TUMAS).
@@ -174,6 +175,7 @@ class ReaderAnswerer:
             "best_score": round(scores[best], 3) if best is not None else 0.0,
             "best_sentence": round(best_cosine, 4),  # stage 1: the best stored sentence cosine
             "first_cosine": round(first[1], 4) if first is not None else 0.0,
+            "nearest_sentence": round(nearest, 4),  # of every passage retrieved
             "windows_read": n_windows,
             "top_dense": hits[0].dense if hits else 0.0,
             "lexical_weight": retrieval.lexical_weight,

@@ -6,13 +6,15 @@ import click
 
 from qa.cli.context import fail
 
-
-@click.command("train-reader")
-@click.option(
+train_dir_option = click.option(
     "--train-dir",
     type=click.Path(file_okay=False, exists=True, path_type=Path),
     help="Training data folder [default ../shared/train].",
 )
+
+
+@click.command("train-reader")
+@train_dir_option
 @click.option(
     "--out",
     type=click.Path(file_okay=False, path_type=Path),
@@ -114,4 +116,30 @@ def choose_threshold(folder, shared):
     _choose_threshold(folder or ARTEFACT, shared or default_shared())
 
 
-COMMANDS = [train_reader, choose_threshold]
+@click.command("build-lexicon")
+@train_dir_option
+@click.option(
+    "--out",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Where to write the word list [default qa/question/en_vi.json].",
+)
+@click.pass_obj
+def build_lexicon(obj, train_dir, out):
+    """Build the English -> Vietnamese word list English questions are searched with (two minutes).
+
+    \b
+    newsqa build-lexicon                   # rebuilds qa/question/en_vi.json from ../shared/train
+    """
+    from qa.evaluation.datasets import default_shared
+    from qa.pipeline import open_embedder
+    from qa.question.translation import LEXICON
+    from qa.training import lexicon
+
+    train_dir = train_dir or default_shared() / "train"
+    missing = [name for name in lexicon.SOURCES if not (train_dir / name).is_file()]
+    if missing:
+        fail(f"{train_dir / missing[0]} is absent. Give --train-dir DIR (the folder described in its README.md).")
+    lexicon.build(train_dir, open_embedder(obj.settings), out or LEXICON, log=lambda m: click.echo(m, err=True))
+
+
+COMMANDS = [train_reader, choose_threshold, build_lexicon]

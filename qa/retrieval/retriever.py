@@ -12,7 +12,8 @@ Each candidate passage (the union of the dense and the lexical top lists) is sco
   `LEXICAL_NO_DIACRITICS` when typed without diacritics (the model reads "bao ho ngu dan" poorly;
   BM25 is over folded syllables and does not care); an English question gets `LEXICAL_EN`, with English
   function words dropped, so that what it shares with Vietnamese text (names, numbers, English
-  terms in parentheses) still counts but its stray syllables ("can", "do", "an") do not;
+  terms in parentheses) still counts but its stray syllables ("can", "do", "an") do not, and with the
+  Vietnamese words of its own lower-case words (`qa.question.translation`: "lawyer" -> "luật sư");
 - passages whose text is the same as, or inside, a better one (re-ingested copies) are dropped.
 
 Measured with `newsqa eval xquad-vi xquad-en --compare` (see qa/evaluation/eval.py).
@@ -37,11 +38,12 @@ from ingest.records import ChunkRecord
 from ingest.store import CHUNKS, Key
 from qa.question.language import EN_FUNCTION_WORDS
 from qa.question.query import Filters, Query, analyse
+from qa.question.translation import vietnamese_words
 
 logger = logging.getLogger(__name__)
 
 LEXICAL_VI = 1.0  # weight of the normalised BM25 score (0..1) for a Vietnamese question
-LEXICAL_EN = 0.3  # ... for an English one
+LEXICAL_EN = 0.6  # ... for an English one (its query holds Vietnamese words of its own)
 LEXICAL_NO_DIACRITICS = 2.0  # ... for Vietnamese typed without diacritics: the model reads it poorly
 SENTENCE_W = 1.0  # weight of the best sentence's cosine
 CACHE_CHUNKS = 4096  # passages kept decoded in memory (text, sentence vectors, vector)
@@ -114,10 +116,12 @@ class HybridSearch:
     def lexical_top(self, question: str, english: bool, n: int) -> dict[str, float]:
         """The `n` best chunks by BM25, normalised by what a passage holding every query term would
         score (unknown terms at the highest idf): matching one common word of a long question is
-        worth little. English function words are dropped from an English question."""
+        worth little. English function words are dropped from an English question, and the Vietnamese
+        words of its own are searched beside them (`qa.question.translation`)."""
         lexical = self.index.lexical(self._generation)
         if english:
-            question = " ".join(w for w in words(question) if w not in EN_FUNCTION_WORDS)
+            own = [w for w in words(question) if w not in EN_FUNCTION_WORDS]
+            question = " ".join(own + vietnamese_words(question))
         top = lexical.top(question, n)
         best = sum(lexical.idf(t) for t in tokens(question)) or (top[0][1] if top else 0.0)
         return {id_: score / best for id_, score in top} if best > 0 else dict(top)

@@ -1,0 +1,94 @@
+"""The English -> Vietnamese word list: what an English question is searched and ranked with, and how it is built."""
+
+import json
+
+import numpy as np
+import pytest
+
+from ingest.readers import Article
+from qa.answering.answerer import content_words
+from qa.question import translation
+from qa.question.translation import vietnamese_words
+from qa.training.lexicon import build, pair_words
+
+
+def test_an_english_question_s_words_get_vietnamese_ones():
+    found = vietnamese_words("Which lawyer is helping the patient's family?")
+    assert "luật sư" in found and "bệnh nhân" in found
+    assert vietnamese_words("Which Lawyer?") == []  # a capitalised word may be a name: left as it is
+    assert vietnamese_words("What is it?") == []
+
+
+def test_an_english_question_s_content_words_hold_the_vietnamese_syllables():
+    assert {"luat", "su"} <= set(content_words("Which lawyer is helping the family?"))
+    assert "luat" not in content_words("Luật sư nào giúp gia đình?")[2:]  # a Vietnamese question: its own words only
+    assert content_words("Luật sư nào giúp gia đình?") == ["luat", "su", "giup", "gia", "dinh"]
+
+
+def test_the_lexical_search_finds_a_passage_by_a_translated_word(fresh, monkeypatch):
+    def article(id_, title, text):
+        return Article(id=id_, title=title, text=text, source=f"/tmp/{id_}.txt", date="2024-05-01")
+
+    fresh.ingest(
+        [
+            article("a", "Vụ kiện", "Luật sư Simon Laurent đang giúp gia đình giải quyết hồ sơ. Phiên xử kéo dài."),
+            article("b", "Thời tiết", "Trời mưa to suốt ba ngày ở miền Trung. Nhiều tuyến đường bị ngập."),
+        ]
+    )
+    search = fresh.search
+    search.refresh()
+    question = "Which lawyer is helping the family?"
+    with_words = search.lexical_top(question, True, 10)
+    monkeypatch.setattr(translation, "_lexicon", lambda: {})
+    without = search.lexical_top(question, True, 10)
+    lawyer = [i for i in with_words if search._chunks([i])[i].meta["article_id"] == "a"]
+    assert lawyer and with_words[lawyer[0]] > without.get(lawyer[0], 0.0)
+
+
+def test_a_pair_is_each_other_s_nearest():
+    english = np.array([[1.0, 0.0, 0.0], [0.9, 0.436, 0.0], [0.0, 0.0, 1.0]])
+    vietnamese = np.array([[1.0, 0.0, 0.0], [0.0, 0.6, 0.8], [0.0, 0.0, 1.0]])
+    # English 1's nearest is Vietnamese 0, whose nearest is English 0: English 1 gets no word.
+    assert [(i, j) for i, j, _ in pair_words(english, vietnamese)] == [(0, 0), (2, 2)]
+
+
+@pytest.fixture
+def tiny_train(tmp_path):
+    def squad(contexts):
+        return {"data": [{"paragraphs": [{"context": c, "qas": []} for c in contexts]}]}
+
+    english = ["The lawyer met the patient in the mountain village with friends."] * 3
+    vietnamese = ["Luật sư gặp bệnh nhân ở làng núi cùng bạn bè."] * 3
+    for name in ("tydiqa-goldp-en/tydiqa.goldp.en.train.json", "squad2-train-head10/train-v2.0.json"):
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_text(json.dumps(squad(english)))
+    name = "mlqa-test-vi-unlabeled/test-context-vi-question-de.json"
+    (tmp_path / name).parent.mkdir(parents=True)
+    vietnamese = [v.replace(".", f" {i}.") for i, v in enumerate(vietnamese)]  # distinct paragraphs
+    (tmp_path / name).write_text(json.dumps(squad(vietnamese)), encoding="utf-8")
+    return tmp_path
+
+
+def test_the_word_list_is_built_from_training_text_with_the_embedding_model(tiny_train, embedder, tmp_path):
+    out = tmp_path / "en_vi.json"
+    built = build(tiny_train, embedder, out)
+    assert json.loads(out.read_text(encoding="utf-8")) == built
+    assert built["words"]["lawyer"] == "luật sư"
+    assert set(built["words"]) <= {"lawyer", "met", "patient", "mountain", "village", "friends"}
+
+
+def test_build_lexicon_names_the_missing_training_file(run, tmp_path):
+    result = run("build-lexicon", "--train-dir", str(tmp_path), "--out", str(tmp_path / "en_vi.json"))
+    assert result.exit_code == 1
+    assert result.output == (
+        f"Error: {tmp_path / 'tydiqa-goldp-en/tydiqa.goldp.en.train.json'} is absent. "
+        "Give --train-dir DIR (the folder described in its README.md).\n"
+    )
+    assert not (tmp_path / "en_vi.json").exists()
+
+
+def test_build_lexicon_writes_the_word_list(run, tiny_train, tmp_path):
+    result = run("build-lexicon", "--train-dir", str(tiny_train), "--out", str(tmp_path / "en_vi.json"))
+    assert result.exit_code == 0, result.output
+    assert json.loads((tmp_path / "en_vi.json").read_text(encoding="utf-8"))["words"]["lawyer"] == "luật sư"
+    assert "wrote" in result.output
