@@ -21,7 +21,6 @@ def test_an_english_question_s_words_get_vietnamese_ones():
 
 def test_an_english_question_s_content_words_hold_the_vietnamese_syllables():
     assert {"luat", "su"} <= set(content_words("Which lawyer is helping the family?"))
-    assert "luat" not in content_words("Luật sư nào giúp gia đình?")[2:]  # a Vietnamese question: its own words only
     assert content_words("Luật sư nào giúp gia đình?") == ["luat", "su", "giup", "gia", "dinh"]
 
 

@@ -16,6 +16,7 @@ from __future__ import annotations
 import json
 import re
 from collections import Counter
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -40,6 +41,7 @@ def _paragraphs(path: Path):
 
 
 def english_vocabulary(train_dir: Path) -> list[str]:
+    """Lower-case English words (no function words) seen `MIN_COUNT` times in the English files."""
     counts: Counter[str] = Counter()
     for name in ENGLISH_FILES:
         for context, questions in _paragraphs(train_dir / name):
@@ -49,6 +51,7 @@ def english_vocabulary(train_dir: Path) -> list[str]:
 
 
 def vietnamese_vocabulary(train_dir: Path, stop: set[str]) -> list[str]:
+    """Vietnamese words of one or two syllables (see the module docstring) seen `MIN_COUNT` times."""
     counts: Counter[str] = Counter()
     contexts = dict.fromkeys(context for context, _ in _paragraphs(train_dir / VIETNAMESE_FILE))
     for context in contexts:
@@ -76,7 +79,7 @@ def pair_words(english: np.ndarray, vietnamese: np.ndarray) -> list[tuple[int, i
     return [(i, int(j), float(csls[i, j])) for i, j in enumerate(forward) if backward[j] == i and csls[i, j] > 0]
 
 
-def build(train_dir: Path, embedder, out: Path, log=lambda m: None) -> dict:
+def build(train_dir: Path, embedder, out: Path, log: Callable[[str], None] = lambda m: None) -> dict:
     """Write the word list to `out` and return it (see the module docstring)."""
     from qa.answering.answerer import VI_STOP
 
