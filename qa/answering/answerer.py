@@ -62,7 +62,12 @@ def content_words(question: str) -> list[str]:
     own = words(question)
     if is_english(question):
         own += [w for vietnamese in vietnamese_words(question) for w in words(vietnamese)]
-    return [w for w in dict.fromkeys(own) if w not in VI_STOP and w not in EN_FUNCTION_WORDS]
+    return _content(own)
+
+
+def _content(syllables: list[str]) -> list[str]:
+    """The syllables that are not function words, each once, in order."""
+    return [w for w in dict.fromkeys(syllables) if w not in VI_STOP and w not in EN_FUNCTION_WORDS]
 
 
 def sentence_cosine(hit: Hit, s_i: int, query_vector) -> float:
@@ -196,7 +201,7 @@ def rank_sentences(
 def _restates(sentence: str, question_words: set[str]) -> bool:
     """Whether a sentence says nothing but the question's own (folded) words, figures aside (a subheading
     such as "Quảng Ngãi xác định 2 trọng tâm phát triển" for "… xác định những trọng tâm phát triển nào?")."""
-    said = [w for w in content_words(sentence) if not w.isdigit()]
+    said = [w for w in _content(words(sentence)) if not w.isdigit()]  # a sentence's own words: no language check
     return bool(said) and all(w in question_words for w in said)
 
 
