@@ -441,3 +441,18 @@ def test_in_place_only_in_the_articles_language_and_only_when_nothing_else_is_ma
 )  # fmt: skip
 def test_a_place_keeps_its_kind_and_a_number_is_not_the_question_s(question, sentence, reader, phrase):
     assert _phrase(question, sentence, reader) == phrase
+
+
+@pytest.mark.parametrize(
+    "phrase, fits",
+    [
+        ("Chúng tôi", False),  # capitalised only because it opens the sentence: a pronoun names no one
+        ("Ông", False),
+        ("Trần Văn Minh", True),
+        ("chuyên gia khí tượng Trần Văn Minh", True),
+    ],
+)
+def test_a_pronoun_is_no_one_s_name(phrase, fits):
+    from qa.question.phrase import phrase_fits
+
+    assert phrase_fits("Ai cho rằng tiếng nổ liên quan đến thời tiết?", phrase) is fits

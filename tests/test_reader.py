@@ -9,7 +9,7 @@ import pytest
 
 from ingest.store import Key
 from qa.answering.answerer import ExtractiveAnswerer
-from qa.answering.reader_answerer import ReaderAnswerer
+from qa.answering.reader_answerer import AnswerSettings, ReaderAnswerer, phrase_fits_read
 from qa.retrieval.retriever import Hit, Retrieval
 
 
@@ -243,11 +243,51 @@ def test_an_english_question_weighs_the_reader_s_score_more(embedder, reader, mo
     question = "Who led the Quang Ngai delegation?"
     hits = [_hit(embedder, "p0", QUANG_NGAI)]
     vector = embedder.encode_queries([question])[0]
-    answerer = ReaderAnswerer(reader=reader)
+    answerer = ReaderAnswerer(AnswerSettings(phrase_weight=0.0), reader=reader)  # the reader's score alone
     for english in (True, False):
         answerer.answer(question, Retrieval(hits, vector, lexical_weight=0.0, english=english))
     assert answerer.s.cross_reader_weight == 0.03 and answerer.s.reader_weight == 0.01
     assert bonuses[True] == pytest.approx(3 * bonuses[False]) and bonuses[False] != 0
+
+
+EXPLOSION = [
+    "Tối 3/5, người dân thị trấn Hòa Bình nghe thấy một tiếng nổ lớn kéo dài vài giây.",
+    '"Chúng tôi cho rằng tiếng nổ ở thị trấn liên quan đến thời tiết.',
+    'Không có dấu hiệu của động đất", chuyên gia khí tượng Trần Văn Minh nói.',
+    "Cơ quan chức năng đang tiếp tục xác minh nguyên nhân.",
+]
+
+
+def test_a_sentence_whose_reader_s_phrase_gives_the_asked_fact_ranks_higher(embedder, reader, monkeypatch):
+    """For a question asking a person, a number or a date, in the articles' language, a sentence read
+    gains `phrase_weight` when the reader's phrase in it is such a fact and is not the question's own
+    words ("Trần Văn Minh"), and loses it when not ("Chúng tôi", a pronoun); an English question's
+    ranking has no such term (the reader's phrase across languages is unreliable)."""
+    import qa.answering.reader_answerer as reader_answerer
+
+    question = "Ai cho rằng tiếng nổ ở thị trấn Hòa Bình liên quan đến thời tiết?"
+    hits = [_hit(embedder, "p0", EXPLOSION)]
+    vector = embedder.encode_queries([question])[0]
+    answerer = ReaderAnswerer(reader=reader)
+    _, _, _, reads = answerer.score(question, hits, vector)
+    fits = phrase_fits_read(question, reads)
+    assert fits[(0, 2)] == 1.0 and fits[(0, 1)] == -1.0
+    assert phrase_fits_read("Vì sao tiếng nổ xảy ra?", reads) == {}  # a reason: no typed fact
+
+    bonuses = {}
+    rank = reader_answerer.rank_sentences
+
+    def spy(question, retrieval, searched="", bonus=None, **kwargs):
+        bonuses[(answerer.s.phrase_weight, retrieval.english)] = bonus(0, 2) - bonus(0, 1)
+        return rank(question, retrieval, searched, bonus=bonus, **kwargs)
+
+    monkeypatch.setattr(reader_answerer, "rank_sentences", spy)
+    for weight in (0.0, 0.02):
+        answerer.s.phrase_weight = weight
+        for english in (True, False):
+            answerer.answer(question, Retrieval(hits, vector, lexical_weight=1.0, english=english))
+    assert bonuses[(0.02, False)] - bonuses[(0.0, False)] == pytest.approx(0.04)
+    assert bonuses[(0.02, True)] == pytest.approx(bonuses[(0.0, True)])
 
 
 def test_scores_are_per_sentence_and_finite(reader):

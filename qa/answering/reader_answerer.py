@@ -44,7 +44,7 @@ from qa.answering.reader import QUERY_PREFIX, QUESTION_TOKENS, pack_windows
 from qa.question.conversation import focus_first
 from qa.question.kinds import asked_kind, kind_fit, missing_fact, sentence_kinds
 from qa.question.measures import asked_measure, gives_measure
-from qa.question.phrase import find_phrase
+from qa.question.phrase import find_phrase, phrase_fits, phrase_kind
 from qa.question.query import analyse
 from qa.question.shape import inline_items, question_shape
 from qa.retrieval.retriever import Hit, Retrieval
@@ -64,6 +64,7 @@ class AnswerSettings:
     reader_weight: float = 0.01  # the reader's sentence score (log-odds) added to the rules' ranking
     cross_reader_weight: float = 0.03  # the same for a question in another language than the articles
     cross_floor: float = 0.766  # a cross-lingual question whose nearest retrieved sentence is further is refused
+    phrase_weight: float = 0.02  # a sentence whose reader's phrase gives the fact a factoid question asks, or not
 
 
 class ReaderAnswerer:
@@ -148,8 +149,16 @@ class ReaderAnswerer:
         # Across languages the rules' word overlap says nothing: the reader's score counts more.
         floor = min(scores.values(), default=0.0)
         weight = self.s.cross_reader_weight if retrieval.english else self.s.reader_weight
+        # A factoid question's answer sentence is one where the reader's phrase is a fact of the kind
+        # asked, not the question's own words ("Ai …?": "Eli Bird", not "Chúng tôi tin rằng…").
+        fits = {} if retrieval.english else phrase_fits_read(question, reads)
         first, candidates = rank_sentences(
-            question, retrieval, searched, bonus=lambda h_i, s_i: weight * scores.get((h_i, s_i), floor)
+            question,
+            retrieval,
+            searched,
+            bonus=lambda h_i, s_i: (
+                weight * scores.get((h_i, s_i), floor) + self.s.phrase_weight * fits.get((h_i, s_i), 0.0)
+            ),
         )
         found = best is not None and first is not None and confidence >= self.threshold
         # A question in another language than the articles leans on the sentence cosine alone; one
@@ -206,6 +215,24 @@ class ReaderAnswerer:
             several = shape.kind == "list"
             phrases = answer_phrases(question, keys, hits, reads, other, several, shape.count if several else None)
         return assemble(question, hits, keys, language, searched or question, signals, confidence, phrases)
+
+
+TYPED_KINDS = ("person", "number", "date")  # facts whose phrase is typed: a name, a figure, a date
+
+
+def phrase_fits_read(question: str, reads: dict) -> dict:
+    """For a question asking one fact of a kind (`qa.question.phrase.phrase_kind`: a number, a date, a
+    person, a place, an organization, a name), each sentence read: +1 when the reader's phrase in it
+    gives that kind of fact and is not made of the question's own words (`phrase_fits`), -1 when it
+    does not; empty for any other question."""
+    if phrase_kind(question) not in TYPED_KINDS:
+        return {}
+    out = {}
+    for key, (read, j) in reads.items():
+        span = read.span(j)
+        if span is not None:
+            out[key] = 1.0 if phrase_fits(question, read.window.text[span[0] : span[1]].strip()) else -1.0
+    return out
 
 
 def _title_and_text(hit: Hit) -> str:

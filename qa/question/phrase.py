@@ -29,7 +29,7 @@ from __future__ import annotations
 
 import re
 
-from ingest.normalize import fold
+from ingest.normalize import fold, normalize
 from qa.question.asked_noun import head_before, named_after_head
 from qa.question.clauses import asked_clause, clause, only_question_words
 from qa.question.in_place import in_place
@@ -106,6 +106,11 @@ _DATE_PHRASE = re.compile(
 )
 
 
+# Personal pronouns: capitalised at the start of a sentence ("Chúng tôi tin rằng…"), they name no one.
+_PRONOUNS = frozenset(
+    "tôi|chúng tôi|chúng ta|họ|ông|bà|anh|chị|em|cô|chú|nó|mình|người ta|ông ấy|bà ấy|anh ấy|chị ấy|cô ấy|"
+    "ông ta|bà ta|i|we|he|she|they".split("|")
+)
 # An amount in words ("hai lần", "hàng trăm người", "vài nghìn").
 _NUMBER_WORD = re.compile(
     r"(?:một|hai|ba|bốn|tư|năm|sáu|bảy|tám|chín|mười|hàng|vài)\s+(?!số\b|\d)\w+"
@@ -132,6 +137,11 @@ def phrase_fits(question: str, phrase: str) -> bool:
     if asked == "number" and _NUMBER_WORD.match(phrase.strip().lower()):
         return True
     kinds = sentence_kinds(phrase)
+    if (
+        asked in ("person", "place", "organization", "name")
+        and normalize(phrase).strip(" ,.:;\"'“”").lower() in _PRONOUNS
+    ):
+        return False
     if asked in ("person", "place", "organization", "name") and len(phrase.split()) <= 6:
         # a short phrase with a capitalised word names something ("số 11 phố Downing", "talkSPORT")
         kinds |= {"name"} if any(capital(w) or any(c.isupper() for c in w) for w in phrase.split()) else set()

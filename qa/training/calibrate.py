@@ -202,8 +202,25 @@ def calibrate(net, table, tokenizer, items: list[Item], rng: random.Random, log,
     }
 
 
-def recalibrate(train_dir: Path, folder: Path, base: Path | None = None, seed: int = 0, log=print) -> dict:
-    """Run the held-out calibration again for a trained reader in `folder` (rewrites its reader.json)."""
+CALIBRATION_ITEMS = 400  # held-out questions the calibration reads
+
+
+def held_out(items: list[Item], seed: int, count: int = CALIBRATION_ITEMS) -> tuple[list[Item], list[Item]]:
+    """The training items and the held-out ones (their paragraphs never trained on; at most `count`
+    of them, drawn with `seed`) that the calibration reads."""
+    held = {it.paragraph.key for it in items if int(it.paragraph.key[:8], 16) / 0xFFFFFFFF < HELD_OUT}
+    train_items = [it for it in items if it.paragraph.key not in held]
+    held_items = [it for it in items if it.paragraph.key in held]
+    if len(held_items) > count:
+        held_items = random.Random(seed + 2).sample(held_items, count)
+    return train_items, held_items
+
+
+def recalibrate(
+    train_dir: Path, folder: Path, corpus: Path | None = None, base: Path | None = None, seed: int = 0, log=print
+) -> dict:
+    """Run the held-out calibration again for a trained reader in `folder` (rewrites its reader.json):
+    the same held-out questions as `newsqa train-reader` with the same `seed` and news `corpus`."""
     import torch
     from transformers import AutoTokenizer
 
@@ -215,8 +232,7 @@ def recalibrate(train_dir: Path, folder: Path, base: Path | None = None, seed: i
     rng = random.Random(seed)
     base = base or base_model_folder()
     tokenizer = AutoTokenizer.from_pretrained(str(base))
-    items = load_items(Path(train_dir), tokenizer, rng)
-    held_items = [it for it in items if int(it.paragraph.key[:8], 16) / 0xFFFFFFFF < HELD_OUT]
+    _, held_items = held_out(load_items(Path(train_dir), tokenizer, rng, corpus), seed)
     meta = json.loads((folder / "reader.json").read_text(encoding="utf-8"))
     net = torch_net(folder, meta)
     table, _ = base_state(base, 0)

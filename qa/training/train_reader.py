@@ -49,10 +49,9 @@ from qa.answering.reader import (
     MAX_TOKENS,
 )
 from qa.answering.reader_net import build_net
-from qa.training.calibrate import base_state, calibrate, forward
+from qa.training.calibrate import CALIBRATION_ITEMS, base_state, calibrate, forward, held_out
 from qa.training.train_data import (
     ANY,
-    HELD_OUT,
     NULL,
     Example,
     draw,
@@ -132,7 +131,7 @@ def train(
     log: Callable[[str], None] = print,
     corpus: Path | None = None,
     mix_scale: float = 1.0,
-    calibration_items: int = 400,
+    calibration_items: int = CALIBRATION_ITEMS,
 ) -> dict:
     """Train the reader (see the module docstring) and write it to `out`; `corpus`: the news corpus
     whose `train` split gives the cloze questions; `mix_scale` scales the items drawn per stage
@@ -158,11 +157,7 @@ def train(
     if limit:
         rng.shuffle(items)
         items = items[:limit]
-    held = {it.paragraph.key for it in items if int(it.paragraph.key[:8], 16) / 0xFFFFFFFF < HELD_OUT}
-    train_items = [it for it in items if it.paragraph.key not in held]
-    held_items = [it for it in items if it.paragraph.key in held]
-    if len(held_items) > calibration_items:
-        held_items = random.Random(seed + 2).sample(held_items, calibration_items)
+    train_items, held_items = held_out(items, seed, calibration_items)
     mix = {k: (None if v is None else max(1, round(v * mix_scale))) for k, v in MIX.items()}
     plans = []  # the examples of each stage: fresh draws, window placements and negatives
     for stage in range(stages):
