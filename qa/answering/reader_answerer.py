@@ -9,7 +9,8 @@ and says how sure it is; one threshold on that probability refuses.
    gives the probability that the question is answered (`signals["confidence"]`), compared with one
    threshold (`AnswerSettings.threshold`; by default the reader's, chosen on the news validation set).
 3. The answer's sentences are those the rules rank best (`qa.answering.answerer.rank_sentences`)
-   with the reader's score added, the first one from the best-ranked passage (for a request
+   with the reader's score added (and, for a question asking a person, a number or a date, whether
+   the reader's phrase in the sentence is such a fact: `phrase_fits_read`), the first one from the best-ranked passage (for a request
    question, from the passage where the party it names makes a request: `qa.question.roles`); a
    cross-lingual question whose every retrieved sentence is far from it (`AnswerSettings.cross_floor`) is
    refused as well, and so is a question whose names or numbers no retrieved passage of the first
@@ -64,7 +65,7 @@ class AnswerSettings:
     reader_weight: float = 0.01  # the reader's sentence score (log-odds) added to the rules' ranking
     cross_reader_weight: float = 0.03  # the same for a question in another language than the articles
     cross_floor: float = 0.766  # a cross-lingual question whose nearest retrieved sentence is further is refused
-    phrase_weight: float = 0.02  # a sentence whose reader's phrase gives the fact a factoid question asks, or not
+    phrase_weight: float = 0.02  # +/- as the reader's phrase gives the person, number or date asked, or not
 
 
 class ReaderAnswerer:
@@ -149,8 +150,9 @@ class ReaderAnswerer:
         # Across languages the rules' word overlap says nothing: the reader's score counts more.
         floor = min(scores.values(), default=0.0)
         weight = self.s.cross_reader_weight if retrieval.english else self.s.reader_weight
-        # A factoid question's answer sentence is one where the reader's phrase is a fact of the kind
-        # asked, not the question's own words ("Ai …?": "Eli Bird", not "Chúng tôi tin rằng…").
+        # The answer to a person, a number or a date is a sentence where the reader's phrase is such a
+        # fact, not the question's own words ("Ai …?": "Trần Văn Minh", not "Chúng tôi cho rằng…");
+        # across languages the reader's phrase is too unreliable to count (README, "Answering and refusing").
         fits = {} if retrieval.english else phrase_fits_read(question, reads)
         first, candidates = rank_sentences(
             question,
@@ -221,10 +223,11 @@ TYPED_KINDS = ("person", "number", "date")  # facts whose phrase is typed: a nam
 
 
 def phrase_fits_read(question: str, reads: dict) -> dict:
-    """For a question asking one fact of a kind (`qa.question.phrase.phrase_kind`: a number, a date, a
-    person, a place, an organization, a name), each sentence read: +1 when the reader's phrase in it
-    gives that kind of fact and is not made of the question's own words (`phrase_fits`), -1 when it
-    does not; empty for any other question."""
+    """For a question asking a person, a number or a date (`qa.question.phrase.phrase_kind`; the
+    kinds whose phrase the patterns recognise: places, organisations and other names are often
+    common nouns), each sentence read: +1 when the reader's phrase in it gives that kind of fact and
+    is not the question's own words or a pronoun (`phrase_fits`), -1 when it does not; empty for any
+    other question."""
     if phrase_kind(question) not in TYPED_KINDS:
         return {}
     out = {}
