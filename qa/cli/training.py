@@ -42,7 +42,7 @@ train_dir_option = click.option(
 )
 @click.option("--layers", type=click.IntRange(1, 12), default=None, help="Transformer layers of the reader.")
 def train_reader(train_dir, out, stages, seed, limit, threads, corpus, mix_scale, layers):
-    """Fine-tune the answer reader (sentence scores + answerability) on CPU; about 75 minutes on 2 cores.
+    """Fine-tune the answer reader (sentence scores + answerability) on CPU; about 80 minutes on 2 cores.
 
     \b
     newsqa train-reader                    # rebuilds qa/answering/reader_model from ../shared/train
