@@ -145,3 +145,17 @@ def test_kind_swap_asks_what_the_passage_does_not_give():
     b = dated.index("ít nhất")
     cloze = Cloze("q", "number", 0, (b, b + len("ít nhất 38 người")))
     assert kind_swap(dated, [(0, len(dated))], cloze, random.Random(0)) is None  # it has a date and a place
+
+
+def test_the_calibration_reads_held_out_paragraphs_only_and_the_same_ones_each_time():
+    """`held_out` (used by `train-reader` and `recalibrate` alike): the held-out items' paragraphs are
+    never trained on, at most `count` of them are read, the same ones for the same seed."""
+    from types import SimpleNamespace
+
+    from qa.training.calibrate import held_out
+
+    items = [SimpleNamespace(paragraph=SimpleNamespace(key=f"{i * 2654435761 % 2**32:08x}{i}")) for i in range(3000)]
+    train, held = held_out(items, seed=0, count=100)
+    assert len(held) == 100 and len(train) + 100 < len(items)  # the rest of the held-out paragraphs: unused
+    assert not {it.paragraph.key for it in train} & {it.paragraph.key for it in held}
+    assert held == held_out(items, seed=0, count=100)[1] and held != held_out(items, seed=1, count=100)[1]
