@@ -137,14 +137,12 @@ def phrase_fits(question: str, phrase: str) -> bool:
     if asked == "number" and _NUMBER_WORD.match(phrase.strip().lower()):
         return True
     kinds = sentence_kinds(phrase)
-    if (
-        asked in ("person", "place", "organization", "name")
-        and normalize(phrase).strip(" ,.:;\"'“”").lower() in _PRONOUNS
-    ):
-        return False
-    if asked in ("person", "place", "organization", "name") and len(phrase.split()) <= 6:
-        # a short phrase with a capitalised word names something ("số 11 phố Downing", "talkSPORT")
-        kinds |= {"name"} if any(capital(w) or any(c.isupper() for c in w) for w in phrase.split()) else set()
+    if asked in ("person", "place", "organization", "name"):
+        if normalize(phrase).strip(" ,.:;\"'“”").lower() in _PRONOUNS:
+            return False
+        if len(phrase.split()) <= 6:
+            # a short phrase with a capitalised word names something ("số 11 phố Downing", "talkSPORT")
+            kinds |= {"name"} if any(capital(w) or any(c.isupper() for c in w) for w in phrase.split()) else set()
     return kind_fit(asked, kinds) > 0
 
 
