@@ -12,16 +12,21 @@ Grouping is done from the stored signatures whenever the registry changes, so ad
 an article never rewrites others.
 """
 
+from __future__ import annotations
+
 import base64
 import re
 from collections.abc import Iterable
 from datetime import date
 from functools import lru_cache
+from typing import TYPE_CHECKING
 
 import numpy as np
-from datasketch import LeanMinHash, MinHash, MinHashLSH
 
 from ingest.normalize import words
+
+if TYPE_CHECKING:  # datasketch is imported where it is used: it loads scipy, which `newsqa list` does not need
+    from datasketch import LeanMinHash
 
 PERMUTATIONS = 128
 SHINGLE = 3  # words per shingle
@@ -40,6 +45,8 @@ def signature(title: str, text: str) -> str:
     shingles = {" ".join(tokens[i : i + SHINGLE]).encode("utf-8") for i in range(len(tokens) - SHINGLE + 1)}
     if not shingles:
         return ""
+    from datasketch import MinHash
+
     m = MinHash(num_perm=PERMUTATIONS, seed=SEED, scheme=SCHEME)
     m.update_batch(list(shingles))
     return base64.b64encode(m.hashvalues.astype(np.uint32).tobytes()).decode("ascii")
@@ -76,6 +83,8 @@ def unpack(packed: str) -> LeanMinHash | None:
         return None
     if len(values) != PERMUTATIONS:
         return None
+    from datasketch import LeanMinHash
+
     return LeanMinHash(seed=SEED, hashvalues=values.astype(np.uint64), scheme=SCHEME)
 
 
@@ -86,7 +95,7 @@ class StoryGroups:
 
     def __init__(self, articles: Iterable[tuple[str, str, str, str]] = (), threshold: float = THRESHOLD):
         self.threshold = threshold
-        self._lsh = MinHashLSH(threshold=threshold, num_perm=PERMUTATIONS)
+        self._lsh = None  # the MinHashLSH, made with the first signature
         self._rows: dict[str, tuple[str, str, str]] = {}  # id -> (packed, date, figures)
         self._hashes: dict[str, LeanMinHash] = {}
         self._edges: dict[str, set[str]] = {}  # id -> the ids it is a copy of
@@ -108,6 +117,10 @@ class StoryGroups:
         m = unpack(row[0]) if row[0] else None
         if m is None:
             return
+        if self._lsh is None:
+            from datasketch import MinHashLSH
+
+            self._lsh = MinHashLSH(threshold=self.threshold, num_perm=PERMUTATIONS)
         self._edges[id_] = set()
         for other in self._lsh.query(m):
             o = self._rows[other]
