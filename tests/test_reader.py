@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from ingest.store import Key
-from qa.answering.answerer import ExtractiveAnswerer
+from qa.answering.answerer import ExtractiveAnswerer, with_cause_before
 from qa.answering.reader_answerer import AnswerSettings, ReaderAnswerer, phrase_fits_read
 from qa.retrieval.retriever import Hit, Retrieval
 
@@ -337,6 +337,24 @@ def test_answer_marks_the_reason_clause(embedder, reader):
     assert answer.found, answer.signals
     assert answer.claims[0].text.startswith("Nhiều chuyến bay bị hủy"), answer.claims[0]
     assert answer.phrase() == "sương mù dày đặc bao phủ đường băng"
+
+
+def test_a_why_answered_by_therefore_reads_the_sentence_before_it(embedder, reader):
+    """A "why" question whose first sentence opens with a result word ("Vì vậy, …") gets the sentence
+    before it, the cause that word points back to, in the same first claim."""
+    passage = [
+        "Sân bay Phú Bài thông báo lịch bay mới.",
+        "Đêm qua, sương mù dày đặc bao phủ đường băng của sân bay.",
+        "Vì vậy, nhiều chuyến bay sáng nay của sân bay Phú Bài bị hủy.",
+    ]
+    answer = _ask(embedder, reader, "Vì sao nhiều chuyến bay sáng nay của sân bay Phú Bài bị hủy?", [passage])
+    assert answer.found, answer.signals
+    assert _first(answer) == " ".join(passage[1:]), answer.answer
+    hits = [_hit(embedder, "p0", passage)]
+    assert with_cause_before("Vì sao nhiều chuyến bay bị hủy?", [(0, 2)], hits) == [(0, 1), (0, 2)]
+    assert with_cause_before("Vì sao nhiều chuyến bay bị hủy?", [(0, 1), (0, 0)], hits) == [(0, 1), (0, 0)]
+    assert with_cause_before("Chuyện gì xảy ra với các chuyến bay?", [(0, 2)], hits) == [(0, 2)]  # not "why"
+    assert with_cause_before("Why were the flights cancelled?", [(0, 2), (0, 1)], hits) == [(0, 1), (0, 2)]
 
 
 def test_reader_without_span_head_still_answers(embedder, reader, tmp_path):
