@@ -20,7 +20,7 @@ from ingest.clean import is_caption
 from ingest.normalize import words
 from ingest.store import Key
 from qa.answering.answer import Answer, assemble, refused
-from qa.question.clauses import asked_clause
+from qa.question.clauses import asked_clause, opens_with_result
 from qa.question.conversation import focus_matcher
 from qa.question.kinds import FIGURE, asked_kind, counted_noun, counts_noun, kind_fit, sentence_kinds
 from qa.question.language import EN_FUNCTION_WORDS, is_english
@@ -244,14 +244,6 @@ def choose(question: str, candidates: list, hits: list[Hit], max_sentences: int,
     return with_cause_before(question, keys, hits)
 
 
-# A sentence opening with one of these gives a result of what the sentence before it says.
-_RESULT_OPENING = re.compile(
-    r"^[\s\"“'‘]*(?:chính |và |nhưng )?(?:vì vậy|vì thế|vì lẽ đó|do đó|do vậy|bởi vậy|bởi thế|nhờ vậy|nhờ đó|"
-    r"thế nên|cho nên|vậy nên|therefore|as a result)\b",
-    re.IGNORECASE,
-)
-
-
 def with_cause_before(question: str, keys: list, hits: list[Hit]) -> list:
     """For a question asking why, whose first sentence opens with a result word ("Chính vì vậy, …",
     "Do đó, …"): the sentence before it first, in the same claim (it says the cause the result word
@@ -261,7 +253,7 @@ def with_cause_before(question: str, keys: list, hits: list[Hit]) -> list:
     h_i, s_i = keys[0]
     hit = hits[h_i]
     a, b = hit.sentences[s_i]
-    if s_i == 0 or not _RESULT_OPENING.match(hit.text[a:b]):
+    if s_i == 0 or not opens_with_result(hit.text[a:b]):
         return keys
     before = (h_i, s_i - 1)
     return [before, keys[0], *[k for k in keys[1:] if k != before]]

@@ -10,8 +10,9 @@ and says how sure it is; one threshold on that probability refuses.
    threshold (`AnswerSettings.threshold`; by default the reader's, chosen on the news validation set).
 3. The answer's sentences are those the rules rank best (`qa.answering.answerer.rank_sentences`)
    with the reader's score added (and, for a question asking a person, a number or a date, whether
-   the reader's phrase in the sentence is such a fact: `phrase_fits_read`), the first one from the best-ranked passage (for a request
-   question, from the passage where the party it names makes a request: `qa.question.roles`); a
+   the reader's phrase in the sentence is such a fact: `phrase_fits_read`), the first one from the
+   best-ranked passage (for a request question, from the passage where the party it names makes a
+   request: `qa.question.roles`); a
    cross-lingual question whose every retrieved sentence is far from it (`AnswerSettings.cross_floor`) is
    refused as well, and so is a question whose names or numbers no retrieved passage of the first
    sentence's article holds, one

@@ -46,7 +46,11 @@ _REASON_WORDS = (
 # last for other reason questions (a purpose answers "why" more often than a preceding event).
 _TRIGGER_WORDS = ("sau khi", "after")
 _ASKS_TRIGGER = re.compile(r"\bwhat (?:prompted|led to|triggered|sparked)\b|\b(?:dieu|su kien) gi (?:khien|dan den)\b")
-_NOT_REASON = ("vì vậy", "vì thế", "do đó", "do vậy", "bởi vậy", "bởi thế", "để rồi", "do dự")
+# Result words: "vì vậy" is "therefore", not "because" (the first six open with a reason word).
+_RESULT_WORDS = ("vì vậy", "vì thế", "do đó", "do vậy", "bởi vậy", "bởi thế", "vì lẽ đó", "nhờ vậy", "nhờ đó",
+                 "thế nên", "cho nên", "vậy nên", "therefore", "as a result")  # fmt: skip
+_NOT_REASON = (*_RESULT_WORDS[:6], "để rồi", "do dự")
+_RESULT_OPENING = re.compile(r"^[\s\"“'‘]*(?:chính |và |nhưng )?(?:" + "|".join(_RESULT_WORDS) + r")\b", re.IGNORECASE)
 _REQUEST_WORDS = (REQUEST_VERBS,)  # one tier: the request verbs of `qa.question.roles`
 
 
@@ -79,6 +83,12 @@ def clause(question: str, sentence: str) -> Span | None:
             if b - a >= 3 and len(sentence[a:b].split()) >= 2 and not only_question_words(sentence[a:b], question):
                 return a, b
     return _cause_before_result(question, sentence) if asked == "reason" else None
+
+
+def opens_with_result(sentence: str) -> bool:
+    """Whether a sentence opens with a result word ("Chính vì vậy, …", "Do đó, …"): it gives a
+    result of what the sentence before it says."""
+    return bool(_RESULT_OPENING.match(sentence))
 
 
 # "A nên B", "A khiến B": the cause before the result word (a cause is a clause, four words or more:
