@@ -1,6 +1,6 @@
 """The reader's training data: cloze questions made from news sentences (qa/training/train_news.py), windows
-with the answer at varied places, answer-phrase targets (qa/training/train_data.py, qa/training/train_reader.py).
-No model: the sentences are written here; a token-length stub stands in for the tokenizer."""
+with the answer at varied places, answer-phrase targets, frozen lower layers (qa/training/train_data.py,
+qa/training/train_reader.py). No model: the sentences are written here; a token-length stub stands in for the tokenizer."""
 
 import random
 
@@ -159,3 +159,24 @@ def test_the_calibration_reads_held_out_paragraphs_only_and_the_same_ones_each_t
     assert len(held) == 100 and len(train) + 100 < len(items)  # the rest of the held-out paragraphs: unused
     assert not {it.paragraph.key for it in train} & {it.paragraph.key for it in held}
     assert held == held_out(items, seed=0, count=100)[1] and held != held_out(items, seed=1, count=100)[1]
+
+
+def test_frozen_layers_get_no_gradient_and_the_rest_learn():
+    """`newsqa train-reader --frozen N`: the embeddings and the lower N layers keep the base weights."""
+    import torch
+    from transformers import BertConfig
+
+    from qa.answering.reader_net import build_net
+    from qa.training.train_reader import freeze_lower
+
+    torch.manual_seed(0)
+    config = BertConfig(vocab_size=2, hidden_size=16, num_hidden_layers=4, num_attention_heads=2, intermediate_size=32)
+    net = build_net(config)
+    freeze_lower(net, 3)
+    logits, spans = net(torch.randn(2, 5, 16), torch.ones(2, 5), torch.zeros(2, 5, dtype=torch.long), 1)
+    (logits.sum() + spans.sum()).backward()
+    layers = net.bert.encoder.layer
+    assert all(p.grad is None for layer in layers[:3] for p in layer.parameters())
+    assert all(p.grad is None for p in net.bert.embeddings.parameters())
+    assert all(p.grad is not None for p in layers[3].parameters())
+    assert all(p.grad is not None for p in net.head.parameters())

@@ -41,7 +41,14 @@ train_dir_option = click.option(
     help="Scale the questions drawn per stage.",
 )
 @click.option("--layers", type=click.IntRange(1, 12), default=None, help="Transformer layers of the reader.")
-def train_reader(train_dir, out, stages, seed, limit, threads, corpus, mix_scale, layers):
+@click.option(
+    "--frozen",
+    type=click.IntRange(0, 12),
+    default=0,
+    show_default=True,
+    help="Lower layers (and the embeddings) kept as the base model's: no backward through them.",
+)
+def train_reader(train_dir, out, stages, seed, limit, threads, corpus, mix_scale, layers, frozen):
     """Fine-tune the answer reader (sentence scores + answerability) on CPU; about 80 minutes on 2 cores.
 
     \b
@@ -73,6 +80,7 @@ def train_reader(train_dir, out, stages, seed, limit, threads, corpus, mix_scale
         corpus=corpus or default_shared() / NEWS_CORPUS,
         mix_scale=mix_scale,
         layers=layers or LAYERS,
+        frozen=frozen,
     )
     _choose_threshold(out or ARTEFACT, train_dir.parent)
     click.echo(f"Exported for questions: {export_reader(out or ARTEFACT, base_model_folder())}.")

@@ -28,6 +28,10 @@ sentence score (reader score, stored late-chunk cosine from the base e5 model, w
 logistic answerability model over the best sentence's features, and the default threshold (the
 highest that refuses at most 5% of the held-out answerable sets).
 
+With `frozen` (`--frozen N`) the embeddings and the lower N layers keep the base model's weights and no
+gradient flows through them: 8 layers with 3 frozen train at the step time of 6 trained (tried, not shipped:
+README, "The reader's training, compared").
+
 Fixed seed; runs on a CPU (2 threads). Writes `qa/answering/reader_model/` (float16 safetensors, reader.json).
 """
 
@@ -118,6 +122,18 @@ def _batches(examples: list[Example], size: int, rng: random.Random, lengths: li
     return batches
 
 
+def freeze_lower(net, frozen: int) -> None:
+    """Keep the embeddings and the lower `frozen` transformer layers of `net` as the base model's: no
+    gradient, so no backward pass through them (a deeper reader for the same step time)."""
+    if not frozen:
+        return
+    for p in net.bert.embeddings.parameters():
+        p.requires_grad_(False)
+    for layer in net.bert.encoder.layer[:frozen]:
+        for p in layer.parameters():
+            p.requires_grad_(False)
+
+
 def train(
     train_dir: Path,
     out: Path = ARTEFACT,
@@ -127,6 +143,7 @@ def train(
     seed: int = 0,
     limit: int = 0,
     layers: int = LAYERS,
+    frozen: int = 0,
     threads: int = 2,
     log: Callable[[str], None] = print,
     corpus: Path | None = None,
@@ -180,6 +197,7 @@ def train(
     assert not unexpected and all(k.startswith(("head.", "null.", "span.")) for k in missing), (missing, unexpected)
     table.requires_grad_(False)
     net.bert.embeddings.word_embeddings.weight.requires_grad_(False)
+    freeze_lower(net, frozen)
 
     encoder = [p for n, p in net.named_parameters() if n.startswith("bert.") and p.requires_grad]
     heads = [p for n, p in net.named_parameters() if not n.startswith("bert.")]
@@ -243,6 +261,7 @@ def train(
             "seed": seed,
             "stages": stages,
             "batch_size": batch_size,
+            "frozen_layers": frozen,
             "steps": step,
             "mix": mix,
             "questions": len(items),
