@@ -22,6 +22,14 @@ def test_huge_question(run):
     )
 
 
+def test_train_reader_with_every_layer_frozen(run, tmp_path):
+    result = run("train-reader", "--train-dir", str(tmp_path), "--frozen", "6")
+    assert result.exit_code == 1
+    assert result.stderr == (
+        "Error: --frozen 6 leaves none of the reader's 6 layers to train. Give --frozen below --layers.\n"
+    )
+
+
 def test_binary_file(run, tmp_path):
     path = tmp_path / "photo.txt"
     path.write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR")

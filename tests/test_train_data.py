@@ -1,6 +1,7 @@
 """The reader's training data: cloze questions made from news sentences (qa/training/train_news.py), windows
 with the answer at varied places, answer-phrase targets, frozen lower layers (qa/training/train_data.py,
-qa/training/train_reader.py). No model: the sentences are written here; a token-length stub stands in for the tokenizer."""
+qa/training/train_reader.py). No trained model: the sentences are written here; a token-length stub stands in for
+the tokenizer, a tiny untrained network for the reader."""
 
 import random
 

@@ -8,19 +8,17 @@ and says how sure it is; one threshold on that probability refuses.
    windows and scores every sentence it reads; a logistic model over the best sentence's scores
    gives the probability that the question is answered (`signals["confidence"]`), compared with one
    threshold (`AnswerSettings.threshold`; by default the reader's, chosen on the news validation set).
-3. The answer's sentences are those the rules rank best (`qa.answering.answerer.rank_sentences`)
-   with the reader's score added (and, for a question asking a person, a number or a date, whether
-   the reader's phrase in the sentence is such a fact: `phrase_fits_read`), the first one from the
+3. The answer's sentences are those the rules rank best (`qa.answering.answerer.rank_sentences`) with
+   the reader's score added (and, for a question asking a person, a number or a date, whether the
+   reader's phrase in the sentence is such a fact: `phrase_fits_read`), the first one from the
    best-ranked passage (for a request question, from the passage where the party it names makes a
-   request: `qa.question.roles`); a
-   cross-lingual question whose every retrieved sentence is far from it (`AnswerSettings.cross_floor`) is
-   refused as well, and so is a question whose names or numbers no retrieved passage of the first
-   sentence's article holds, one
-   that asks a quantity of a measure that no retrieved passage of the first sentence's article writes
-   a figure of ("bao nhiêu tuổi", "sâu bao nhiêu mét", "how many grams":
-   `qa.question.measures.asked_measure`; another article's figure is another thing's), and one asking for a
-   name or a year, a day or a month that the first sentence does not give ("… tên là gì?", "… năm
-   nào?": `qa.question.kinds.missing_fact`).
+   request: `qa.question.roles`); a cross-lingual question whose every retrieved sentence is far from
+   it (`AnswerSettings.cross_floor`) is refused as well, and so is a question whose names or numbers no
+   retrieved passage of the first sentence's article holds, one that asks a quantity of a measure that
+   no retrieved passage of the first sentence's article writes a figure of ("bao nhiêu tuổi", "sâu bao
+   nhiêu mét", "how many grams": `qa.question.measures.asked_measure`; another article's figure is
+   another thing's), and one asking for a name or a year, a day or a month that the first sentence does
+   not give ("… tên là gì?", "… năm nào?": `qa.question.kinds.missing_fact`).
    Adding the reader's score to the rules' ranking chose better first sentences on the news
    validation set than either alone (README, "Refusing"). The answer is shaped by the question
    (`qa.question.shape`) and assembled by `qa.answering.answer.assemble`.

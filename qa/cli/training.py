@@ -54,6 +54,7 @@ def train_reader(train_dir, out, stages, seed, limit, threads, corpus, mix_scale
     \b
     newsqa train-reader                    # rebuilds qa/answering/reader_model from ../shared/train
     newsqa train-reader --limit 300 --out /tmp/reader   # a quick trial
+    newsqa train-reader --layers 8 --frozen 3 --out /tmp/reader   # deeper, at the same step time
     """
     import os
 
@@ -69,6 +70,9 @@ def train_reader(train_dir, out, stages, seed, limit, threads, corpus, mix_scale
     from qa.answering.reader import LAYERS
     from qa.evaluation.datasets import NEWS_CORPUS
 
+    layers = layers or LAYERS
+    if frozen >= layers:
+        fail(f"--frozen {frozen} leaves none of the reader's {layers} layers to train. Give --frozen below --layers.")
     tr.train(
         train_dir,
         out=out or ARTEFACT,
@@ -79,7 +83,7 @@ def train_reader(train_dir, out, stages, seed, limit, threads, corpus, mix_scale
         log=lambda m: click.echo(m, err=True),
         corpus=corpus or default_shared() / NEWS_CORPUS,
         mix_scale=mix_scale,
-        layers=layers or LAYERS,
+        layers=layers,
         frozen=frozen,
     )
     _choose_threshold(out or ARTEFACT, train_dir.parent)
