@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from ingest.store import Key
-from qa.answering.answerer import ExtractiveAnswerer, with_cause_before
+from qa.answering.answerer import ExtractiveAnswerer, closes_quote, opens_quote, with_cause_before, with_speaker_after
 from qa.answering.reader_answerer import AnswerSettings, ReaderAnswerer, phrase_fits_read
 from qa.retrieval.retriever import Hit, Retrieval
 
@@ -224,7 +224,37 @@ def test_off_topic_english_question_is_refused(seeded, reader):
         query = analyse(question)
         answer = answerer.answer(question, seeded.search.search(query, seeded.settings.k))
         assert answer.found is found, answer.signals
-    assert answer.signals["first_cosine"] >= answerer.s.cross_floor
+        assert answer.signals.get("far", False) is not found, answer.signals
+
+
+def test_an_english_question_near_the_floor_is_answered_when_the_reader_is_sure(seeded, reader):
+    """ "the first nine months" over the seed articles: its nearest sentence is under the floor, but
+    the reader, reading the period in figures as the article writes it ("9 tháng"), is sure enough
+    to make up for it; the first sentence gives the exports."""
+    from qa.question.query import analyse
+
+    answerer = ReaderAnswerer(reader=reader)
+    question = "How much did exports grow in the first nine months?"
+    answer = answerer.answer(question, seeded.search.search(analyse(question), seeded.settings.k))
+    assert answer.found, answer.signals
+    assert answer.signals["nearest_sentence"] < answerer.s.cross_floor
+    assert "Kim ngạch xuất khẩu 9 tháng" in _first(answer), answer.answer
+
+
+def test_a_sure_reader_makes_up_for_a_far_sentence():
+    """Across languages the nearest sentence's cosine and the reader's probability are weighed
+    together: at the floor one half answers; 0.02 under it (slope 50) needs odds of e (0.731), so
+    0.70 is refused and 0.76 answered; 0.02 over it, 0.3 is enough."""
+    from qa.answering.reader_answerer import far_across
+
+    floor, slope = AnswerSettings().cross_floor, AnswerSettings().cross_slope
+    assert slope == 50.0
+    assert not far_across(0.51, floor, floor, slope)
+    assert far_across(0.49, floor, floor, slope)
+    assert far_across(0.70, floor - 0.02, floor, slope)
+    assert not far_across(0.76, floor - 0.02, floor, slope)
+    assert not far_across(0.30, floor + 0.02, floor, slope)
+    assert far_across(0.99, floor - 0.2, floor, slope)  # no probability makes up for a sentence that far
 
 
 def test_an_english_question_weighs_the_reader_s_score_more(embedder, reader, monkeypatch):
@@ -355,6 +385,29 @@ def test_a_why_answered_by_therefore_reads_the_sentence_before_it(embedder, read
     assert with_cause_before("Vì sao nhiều chuyến bay bị hủy?", [(0, 1), (0, 0)], hits) == [(0, 1), (0, 0)]
     assert with_cause_before("Chuyện gì xảy ra với các chuyến bay?", [(0, 2)], hits) == [(0, 2)]  # not "why"
     assert with_cause_before("Why were the flights cancelled?", [(0, 2), (0, 1)], hits) == [(0, 1), (0, 2)]
+
+
+def test_a_who_answered_by_a_quote_reads_on_to_its_speaker(embedder, reader):
+    """A "who" question whose first sentence opens a quotation it does not close gets the sentences up
+    to the one that closes it, where news names the speaker, in the same first claim."""
+    passage = [
+        "Các nhà khoa học đã rà soát dữ liệu địa chấn.",
+        '"Chúng tôi tin rằng các tiếng nổ bí ẩn liên quan đến khí quyển.',
+        'Chúng tôi không nghĩ nó đến từ động đất", nhà nghiên cứu Eli Bird nói.',
+        "Bí ẩn vẫn chưa có lời giải.",
+    ]
+    answer = _ask(embedder, reader, "Ai cho rằng các tiếng nổ bí ẩn liên quan đến khí quyển?", [passage])
+    assert answer.found, answer.signals
+    assert "Eli Bird" in _first(answer), answer.answer
+    assert answer.phrase() == "Eli Bird"  # the speaker, not a phrase of the quote
+    hits = [_hit(embedder, "p0", passage)]
+    assert with_speaker_after("Ai cho rằng tiếng nổ liên quan đến khí quyển?", [(0, 1)], hits) == [(0, 1), (0, 2)]
+    assert with_speaker_after("Who believes the booms are atmospheric?", [(0, 1), (0, 2)], hits) == [(0, 1), (0, 2)]
+    assert with_speaker_after("Tiếng nổ liên quan đến gì?", [(0, 1)], hits) == [(0, 1)]  # not "who"
+    assert with_speaker_after("Ai rà soát dữ liệu?", [(0, 0)], hits) == [(0, 0)]  # no quote opened
+    assert opens_quote('"Tôi đi.') and opens_quote("\u201cTôi đi, tôi về.") and not opens_quote('"Tôi đi", ông nói.')
+    assert not opens_quote('Ông nói: "Tôi đi.')  # the speaker comes first
+    assert closes_quote("không nghĩ\u201d, ông nói.") and not closes_quote('"Chúng tôi tin rằng.')
 
 
 def test_reader_without_span_head_still_answers(embedder, reader, tmp_path):

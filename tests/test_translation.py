@@ -8,7 +8,7 @@ import pytest
 from ingest.readers import Article
 from qa.answering.answerer import content_words
 from qa.question import translation
-from qa.question.translation import vietnamese_words
+from qa.question.translation import figures_as_digits, vietnamese_words
 from qa.training.lexicon import build, pair_words
 
 
@@ -22,6 +22,19 @@ def test_an_english_question_s_words_get_vietnamese_ones():
 def test_an_english_question_s_content_words_hold_the_vietnamese_syllables():
     assert {"luat", "su"} <= set(content_words("Which lawyer is helping the family?"))
     assert content_words("Luật sư nào giúp gia đình?") == ["luat", "su", "giup", "gia", "dinh"]
+
+
+def test_an_english_period_is_read_in_figures():
+    """Vietnamese news writes periods and shares in figures ("9 tháng đầu năm"): so is an English
+    question's, for the reader; a count of things stays in words, as the articles often write it."""
+    assert figures_as_digits("How much did exports grow in the first nine months?") == (
+        "How much did exports grow in the first 9 months?"
+    )
+    assert figures_as_digits("Sales rose Five percent in two full years") == "Sales rose 5 percent in 2 full years"
+    assert figures_as_digits("Which two dynasties?") == "Which two dynasties?"
+    assert (
+        figures_as_digits("Sau chín tháng, xuất khẩu tăng bao nhiêu?") == "Sau chín tháng, xuất khẩu tăng bao nhiêu?"
+    )
 
 
 def test_the_lexical_search_finds_a_passage_by_a_translated_word(fresh, monkeypatch):

@@ -241,7 +241,7 @@ def choose(question: str, candidates: list, hits: list[Hit], max_sentences: int,
         if len(keys) >= max_sentences or c[0] < best[0] - margin:
             break
         keys.append(c[2:])
-    return with_cause_before(question, keys, hits)
+    return with_speaker_after(question, with_cause_before(question, keys, hits), hits)
 
 
 def with_cause_before(question: str, keys: list, hits: list[Hit]) -> list:
@@ -257,6 +257,47 @@ def with_cause_before(question: str, keys: list, hits: list[Hit]) -> list:
         return keys
     before = (h_i, s_i - 1)
     return [before, keys[0], *[k for k in keys[1:] if k != before]]
+
+
+def with_speaker_after(question: str, keys: list, hits: list[Hit]) -> list:
+    """For a question asking a person whose first sentence begins a quotation it does not close
+    ("Chúng tôi tin rằng …" for "Ai cho rằng …?"): the sentences that follow, up to the one that closes
+    it, in the same claim (news names the speaker after the quote: "…", nhà nghiên cứu X nói)."""
+    if not keys or asked_kind(question) != "person":
+        return keys
+    h_i, s_i = keys[0]
+    hit = hits[h_i]
+    if not opens_quote(hit.text[slice(*hit.sentences[s_i])]):
+        return keys
+    for j in range(s_i + 1, min(s_i + 1 + QUOTE_SENTENCES, len(hit.sentences))):
+        if closes_quote(hit.text[slice(*hit.sentences[j])]):
+            after = [(h_i, k) for k in range(s_i + 1, j + 1)]
+            return [keys[0], *after, *[k for k in keys[1:] if k not in after]]
+    return keys
+
+
+QUOTE_SENTENCES = 3  # a quotation's sentences looked through for its end, after the first
+
+
+def opens_quote(sentence: str) -> bool:
+    """Whether a sentence begins with a quotation it does not close ("\u201cChúng tôi tin rằng …", not
+    "Ông A cho hay: \u201c…", whose speaker comes first): more opening curly quotes than closing ones,
+    or an odd number of straight quotes."""
+    text = sentence.lstrip()
+    if not text.startswith(('"', "\u201c")):
+        return False
+    opened, closed = text.count("\u201c"), text.count("\u201d")
+    return opened > closed if opened != closed else text.count('"') % 2 == 1
+
+
+def closes_quote(sentence: str) -> bool:
+    """Whether a sentence closes a quotation it did not open: more closing curly quotes than opening
+    ones, or an odd number of straight quotes the first of which closes (after a word or a mark)."""
+    opened, closed = sentence.count("\u201c"), sentence.count("\u201d")
+    if opened != closed:
+        return closed > opened
+    at = sentence.find('"')
+    return sentence.count('"') % 2 == 1 and at > 0 and not sentence[at - 1].isspace()
 
 
 class ExtractiveAnswerer:

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from ingest.normalize import fold
 from ingest.store import Key
 from qa.question.phrase import fact_kind
+from qa.question.translation import EN_NUMBER_WORDS
 
 # Number words, folded: Vietnamese (with both spellings of 4 and 7) and English.
 _VI_NUMBERS = {
@@ -34,18 +35,6 @@ _VI_NUMBERS = {
     "muoi": 10,
 }
 _VI_ORDINALS = {**{k: v for k, v in _VI_NUMBERS.items() if k != "mot"}, "nhat": 1, "nhi": 2}
-_EN_NUMBERS = {
-    "one": 1,
-    "two": 2,
-    "three": 3,
-    "four": 4,
-    "five": 5,
-    "six": 6,
-    "seven": 7,
-    "eight": 8,
-    "nine": 9,
-    "ten": 10,
-}
 _EN_ORDINALS = {
     "first": 1,
     "second": 2,
@@ -83,7 +72,7 @@ _UNITS_VI = (
 )
 _VI_COUNT = re.compile(r"(?<!\w)(" + _ALT(_VI_COUNT_WORDS) + r"|\d{1,2})\s+" + _UNITS_VI + r"\w+")
 _EN_COUNT = re.compile(
-    r"\b(" + _ALT(_EN_NUMBERS) + r"|\d{1,2})\s+(?!years?|days?|months?|times?|hours?|percent)(\w+\s+){0,2}\w+s\b"
+    r"\b(" + _ALT(EN_NUMBER_WORDS) + r"|\d{1,2})\s+(?!years?|days?|months?|times?|hours?|percent)(\w+\s+){0,2}\w+s\b"
 )
 
 # Item markers at the start of a sentence, on folded text.
@@ -253,7 +242,7 @@ def _number(word: str) -> int:
     word = re.sub(r"(st|nd|rd|th)$", "", word) if word[:1].isdigit() else word
     if word.isdigit():
         return int(word)
-    return _VI_ORDINALS.get(word) or _VI_NUMBERS.get(word) or _EN_ORDINALS.get(word) or _EN_NUMBERS.get(word) or 1
+    return _VI_ORDINALS.get(word) or _VI_NUMBERS.get(word) or _EN_ORDINALS.get(word) or EN_NUMBER_WORDS.get(word) or 1
 
 
 # ---- choosing the answer's sentences ---------------------------------------------------------------

@@ -2,7 +2,9 @@
 words match none of theirs but names and figures. A word list (`en_vi.json`, English word ->
 Vietnamese word) gives its lower-case words Vietnamese ones ("lawyer" -> "luật sư", "court" -> "tòa
 án") for the lexical search and the word overlap that ranks sentences. The list is built by
-`newsqa build-lexicon` (`qa.training.lexicon`) from the embedding model and training text alone."""
+`newsqa build-lexicon` (`qa.training.lexicon`) from the embedding model and training text alone.
+A period or a share written in words ("the first nine months") is read as the articles write it, in
+figures ("9 tháng đầu năm"): `figures_as_digits`."""
 
 import json
 import re
@@ -28,3 +30,31 @@ def vietnamese_words(question: str) -> list[str]:
     lexicon = _lexicon()
     found = (lexicon.get(w) for w in _LOWER_WORD.findall(question) if w not in EN_FUNCTION_WORDS)
     return list(dict.fromkeys(w for w in found if w))
+
+
+EN_NUMBER_WORDS = {  # also the counts of `qa.question.shape`
+    "one": 1,
+    "two": 2,
+    "three": 3,
+    "four": 4,
+    "five": 5,
+    "six": 6,
+    "seven": 7,
+    "eight": 8,
+    "nine": 9,
+    "ten": 10,
+    "eleven": 11,
+    "twelve": 12,
+}
+_UNITS = r"(?:seconds?|minutes?|hours?|days?|weeks?|months?|years?|decades?|century|centuries|percent)"
+# A number word before a unit of time or "percent", one word between at most ("nine months", "two
+# full years"); not a count of things ("two dynasties"), which Vietnamese news writes in words as often.
+_NUMBER_BEFORE_UNIT = re.compile(
+    r"\b(" + "|".join(EN_NUMBER_WORDS) + r")\b(?=\s+(?:\w+\s+)?" + _UNITS + r"\b)", re.IGNORECASE
+)
+
+
+def figures_as_digits(question: str) -> str:
+    """An English question with the number words of its periods and shares in figures, as Vietnamese
+    news writes them ("How much did exports grow in the first nine months?" -> "… the first 9 months?")."""
+    return _NUMBER_BEFORE_UNIT.sub(lambda m: str(EN_NUMBER_WORDS[m.group(1).lower()]), question)
