@@ -242,19 +242,18 @@ def test_an_english_question_near_the_floor_is_answered_when_the_reader_is_sure(
 
 
 def test_a_sure_reader_makes_up_for_a_far_sentence():
-    """Across languages the nearest sentence's cosine and the reader's probability are weighed
-    together: at the floor one half answers; 0.02 under it (slope 50) needs odds of e (0.731), so
-    0.70 is refused and 0.76 answered; 0.02 over it, 0.3 is enough."""
+    """Under the cross-lingual floor the nearest sentence's cosine and the reader's probability are
+    weighed together: at 0.80 one half makes even odds; at 0.75 (2.5 log-odds less) 0.93 answers
+    and 0.90 does not; no probability makes up for a sentence far enough."""
     from qa.answering.reader_answerer import far_across
 
-    floor, slope = AnswerSettings().cross_floor, AnswerSettings().cross_slope
-    assert slope == 50.0
-    assert not far_across(0.51, floor, floor, slope)
-    assert far_across(0.49, floor, floor, slope)
-    assert far_across(0.70, floor - 0.02, floor, slope)
-    assert not far_across(0.76, floor - 0.02, floor, slope)
-    assert not far_across(0.30, floor + 0.02, floor, slope)
-    assert far_across(0.99, floor - 0.2, floor, slope)  # no probability makes up for a sentence that far
+    s = AnswerSettings()
+    assert s.cross_even > s.cross_floor and s.cross_slope == 50.0
+    assert not far_across(0.51, 0.80, s.cross_even, s.cross_slope)
+    assert far_across(0.49, 0.80, s.cross_even, s.cross_slope)
+    assert far_across(0.90, 0.75, s.cross_even, s.cross_slope)
+    assert not far_across(0.93, 0.75, s.cross_even, s.cross_slope)
+    assert far_across(0.999, 0.60, s.cross_even, s.cross_slope)
 
 
 def test_an_english_question_weighs_the_reader_s_score_more(embedder, reader, monkeypatch):
