@@ -172,7 +172,7 @@ class ReaderAnswerer:
         )
         found = best is not None and first is not None and confidence >= self.threshold
         # A question in another language than the articles leans on the sentence cosine alone; one
-        # that is far from every sentence is not about these articles at all.
+        # that is far from every sentence is not about these articles at all, unless the reader is sure.
         nearest = max((hit.sentence for hit in hits), default=0.0)  # the best sentence cosine retrieved
         far = (
             retrieval.english

@@ -20,7 +20,7 @@ from ingest.store import Key
 from qa.question.phrase import fact_kind
 from qa.question.translation import EN_NUMBER_WORDS
 
-# Number words, folded: Vietnamese (with both spellings of 4 and 7) and English.
+# Number words, folded: Vietnamese (with both spellings of 4 and 7); English ones are `EN_NUMBER_WORDS`.
 _VI_NUMBERS = {
     "mot": 1,
     "hai": 2,
