@@ -457,6 +457,24 @@ def test_typed_phrase_when_the_reader_s_phrase_is_of_another_kind():
     assert typed_phrase("Ai là Bí thư?", text, reader_phrase) is None
 
 
+def test_an_english_question_is_not_answered_with_a_subheading(seeded, reader):
+    """An English question cannot be compared word by word with a Vietnamese subheading: over the seed
+    articles "Quảng Ngãi xác định 2 trọng tâm phát triển" (its own paragraph, no full stop) led the
+    answer to "What are Quang Ngai's two development focuses?"; the sentence naming the two does."""
+    from qa.answering.answerer import _subheading
+    from qa.question.query import analyse
+
+    text = "Quảng Ngãi xác định 2 trọng tâm phát triển\n\nTại buổi làm việc, bà Vân cho biết.\nTỉnh có KKT Dung Quất."
+    heading, said, last = text.split("\n\n")[0], "Tại buổi làm việc, bà Vân cho biết.", "Tỉnh có KKT Dung Quất."
+    assert _subheading(text, 0, len(heading))
+    assert not _subheading(text, text.index(said), text.index(said) + len(said))  # a full stop
+    assert not _subheading(text, text.index("bà Vân"), text.index(said) + len(said))  # not its own paragraph
+    assert not _subheading(text, text.index(last), len(text))
+    question = "What are Quang Ngai's two development focuses?"
+    answer = ReaderAnswerer(reader=reader).answer(question, seeded.search.search(analyse(question), seeded.settings.k))
+    assert _first(answer).startswith("Theo đó, tỉnh xác định hai trọng tâm phát triển"), answer.answer
+
+
 def test_a_sentence_that_only_restates_the_question_does_not_lead(seeded, reader):
     """Over the seed articles, the subheading "Quảng Ngãi xác định 2 trọng tâm phát triển" says
     nothing the question does not (a count aside): the sentence that names the two leads."""

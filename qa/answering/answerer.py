@@ -127,7 +127,8 @@ def rank_sentences(
     and lexical evidence together, more reliably than one sentence's vector) that is neither a
     photo caption (`ingest.clean.is_caption`), nor one of `retrieval.behind` (an earlier state, for a
     "latest" question), nor, unless the question asks a number, made only of the question's own
-    words and figures (`_restates`: a subheading) unless the passage holds nothing else, or None when that passage has none;
+    words and figures (`_restates`: a subheading), or for a question in another language than the
+    articles any subheading (`_subheading`), unless the passage holds nothing else, or None when that passage has none;
     for a request question whose requester makes no request in that passage, the best sentence of
     the best-ranked passage in which the requester makes one; for a "how many/how much" question
     whose lead gives no quantity (`qa.question.kinds.sentence_kinds`: "sẽ diễn ra ngày 24/4 và xong
@@ -154,6 +155,9 @@ def rank_sentences(
             if is_caption(text) or (hit.id, s_i) in retrieval.behind:
                 not_leading.add((h_i, s_i))
             if asked != "number" and _restates(text, own_words):  # a subheading that repeats the question
+                not_leading.add((h_i, s_i))
+            # Across languages the question's own words cannot tell a subheading that repeats it: none leads.
+            if asked != "number" and retrieval.english and _subheading(hit.text, a, b):
                 not_leading.add((h_i, s_i))
             cos = sentence_cosine(hit, s_i, q)
             score = cos + 0.05 * coverage(wanted, text) + 0.02 * hit.dense
@@ -197,6 +201,13 @@ def rank_sentences(
         candidates.remove(lead)
         candidates.insert(0, lead)
     return lead, candidates
+
+
+def _subheading(text: str, a: int, b: int) -> bool:
+    """Whether `text[a:b]` is a paragraph of its own that does not end as a sentence does (a subheading:
+    "Quảng Ngãi xác định 2 trọng tâm phát triển")."""
+    alone = (a == 0 or text[a - 1] == "\n") and (b >= len(text.rstrip()) or text[b] == "\n")
+    return alone and not text[a:b].rstrip().endswith((".", "!", "?", "…", ":", ";", '"', "\u201d", ")"))
 
 
 def _restates(sentence: str, question_words: set[str]) -> bool:
