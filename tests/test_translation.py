@@ -24,6 +24,17 @@ def test_an_english_question_s_content_words_hold_the_vietnamese_syllables():
     assert content_words("Luật sư nào giúp gia đình?") == ["luat", "su", "giup", "gia", "dinh"]
 
 
+def test_an_english_question_s_places_get_their_vietnamese_names():
+    """Countries, regions and the languages named after them are capitalised (the word list leaves them
+    alone) and written in Vietnamese by the articles: their names come from the Unicode CLDR."""
+    assert vietnamese_words("When did Denmark join the European Union?") == ["Đan Mạch", "Liên Minh Châu Âu"]
+    assert vietnamese_words("What did Russia send to India?") == ["Nga", "Ấn Độ"]
+    assert vietnamese_words("Which Japanese province signed it?")[0] == "Nhật"  # the language, as the country
+    assert vietnamese_words("Who won in South Korea?")[0] == "Hàn Quốc"  # the longer name, not "Korea"
+    assert "indonesia" not in translation.place_names()  # written the same: nothing to add
+    assert {"dan", "mach"} <= set(content_words("When did Denmark join?"))
+
+
 def test_an_english_period_is_read_in_figures():
     """Vietnamese news writes periods and shares in figures ("9 tháng đầu năm"): so is an English
     question's, for the reader; a count of things stays in words, as the articles often write it."""

@@ -3,6 +3,9 @@ words match none of theirs but names and figures. A word list (`en_vi.json`, Eng
 Vietnamese word) gives its lower-case words Vietnamese ones ("lawyer" -> "luật sư", "court" -> "tòa
 án") for the lexical search and the word overlap that ranks sentences. The list is built by
 `newsqa build-lexicon` (`qa.training.lexicon`) from the embedding model and training text alone.
+Countries, regions and the languages named after them are names the list leaves alone (capitalised) but
+Vietnamese news writes in Vietnamese ("Denmark" -> "Đan Mạch", "Japanese" -> "Nhật"): their names come
+from the Unicode CLDR (`babel`), `place_names`.
 A period or a share written in words ("the first nine months") is read as the articles write it, in
 figures ("9 tháng đầu năm"): `figures_as_digits`."""
 
@@ -25,11 +28,44 @@ def _lexicon(path: Path = LEXICON) -> dict[str, str]:
 
 
 def vietnamese_words(question: str) -> list[str]:
-    """The Vietnamese words of an English question's lower-case content words that the word list
-    holds, in question order ("Which lawyer is helping…" -> ["luật sư"])."""
+    """The Vietnamese names of the places an English question names (`place_names`), then the
+    Vietnamese words of its lower-case content words that the word list holds, in question order
+    ("Which Danish lawyer is helping…" -> ["Đan Mạch", "luật sư"])."""
+    names, pattern = _places()
+    places = [names[m.group(0).lower()] for m in pattern.finditer(question)] if names else []
     lexicon = _lexicon()
     found = (lexicon.get(w) for w in _LOWER_WORD.findall(question) if w not in EN_FUNCTION_WORDS)
-    return list(dict.fromkeys(w for w in found if w))
+    return list(dict.fromkeys(w for w in [*places, *found] if w))
+
+
+@cache
+def place_names() -> dict[str, str]:
+    """English name (lower case) -> Vietnamese name of the countries, regions and world regions of the
+    Unicode CLDR ("denmark" -> "Đan Mạch", "southeast asia" -> "Đông Nam Á"), and of the languages
+    named after one of them, as the country's short name ("japanese" -> "Nhật", of "Tiếng Nhật" and
+    "Nhật Bản"); only those Vietnamese writes differently, none with a qualifier ("Myanmar (Burma)")."""
+    from babel import Locale
+
+    en, vi = Locale("en"), Locale("vi")
+    names = {}
+    for code, name in en.territories.items():
+        local = vi.territories.get(code, "")
+        if local and local.lower() != name.lower() and not any(c in name + local for c in "(),"):
+            names[name.lower()] = local
+    countries = " ".join(names.values()).lower()
+    for code, name in en.languages.items():
+        local = vi.languages.get(code, "")
+        short = local[len("tiếng ") :] if local.lower().startswith("tiếng ") else ""
+        if short and " " not in name and re.search(rf"\b{re.escape(short.lower())}\b", countries):
+            names.setdefault(name.lower(), short)
+    return names
+
+
+@cache
+def _places() -> tuple[dict[str, str], re.Pattern]:
+    names = place_names()
+    longest_first = sorted(names, key=len, reverse=True)
+    return names, re.compile(r"\b(?:" + "|".join(map(re.escape, longest_first)) + r")\b", re.IGNORECASE)
 
 
 EN_NUMBER_WORDS = {  # also the counts of `qa.question.shape`
