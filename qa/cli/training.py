@@ -1,5 +1,6 @@
-"""`newsqa train-reader` and `newsqa choose-threshold`: the trained reader."""
+"""`newsqa train-reader`, `newsqa choose-threshold` and `newsqa build-lexicon`: what is trained from ../shared/train."""
 
+import sys
 from pathlib import Path
 
 import click
@@ -135,13 +136,22 @@ def choose_threshold(folder, shared):
     type=click.Path(dir_okay=False, path_type=Path),
     help="Where to write the word list [default qa/question/en_vi.json].",
 )
+@click.option(
+    "--translator",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="A local GGUF instruct model (llama-cpp-python) that translates the words (about 30 minutes).",
+)
 @click.pass_obj
-def build_lexicon(obj, train_dir, out):
-    """Build the English -> Vietnamese word list English questions are searched with (two minutes).
+def build_lexicon(obj, train_dir, out, translator):
+    """Build the English -> Vietnamese word list English questions are searched with (two minutes; the
+    shipped one with --translator, README "English questions: a word list").
 
     \b
     newsqa build-lexicon                   # rebuilds qa/question/en_vi.json from ../shared/train
+    newsqa build-lexicon --translator qwen2.5-coder-1.5b-instruct-q4_k_m.gguf
     """
+    from tqdm import tqdm
+
     from qa.evaluation.datasets import default_shared
     from qa.pipeline import open_embedder
     from qa.question.translation import LEXICON
@@ -151,7 +161,21 @@ def build_lexicon(obj, train_dir, out):
     missing = [name for name in lexicon.SOURCES if not (train_dir / name).is_file()]
     if missing:
         fail(f"{train_dir / missing[0]} is absent. Give --train-dir DIR (the folder described in its README.md).")
-    lexicon.build(train_dir, open_embedder(obj.settings), out or LEXICON, log=lambda m: click.echo(m, err=True))
+    translate = None
+    if translator is not None:
+        complete = lexicon.llama_complete(translator)
+
+        def translate(words: list[str]) -> dict[str, str]:
+            with tqdm(total=len(words), unit="word", desc="Translating", file=sys.stderr, disable=None) as bar:
+                return lexicon.translate_words(words, complete, bar.update)
+
+    lexicon.build(
+        train_dir,
+        open_embedder(obj.settings),
+        out or LEXICON,
+        log=lambda m: click.echo(m, err=True),
+        translate=translate,
+    )
 
 
 COMMANDS = [train_reader, choose_threshold, build_lexicon]

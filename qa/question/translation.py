@@ -2,7 +2,8 @@
 words match none of theirs but names and figures. A word list (`en_vi.json`, English word ->
 Vietnamese word) gives its lower-case words Vietnamese ones ("lawyer" -> "luật sư", "court" -> "tòa
 án") for the lexical search and the word overlap that ranks sentences. The list is built by
-`newsqa build-lexicon` (`qa.training.lexicon`) from the embedding model and training text alone.
+`newsqa build-lexicon` (`qa.training.lexicon`) from training text alone: the embedding model's
+nearest pairs, and (as shipped) a local instruct model's translations (`--translator`).
 Countries, regions and the languages named after them are names the list leaves alone (capitalised) but
 Vietnamese news writes in Vietnamese ("Denmark" -> "Đan Mạch", "Japanese" -> "Nhật"): their names come
 from the Unicode CLDR (`babel`), `place_names`.
