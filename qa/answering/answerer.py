@@ -154,10 +154,11 @@ def rank_sentences(
             text = hit.text[a:b]
             if is_caption(text) or (hit.id, s_i) in retrieval.behind:
                 not_leading.add((h_i, s_i))
-            if asked != "number" and _restates(text, own_words):  # a subheading that repeats the question
-                not_leading.add((h_i, s_i))
-            # Across languages the question's own words cannot tell a subheading that repeats it: none leads.
-            if asked != "number" and retrieval.english and _subheading(hit.text, a, b):
+            # A subheading that repeats the question; across languages the question's own words cannot
+            # tell one that does: none leads.
+            if asked != "number" and (
+                _restates(text, own_words) or (retrieval.english and _subheading(hit.text, a, b))
+            ):
                 not_leading.add((h_i, s_i))
             cos = sentence_cosine(hit, s_i, q)
             score = cos + 0.05 * coverage(wanted, text) + 0.02 * hit.dense

@@ -62,9 +62,8 @@ def english_counts(train_dir: Path) -> tuple[Counter[str], Counter[str]]:
     return asked, told
 
 
-def english_vocabulary(train_dir: Path) -> list[str]:
-    """Lower-case English words (no function words) seen `MIN_COUNT` times in the English files."""
-    asked, told = english_counts(train_dir)
+def english_vocabulary(asked: Counter[str], told: Counter[str]) -> list[str]:
+    """The words `english_counts` saw `MIN_COUNT` times, questions and paragraphs together."""
     return sorted(w for w, c in (asked + told).items() if c >= MIN_COUNT)
 
 
@@ -180,7 +179,8 @@ def build(
     -> their translations, `translate_words`) gives the translations that replace the embedding pairs."""
     from qa.answering.answerer import VI_STOP
 
-    english = english_vocabulary(train_dir)
+    asked, told = english_counts(train_dir)
+    english = english_vocabulary(asked, told)
     vietnamese = vietnamese_vocabulary(train_dir, VI_STOP)
     log(f"{len(english)} English and {len(vietnamese)} Vietnamese words; encoding them")
     e = np.asarray(embedder.encode(english, prompt="query: "), dtype=np.float32)
@@ -195,7 +195,6 @@ def build(
     if translate is not None:
         log(f"{len(pairs)} word pairs; translating the {len(english)} English words")
         known = set(english)
-        asked, told = english_counts(train_dir)
         by_use = sorted(english, key=lambda w: (-asked[w], -told[w], w))  # the words questions use most first
         translated = {w: t for w, t in translate(by_use).items() if not all(s in known for s in t.split())}
         words.update(translated)  # not English again ("solar energy")
