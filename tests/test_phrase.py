@@ -275,6 +275,36 @@ def test_another_question_gets_the_reader_s_phrase_in_the_articles_language():
     "question, sentence, reader, phrase",
     [
         (
+            "Các nhà địa tầng học dùng công cụ gì để xem dữ liệu theo ba chiều?",
+            "Các nhà địa tầng học sử dụng các chương trình máy tính để xem dữ liệu theo ba chiều.",
+            "máy tính",
+            "chương trình máy tính",
+        ),
+        (
+            "Bảo tàng ban đầu được gọi là gì?",
+            "Bảo tàng ban đầu được gọi là Bảo tàng Sản xuất.",
+            "Sản xuất",
+            "Bảo tàng Sản xuất",
+        ),
+        (
+            "Chủ nghĩa Hồi giáo tìm kiếm loại vai trò nào?",
+            "Nó tìm kiếm một vai trò chính trị.",
+            "chính trị",
+            "chính trị",
+        ),
+    ],
+)
+def test_another_question_s_phrase_is_the_noun_phrase_it_sits_in(question, sentence, reader, phrase):
+    """The reader marks part of a noun phrase; the phrase is all of it, less the question's own words."""
+    at = sentence.rindex(reader)
+    span = find_phrase(question, sentence, (at, at + len(reader)))
+    assert sentence[span[0] : span[1]] == phrase
+
+
+@pytest.mark.parametrize(
+    "question, sentence, reader, phrase",
+    [
+        (
             "Ca sĩ có nhà ở những thành phố nào?",
             "Cô cho biết có nhà tại Đà Nẵng và Cần Thơ để tiện đi diễn.",
             "Đà Nẵng",

@@ -18,7 +18,8 @@ finish it:
   sentence's reason word ("vì", "do", "nhằm", "because") or request verb ("đề nghị", "yêu cầu",
   "kêu gọi"), to the end of the sentence; without a reason word, the cause before a result word
   ("A nên B");
-- any other question ("Đơn vị cơ bản … là gì?"): the reader's phrase as it is, when short, in the
+- any other question ("Đơn vị cơ bản … là gì?"): the reader's phrase when short, widened to the
+  noun phrase it sits in (`qa.question.noun_phrase`: "máy tính" -> "chương trình máy tính"), in the
   articles' language only (the reader answers it well: it was trained on such spans).
 
 Everything here only marks a phrase inside a sentence already chosen; it never chooses sentences
@@ -50,6 +51,7 @@ from qa.question.kinds import (
     sentence_kinds,
 )
 from qa.question.measures import asked_measure, measure_figures
+from qa.question.noun_phrase import noun_phrase
 
 Span = tuple[int, int]
 
@@ -368,8 +370,9 @@ def find_phrase(
     one kind from the reader's phrase (`reader_span`, offsets into the sentence), checked and widened
     (`several`: a list question, over the items joined to it, `coordinate`); a
     reason or request clause; for any other question ("… là gì?", a list of things of no one kind
-    "Hai ví dụ … là gì?", "which" where no name fits: "loại vai trò nào") the reader's phrase as it
-    is, when `other_questions` and it is short (at most 10 words) and not only the question's own words.
+    "Hai ví dụ … là gì?", "which" where no name fits: "loại vai trò nào") the reader's phrase, when
+    `other_questions` and it is short (at most 10 words) and not only the question's own words, widened
+    to its noun phrase (`qa.question.noun_phrase`).
     When none of these marks a phrase, a question in the articles' language (`other_questions`) asking
     one thing, not why or what was asked, gets the phrase where its words place it
     (`qa.question.in_place`: "sau Vsmart" for "… sau hãng nào?"), and failing that, for a fact of one
@@ -419,8 +422,11 @@ def _marked_phrase(
 
 
 def _short_phrase(question: str, sentence: str, reader_span: Span | None) -> Span | None:
-    """The reader's phrase as it is, when short (at most 10 words) and not only the question's own words."""
+    """The reader's phrase, when short (at most 10 words) and not only the question's own words, widened
+    to the noun phrase it sits in ("Hẻm núi" -> "Hẻm núi sông Rhine": `qa.question.noun_phrase`)."""
     if reader_span is None:
         return None
     text = sentence[reader_span[0] : reader_span[1]]
-    return reader_span if 1 <= len(text.split()) <= 10 and not only_question_words(text, question) else None
+    if not 1 <= len(text.split()) <= 10 or only_question_words(text, question):
+        return None
+    return noun_phrase(sentence, reader_span, question)
