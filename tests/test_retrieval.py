@@ -61,6 +61,11 @@ def test_language_detection():
     assert not is_english("bao ho ngu dan tau thuyen")
     assert not is_english("Ai dẫn đầu đoàn công tác tỉnh Quảng Ngãi?")
     assert not is_english("")
+    # few function words, but words no Vietnamese syllable spells
+    assert is_english("What event happened 66 million years ago?")
+    assert is_english("Which famous Indian practiced civil disobedience?")
+    assert not is_english("iphone 12 pro max gia bao nhieu")  # names in a Vietnamese question without diacritics
+    assert not is_english("The Ring of Life nằm ở thành phố nào?")  # most words written with diacritics
 
 
 def test_hits_carry_scores_and_sentences(seeded):

@@ -1,10 +1,13 @@
 """The language of a question, decided in one place: English, or Vietnamese (typed with or without
 diacritics). A question is English when a fair share of its words are English function words
-("what did Quảng Ngãi request?" is English, though it names a Vietnamese province)."""
+("what did Quảng Ngãi request?" is English, though it names a Vietnamese province), unless most of
+its words carry Vietnamese diacritics ("The Ring of Life nằm ở thành phố nào?"), or when most of its
+words could not be Vietnamese syllables at all ("What event happened 66 million years ago?": one
+function word in seven; "iphone 12 pro max gia bao nhieu" stays Vietnamese)."""
 
 import re
 
-from ingest.normalize import has_diacritics, normalize
+from ingest.normalize import fold, has_diacritics, normalize
 
 EN_FUNCTION_WORDS = frozenset(
     "the a an of to in on for and or is are was were be been being what who whom whose which when where why "
@@ -12,6 +15,10 @@ EN_FUNCTION_WORDS = frozenset(
     "than there their they he she his her we you i not no yes has have had".split()
 )
 ENGLISH_SHARE = 0.2  # of the question's words
+VIETNAMESE_SHARE = 0.5  # of its words written with diacritics: Vietnamese whatever else it holds
+FOREIGN_SHARE = 0.6  # of its words of letters that no Vietnamese syllable spells: English
+# A Vietnamese syllable, folded: an initial consonant, one to three vowels, a final consonant.
+_SYLLABLE = re.compile(r"(?:ngh|ng|nh|ch|gh|gi|kh|ph|qu|th|tr|[bcdghklmnprstvx])?[aeiouy]{1,3}(?:ch|ng|nh|[cmnpt])?")
 MAX_WORD_CHARS = 30  # a longer run of letters ("x" * 1999) is no word of any language we answer in
 _WORD = re.compile(r"\w+")
 
@@ -23,7 +30,13 @@ def _tokens(question: str) -> list[str]:
 
 def is_english(question: str) -> bool:
     tokens = _tokens(question)
-    return bool(tokens) and sum(t in EN_FUNCTION_WORDS for t in tokens) / len(tokens) >= ENGLISH_SHARE
+    if not tokens or sum(has_diacritics(t) for t in tokens) / len(tokens) >= VIETNAMESE_SHARE:
+        return False
+    if sum(t in EN_FUNCTION_WORDS for t in tokens) / len(tokens) >= ENGLISH_SHARE:
+        return True
+    letters = [fold(t) for t in tokens if t.isalpha() and not has_diacritics(t)]
+    foreign = sum(not _SYLLABLE.fullmatch(t) for t in letters)
+    return len(letters) >= 2 and foreign / len(tokens) >= FOREIGN_SHARE
 
 
 def question_language(question: str) -> str:
