@@ -95,9 +95,9 @@ def tagged(sentence: str) -> list[tuple[int, int, str]]:
     out, at = [], 0
     for word, tag in zip(words, tags):
         syllables = word.replace("_", " ").split()
-        if not syllables:
+        start = end = sentence.find(syllables[0], at) if syllables else -1
+        if start < 0:
             continue
-        start = end = sentence.find(syllables[0], at)
         for s in syllables:
             found = sentence.find(s, end)
             if found < 0 or found - end > 1:
