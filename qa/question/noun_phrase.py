@@ -113,7 +113,7 @@ def tagged(sentence: str) -> list[tuple[int, int, str]]:
 def noun_phrase(sentence: str, span: Span, question: str = "") -> Span:
     """`span` (offsets into `sentence`) widened to the noun phrase it sits in (see the module)."""
     words = tagged(sentence)
-    asked = set(fold(question).lower().split())
+    asked = set(fold(question).split())
     inside = [k for k, (a, b, _) in enumerate(words) if a < span[1] and b > span[0]]
     if not inside:
         return span
@@ -126,7 +126,7 @@ def noun_phrase(sentence: str, span: Span, question: str = "") -> Span:
         return text(k).lower().replace(" ", "_") in _FUNCTION
 
     def given(k: int) -> bool:  # the question's own lowercase word
-        return not text(k)[:1].isupper() and set(fold(text(k)).lower().split()) <= asked
+        return not text(k)[:1].isupper() and set(fold(text(k)).split()) <= asked
 
     def length(a: int, b: int) -> int:
         return len(sentence[words[a][0] : words[b][1]].split())
@@ -141,7 +141,7 @@ def noun_phrase(sentence: str, span: Span, question: str = "") -> Span:
             lo -= 1
     while hi + 1 < len(words) and words[hi][2] in _NOUNS:
         nxt = hi + 1
-        if any(c in '.:;,()"“”' for c in sentence[words[hi][1] : words[nxt][0]]) or function(nxt):
+        if any(c in '.:;,()"“”' for c in sentence[words[hi][1] : words[nxt][0]]):
             break
         if text(nxt) in _JOINS and words[nxt][0] == words[hi][1] and nxt + 1 < len(words):
             nxt += 1  # "vòng/phút": a unit joined to the next
