@@ -152,6 +152,26 @@ def test_a_count_asked_leads_with_the_sentence_that_counts_it(embedder, reader):
     assert answer.found and "2 loa" in _first(answer), answer.answer
 
 
+def test_a_counted_list_leads_with_the_sentence_that_lists_it(embedder, reader):
+    """Asked four measures, the sentence closest to the question (the experts' advice, which has no room
+    for four) gives way to the one that lists four, parted by semicolons; asked three names, to the
+    one that lists three between commas before "hay"."""
+    passage = [
+        "Các chuyên gia y tế khuyến cáo: Hiện nay, chưa có vắc xin phòng bệnh tay chân miệng ở trẻ.",
+        "Vì vậy, cần vệ sinh nhà cửa sạch sẽ; rửa tay bằng xà phòng; khử trùng đồ chơi; cho trẻ ăn chín uống sôi.",
+        "Bệnh cần được phát hiện sớm để tránh biến chứng nguy hiểm.",
+    ]
+    question = "Khi chưa có vắc xin, chuyên gia y tế khuyến cáo 4 biện pháp nào để phòng bệnh tay chân miệng ở trẻ?"
+    answer = _ask(embedder, reader, question, [passage])
+    assert answer.found and "khử trùng đồ chơi" in _first(answer), (answer.answer, str(answer.signals))
+    club = [
+        "Câu lạc bộ Hải Phòng đã sa thải huấn luyện viên trưởng sau chuỗi 6 trận không thắng.",
+        "Những cái tên được ban lãnh đạo nhắm tới lúc này là Chu Đình Nghiêm, Velizar Popov hay Kiatisak.",
+    ]
+    answer = _ask(embedder, reader, "Ban lãnh đạo Hải Phòng nhắm tới ba huấn luyện viên nào để thay thế?", [club])
+    assert answer.found and "Velizar Popov" in _first(answer), answer.answer
+
+
 def test_a_name_the_first_sentence_does_not_give_is_refused(embedder, reader):
     """Asked the seller's name, a passage telling of the sale without naming the seller is refused;
     with the seller named it is answered."""

@@ -11,6 +11,8 @@ from qa.question.shape import (
     inline_items,
     item_number,
     lists_inline,
+    lists_items,
+    may_list,
     question_shape,
 )
 
@@ -40,6 +42,11 @@ from qa.question.shape import (
         ("Quảng Ngãi xác định hai ngành công nghiệp chủ lực nào?", Shape("list", count=2)),
         ("quang ngai xac dinh 2 nganh cong nghiep chu luc nao", Shape("list", count=2)),
         ("Vụ 4 học sinh mất tích ngày nào?", Shape()),
+        # a figure of a name or a date is no count ("Covid-19 cases", "24/4")
+        ("As of 24/4, which three countries had the most Covid-19 cases?", Shape("list", count=3)),
+        ("Tính đến 24/4 những nước nào có nhiều ca Covid-19 nhất?", Shape("list")),
+        ("Con trai của ông Trần Tư Hải làm nghề gì?", Shape()),  # "Tư" of a name is no four
+        ("X.25 uses what type of network?", Shape()),
     ],
 )
 def test_question_shape(question, shape):
@@ -183,6 +190,33 @@ def test_a_sentence_that_lists_its_counted_items_itself(sentence):
 )
 def test_a_sentence_that_does_not_list_its_count(sentence):
     assert not lists_inline(sentence)
+
+
+@pytest.mark.parametrize(
+    "sentence, count, listed",
+    [  # written for this test
+        (INLINE[0], 4, True),  # announced, as `lists_inline` reads it
+        (
+            "Để phòng bệnh, cần rửa tay bằng xà phòng; vệ sinh nhà cửa, phun thuốc; đeo khẩu trang; tiêm vắc xin.",
+            4,
+            True,
+        ),
+        ("Đứng đầu là Mỹ với 32 triệu ca; tiếp theo là Ấn Độ với 16 triệu ca và Brazil với 14 triệu ca.", 3, True),
+        ("Những cái tên được nhắm đến lúc này là Julian Nagelsmann, Max Allegri hay Brendan Rodgers.", 3, True),
+        ("Đội tuyển có Hà Đức Chinh, Nguyễn Công Phượng, Quế Ngọc Hải và Đặng Văn Lâm.", 4, True),
+        ("Đội tuyển có Hà Đức Chinh, Nguyễn Công Phượng, Quế Ngọc Hải và Đặng Văn Lâm.", 3, False),
+        ("Theo ông, dự án sẽ hoàn thành vào cuối năm 2025 và đưa vào sử dụng.", 3, False),  # clauses, no items
+        ("Cơ quan chức năng đang điều tra, làm rõ vụ việc và sẽ xử lý nghiêm các sai phạm theo quy định.", 3, False),
+        ("Ông nói: mùa này khó; đội sẽ cố gắng.", 2, False),  # a list of two is too common to go by
+    ],
+)
+def test_a_sentence_that_lists_as_many_items_as_asked(sentence, count, listed):
+    assert lists_items(sentence, count) == listed
+
+
+def test_a_sentence_too_short_to_list_the_items():
+    assert not may_list("Các chuyên gia y tế khuyến cáo: Hiện nay, chưa có vắc xin phòng bệnh.", 4)
+    assert may_list("Tỉnh tổ chức các hoạt động như lễ hội, hội chợ và chương trình cà phê miễn phí.", 3)
 
 
 @pytest.mark.parametrize(

@@ -27,7 +27,7 @@ from qa.question.language import EN_FUNCTION_WORDS, is_english
 from qa.question.measures import asked_measure, gives_measure
 from qa.question.query import analyse
 from qa.question.roles import OTHER, OWN, request_matcher
-from qa.question.shape import arrange, lists_inline, question_shape
+from qa.question.shape import COUNTED_RUN_MIN, arrange, lists_inline, lists_items, may_list, question_shape
 from qa.question.translation import vietnamese_words
 from qa.retrieval.retriever import Hit, Retrieval
 
@@ -106,10 +106,13 @@ def question_names(question: str) -> list[str]:
 
 
 def missing_names(question: str, passage: str) -> list[str]:
-    """Names and numbers of the question that the passage lacks."""
+    """Names and numbers of the question that the passage lacks; not the number of items a list question
+    asks for ("4 biện pháp nào": an article may list four without writing the figure)."""
     have = " " + " ".join(words(passage)) + " "
     missing = [n for n in question_names(question) if " " + " ".join(words(n)) + " " not in have]
-    return missing + [n for n in FIGURE.findall(question) if n not in passage]
+    shape = question_shape(question)
+    items = str(shape.count) if shape.kind == "list" and shape.count else None
+    return missing + [n for n in FIGURE.findall(question) if n not in passage and n != items]
 
 
 def rank_sentences(
@@ -139,7 +142,10 @@ def rank_sentences(
     question counting a noun ("bao nhiêu em", "có mấy loa": `qa.question.kinds.counted_noun`) whose
     lead writes no count of it the question does not give ("4 khe loa" for "có 4 khe loa nhưng
     thực tế có mấy loa"), the best-ranked sentence of the same article that writes one ("chỉ có 2
-    loa")."""
+    loa"); for a list question counting three items or more ("4 biện pháp nào", "which three
+    coaches") whose lead has too few commas, semicolons or "và" to list them (`may_list`), the
+    best-ranked sentence of the same article that lists that many (`qa.question.shape.lists_items`:
+    "… là Julian Nagelsmann, Max Allegri hay Brendan Rodgers")."""
     query = retrieval.query or analyse(question, searched)
     q = retrieval.query_vector
     wanted = content_words(query.searched)
@@ -198,6 +204,13 @@ def rank_sentences(
 
     if lead is not None and noun is not None and not counts(lead):
         lead = _in_its_article(retrieval, candidates, lead, not_leading, counts)
+    many = shape.count if shape.kind == "list" and (shape.count or 0) >= COUNTED_RUN_MIN else None
+
+    def lists(c: tuple) -> bool:
+        return lists_items(sentence_text(retrieval.hits, c), many)
+
+    if lead is not None and many and not may_list(sentence_text(retrieval.hits, lead), many):
+        lead = _in_its_article(retrieval, candidates, lead, not_leading, lists)
     if lead is not None:
         candidates.remove(lead)
         candidates.insert(0, lead)

@@ -70,9 +70,11 @@ _UNITS_VI = (
     r"(?!(?:giờ|phút|ngày|tuần|tháng|quý|năm|tuổi|lần|người|tỷ|triệu|nghìn"
     r"|gio|phut|ngay|tuan|thang|quy|nam|tuoi|lan|nguoi|ty|trieu|nghin)\b|\d)"
 )
-_VI_COUNT = re.compile(r"(?<!\w)(" + _ALT(_VI_COUNT_WORDS) + r"|\d{1,2})\s+" + _UNITS_VI + r"\w+")
+_VI_COUNT = re.compile(r"(?<![\w/.,-])(" + _ALT(_VI_COUNT_WORDS) + r"|\d{1,2})\s+" + _UNITS_VI + r"\w+")
 _EN_COUNT = re.compile(
-    r"\b(" + _ALT(EN_NUMBER_WORDS) + r"|\d{1,2})\s+(?!years?|days?|months?|times?|hours?|percent)(\w+\s+){0,2}\w+s\b"
+    r"(?<![/.,-])\b("
+    + _ALT(EN_NUMBER_WORDS)
+    + r"|\d{1,2})\s+(?!years?|days?|months?|times?|hours?|percent)(\w+\s+){0,2}\w+s\b"
 )
 
 # Item markers at the start of a sentence, on folded text.
@@ -98,6 +100,14 @@ _COUNTED_NAO = re.compile(r"(?:\s+(?!(?:ngay|nam|thang|gio|thoi diem)\b)\w+){0,5
 _WHICH_COUNT = re.compile(r"\b(?:which|what)\s+\w$")  # "which two …" (up to the count's first letter)
 
 
+def _vi_counts(text: str):
+    """The Vietnamese counts of `text` (matches on its lower case): not a capitalised syllable of a
+    name inside it ("Thành Cát Tư Hãn" counts no four)."""
+    for m in _VI_COUNT.finditer(text.lower()):
+        if m.start(1) == 0 or not text[m.start(1)].isupper():
+            yield m
+
+
 def question_shape(question: str) -> Shape:
     """What kind of answer the question asks for. A question word that asks for one fact ("ngày nào",
     "bao nhiêu", "bao lâu", "ở đâu", "when", "who"…, `qa.question.phrase.fact_kind`) makes a count or
@@ -111,7 +121,7 @@ def question_shape(question: str) -> Shape:
     if m and not one_fact:
         return Shape("ordinal", ordinal=_number(m.group(1)))
     count, counts_asked = None, False
-    c = _VI_COUNT.search(question.lower()) or _EN_COUNT.search(text)
+    c = next(_vi_counts(question), None) or _EN_COUNT.search(text)
     if c:
         count = _VI_COUNT_WORDS.get(c.group(1)) or _number(c.group(1))
         # the count is of the noun asked: "hai ngành công nghiệp chủ lực nào", "which two countries"
@@ -168,10 +178,48 @@ def inline_items(sentence: str, count: int | None = None) -> tuple[int, int] | N
     return _listed(sentence, count, _ITEMS_INTRO if count else _INLINE_INTRO)
 
 
+_LIST_JOIN = re.compile(r"\s(?:và|hay|hoặc)\s")
+SHORT_ITEM = 6  # words: an item between commas ("Max Allegri", "đeo khẩu trang nơi công cộng")
+_SEPARATOR = re.compile(r",\s|;|\b(?:và|hay|hoặc)\b")  # not the comma of "1,5 triệu"
+
+
+def lists_items(sentence: str, count: int) -> bool:
+    """Whether `sentence` lists `count` items (three or more), announced or not: as `lists_inline` reads
+    them; parted by semicolons ("cần vệ sinh nhà cửa…; vệ sinh chuồng trại…; rửa tay…; đeo khẩu
+    trang…", the last part may join two with "và", "hay" or "hoặc"); or as short phrases between
+    commas before a last "và/hay/hoặc" ("… là Julian Nagelsmann, Max Allegri hay Brendan Rodgers": the
+    first may follow the sentence's own words)."""
+    if lists_inline(sentence, count):
+        return True
+    if count < COUNTED_RUN_MIN:  # "a và b", "a; b": too common to be the list asked for
+        return False
+    body = sentence.strip().rstrip(".!…")
+    if ";" in body:
+        parts = [p for p in body.split(";") if p.strip()]
+        return len(parts) == count or (len(parts) == count - 1 and bool(_LIST_JOIN.search(parts[-1])))
+    joins = list(_LIST_JOIN.finditer(body))
+    if not joins:
+        return False
+    tail = body[joins[-1].end() :]
+    if ", " in tail or len(tail.split()) > SHORT_ITEM:
+        return False
+    items = 1  # the one after "và"
+    for segment in reversed(body[: joins[-1].start()].split(", ")):
+        items += 1
+        if len(segment.split()) > SHORT_ITEM:  # the sentence's own words, then the first item
+            break
+    return items == count
+
+
+def may_list(sentence: str, count: int) -> bool:
+    """Whether `sentence` has the commas, semicolons or "và/hay/hoặc" to list `count` items at all."""
+    return len(_SEPARATOR.findall(sentence.lower())) >= count - 1
+
+
 def _listed(sentence: str, count: int | None, intro_pattern: re.Pattern) -> tuple[int, int] | None:
     """The span from the first to the last of the items a count in `sentence` announces, or None."""
     low = sentence.lower()
-    for m in _VI_COUNT.finditer(low):
+    for m in _vi_counts(sentence):
         n = _VI_COUNT_WORDS.get(m.group(1)) or _number(m.group(1))
         if n < 2 or (count is not None and n != count):
             continue
@@ -273,7 +321,7 @@ def arrange(
             for i, text in enumerate(texts):
                 if item_number(text) == shape.ordinal and enumeration(texts, i):
                     return [keys[i]]
-        elif lists_inline(_text(hits, best), shape.count):
+        elif lists_items(_text(hits, best), shape.count) if shape.count else lists_inline(_text(hits, best)):
             return [best]
         else:
             run = enumeration(texts, anchor)
