@@ -127,6 +127,23 @@ def test_the_figures_of_a_measure_a_sentence_writes():
             None,
         ),  # a clause answers
         ("Ai dẫn đầu đoàn công tác?", "Đoàn công tác làm việc hai ngày.", None),
+        # a figure over another period is another figure; the asked period, or none named, may answer
+        ("GRDP 9 tháng đầu năm của tỉnh tăng bao nhiêu phần trăm?", "GRDP 6 tháng đầu năm ước tăng 2,6%.", "period"),
+        ("How much did GRDP grow in the first nine months?", "GRDP 6 tháng đầu năm ước tăng 2,6%.", "period"),
+        ("Doanh thu quý I của công ty đạt bao nhiêu?", "Doanh thu quý II đạt 120 tỷ đồng.", "period"),
+        ("Doanh thu cả năm 2022 đạt bao nhiêu?", "Doanh thu 9 tháng đầu năm 2023 đạt 120 tỷ đồng.", "period"),
+        (
+            "GRDP 9 tháng đầu năm của tỉnh tăng bao nhiêu phần trăm?",
+            "GRDP 9 tháng ước tăng 3%, riêng quý III tăng 4%.",
+            None,
+        ),
+        ("GRDP 9 tháng đầu năm của tỉnh tăng bao nhiêu phần trăm?", "Từ ngày 30 tháng 4, GRDP đã tăng 3%.", None),
+        ("Sau 6 tháng, dự án giải ngân được bao nhiêu?", "Dự án đã giải ngân 40 tỷ đồng.", None),
+        (
+            "Trong 3 tháng, đoàn công tác làm gì?",
+            "Trong 6 tháng, đoàn công tác khảo sát 12 dự án.",
+            None,
+        ),  # no quantity asked
     ],
 )
 def test_a_name_or_a_day_asked_that_the_sentence_does_not_give(question, sentence, missing):

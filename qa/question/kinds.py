@@ -281,11 +281,45 @@ _ASKS_PLAN = re.compile(
 )
 
 
+# A period a figure is counted over: "9 tháng đầu năm", "6 tháng", "quý I", "quý 3"; "the first 9 months",
+# "the third quarter", "cả năm" (folded); not a date ("ngày 30 tháng 4", "30 tháng 4").
+_QUARTERS = {"i": 1, "ii": 2, "iii": 3, "iv": 4, "first": 1, "second": 2, "third": 3, "fourth": 4}
+_PERIOD = re.compile(
+    r"(?<!ngay )\b(\d{1,2}|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve) (?:thang|months)\b(?! \d)"
+    r"|\bquy (iv|i{1,3}|[1-4])\b|\b(first|second|third|fourth) quarter\b|\b(ca nam|full year|whole year)\b"
+)
+_EN_MONTHS = ("one two three four five six seven eight nine ten eleven twelve").split()
+
+
+def periods(text: str) -> set[tuple[str, int]]:
+    """The periods of months or quarters `text` names: ("months", 9) for "9 tháng đầu năm" or "the first
+    nine months", ("months", 12) for "cả năm" or "the full year", ("quarter", 1) for "quý I" or "the
+    first quarter"."""
+    found = set()
+    for m in _PERIOD.finditer(fold(text).lower()):
+        if m.group(4):  # "cả năm", "the full year"
+            found.add(("months", 12))
+        elif m.group(1):
+            n = m.group(1)
+            found.add(("months", int(n) if n.isdigit() else _EN_MONTHS.index(n) + 1))
+        else:
+            q = m.group(2) or m.group(3)
+            found.add(("quarter", int(q) if q.isdigit() else _QUARTERS[q]))
+    return found
+
+
 def missing_fact(question: str, sentence: str) -> str | None:
     """The fact a question asks for that `sentence` does not give: "name" when the question asks
     for a name and the sentence names nothing the question does not (`names_new`), "date" when it
-    asks for a year, a day or a month and the sentence writes none; None otherwise."""
+    asks for a year, a day or a month and the sentence writes none, "period" when it asks a quantity
+    over a period of months or a quarter ("GRDP 9 tháng đầu năm tăng bao nhiêu?") and the sentence
+    gives another period and not that one ("GRDP 6 tháng đầu năm ước tăng 2,65%": another figure);
+    None otherwise."""
     asked = fold(question).lower()
+    wanted = periods(question) if asked_kind(question) == "number" else set()
+    given_periods = periods(sentence) if wanted else set()
+    if given_periods and not wanted & given_periods:
+        return "period"
     if _ASKS_NAME.search(asked) and not names_new(question, sentence):
         return "name"
     if _ASKS_CALENDAR.search(asked):
