@@ -239,6 +239,10 @@ def test_phrase_rule():
     assert not q.phrase("Quốc")  # a fragment is not
     assert not q.phrase(None) and not q.phrase("")
     assert not question(["x"]).phrase("x")  # no gold phrase: nothing to score
+    # a list's gold answer gives its items apart: a phrase holding every item holds it
+    listed = question(["x"], answers=["mỹ; ấn độ; brazil"])
+    assert listed.phrase("Mỹ, Ấn Độ và Brazil")
+    assert not listed.phrase("Mỹ và Ấn Độ")  # an item missing
 
 
 def test_news_dataset_reads_the_validation_articles():

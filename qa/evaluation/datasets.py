@@ -60,14 +60,23 @@ class Question:
 
     def phrase(self, span: str | None) -> bool:
         """Whether a marked answer phrase is right: a gold answer inside it, or it inside a gold answer
-        (at least half as long, so a lone syllable of a long answer does not count)."""
+        (at least half as long, so a lone syllable of a long answer does not count). A list's gold
+        answer gives its items apart ("Mỹ; Ấn Độ; Brazil"): it is inside a phrase that holds every
+        item, however the sentence joins them ("Mỹ, Ấn Độ và Brazil")."""
         if not self.answers or not span:
             return False
         key = _bare(match_key(span))
-        return bool(key) and any(a in key or (key in a and 2 * len(key) >= len(a)) for a in self.answers)
+        return bool(key) and any(
+            a in key or (key in a and 2 * len(key) >= len(a)) or _all_items_in(a, key) for a in self.answers
+        )
 
 
 _SENTENCE_END = re.compile(r"(?<=[.!?…])\s+")
+
+
+def _all_items_in(answer: str, key: str) -> bool:
+    items = [_bare(item) for item in answer.split(";")]
+    return len(items) > 1 and all(item and item in key for item in items)
 
 
 def _bare(key: str) -> str:
