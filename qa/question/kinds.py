@@ -17,6 +17,7 @@ import re
 
 from ingest.normalize import fold, fold_aligned, has_diacritics, normalize, words
 from qa.question.measures import FIG, MULT
+from qa.question.translation import EN_NUMBER_WORDS
 
 # Words before a name that make it a person's name (compared lower-case, as whole words).
 PERSON_TITLES = (
@@ -285,10 +286,9 @@ _ASKS_PLAN = re.compile(
 # "the third quarter", "cả năm" (folded); not a date ("ngày 30 tháng 4", "30 tháng 4").
 _QUARTERS = {"i": 1, "ii": 2, "iii": 3, "iv": 4, "first": 1, "second": 2, "third": 3, "fourth": 4}
 _PERIOD = re.compile(
-    r"(?<!ngay )\b(\d{1,2}|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve) (?:thang|months)\b(?! \d)"
+    r"(?<!ngay )\b(\d{1,2}|" + "|".join(EN_NUMBER_WORDS) + r") (?:thang|months)\b(?! \d)"
     r"|\bquy (iv|i{1,3}|[1-4])\b|\b(first|second|third|fourth) quarter\b|\b(ca nam|full year|whole year)\b"
 )
-_EN_MONTHS = ("one two three four five six seven eight nine ten eleven twelve").split()
 
 
 def periods(text: str) -> set[tuple[str, int]]:
@@ -301,7 +301,7 @@ def periods(text: str) -> set[tuple[str, int]]:
             found.add(("months", 12))
         elif m.group(1):
             n = m.group(1)
-            found.add(("months", int(n) if n.isdigit() else _EN_MONTHS.index(n) + 1))
+            found.add(("months", int(n) if n.isdigit() else EN_NUMBER_WORDS[n]))
         else:
             q = m.group(2) or m.group(3)
             found.add(("quarter", int(q) if q.isdigit() else _QUARTERS[q]))
