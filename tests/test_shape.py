@@ -10,6 +10,7 @@ from qa.question.shape import (
     group_adjacent,
     inline_items,
     item_number,
+    items_after_intro,
     lists_inline,
     lists_items,
     may_list,
@@ -212,6 +213,25 @@ def test_a_sentence_that_does_not_list_its_count(sentence):
 )
 def test_a_sentence_that_lists_as_many_items_as_asked(sentence, count, listed):
     assert lists_items(sentence, count) == listed
+
+
+@pytest.mark.parametrize(
+    "sentence, count, items",
+    [  # written for this test
+        (
+            "Tỉnh tổ chức các hoạt động như Lễ hội Hoa, Hội chợ Nông sản và Ẩm thực, Chương trình cà phê miễn phí.",
+            3,
+            "Lễ hội Hoa, Hội chợ Nông sản và Ẩm thực, Chương trình cà phê miễn phí",  # an item may hold "và"
+        ),
+        ("Đội hình xuất phát gồm Hải, Phượng và Lâm.", 3, "Hải, Phượng và Lâm"),
+        ("Đội hình xuất phát gồm Hải, Phượng và Lâm.", 4, None),  # another count
+        ("Ông nói như vậy là chưa đủ, cần thêm thời gian.", 3, None),  # "như vậy" lists nothing
+        ("Đội hình xuất phát gồm Hải và Lâm.", 2, None),  # two: `inline_items` reads those after a count
+    ],
+)
+def test_the_items_a_sentence_lists_after_its_intro(sentence, count, items):
+    span = items_after_intro(sentence, count)
+    assert (sentence[span[0] : span[1]] if span else None) == items
 
 
 def test_a_sentence_too_short_to_list_the_items():

@@ -48,7 +48,7 @@ from qa.question.kinds import asked_kind, kind_fit, missing_fact, sentence_kinds
 from qa.question.measures import asked_measure, gives_measure
 from qa.question.phrase import find_phrase, phrase_fits, phrase_kind
 from qa.question.query import analyse
-from qa.question.shape import inline_items, question_shape
+from qa.question.shape import inline_items, items_after_intro, question_shape
 from qa.question.translation import figures_as_digits
 from qa.retrieval.retriever import Hit, Retrieval
 
@@ -280,7 +280,8 @@ def answer_phrases(
     `other_questions`: also the reader's phrase for a question that asks for none of these;
     `several`: a list question (only facts of one kind, over the items joined to the reader's);
     `count`: the number of items it asks; a sentence listing the items after its count gives them
-    whole ("hai ngành … là lọc hóa dầu và luyện kim thép", `qa.question.shape.inline_items`). A quote
+    whole ("hai ngành … là lọc hóa dầu và luyện kim thép", `qa.question.shape.inline_items`), as does
+    one listing that many after "như", "gồm", "là" or a colon (`items_after_intro`). A quote
     followed by its speaker gives no phrase for a question asking a person: the speaker does."""
     out = {}
     speaker = asked_kind(question) == "person"  # a quote's speaker is named after it (`with_speaker_after`)
@@ -289,7 +290,7 @@ def answer_phrases(
         sentence = hits[key[0]].text[start:end]
         if speaker and (key[0], key[1] + 1) in keys and opens_quote(sentence):
             continue
-        listed = inline_items(sentence, count) if several else None
+        listed = (inline_items(sentence, count) or (count and items_after_intro(sentence, count))) if several else None
         span = listed or find_phrase(question, sentence, _reader_span(reads.get(key)), other_questions, several)
         if span is not None:
             out[key] = (start + span[0], start + span[1])

@@ -211,6 +211,26 @@ def lists_items(sentence: str, count: int) -> bool:
     return items == count
 
 
+_LIST_INTRO = re.compile(r"\b(?:như(?! vậy| thế)|gồm|bao gồm|là)\s+|:\s*")
+LONG_ITEM = 12  # words: an item after "như" ("Chương trình uống cà phê đặc sản miễn phí")
+
+
+def items_after_intro(sentence: str, count: int) -> tuple[int, int] | None:
+    """Where `sentence` lists `count` items (three or more) after "như", "gồm", "là" or a colon, to its
+    end: parted by commas, the last one or two joined by "và/hay/hoặc" ("… các hoạt động chính như Lễ
+    hội Đêm trắng Ban Mê, Hội chợ Du lịch - Ẩm thực và Thương mại, Chương trình uống cà phê …"; an item
+    may hold "và"). Offsets into `sentence`; None when it does not."""
+    end = len(sentence.rstrip(" .!…"))
+    for intro in _LIST_INTRO.finditer(sentence, 0, end):
+        parts = sentence[intro.end() : end].split(", ")
+        n = len(parts)
+        if n == count - 1 and _LIST_JOIN.search(parts[-1]):
+            n += 1
+        if count >= COUNTED_RUN_MIN and n == count and all(0 < len(p.split()) <= LONG_ITEM for p in parts):
+            return intro.end(), end
+    return None
+
+
 def may_list(sentence: str, count: int) -> bool:
     """Whether `sentence` has the commas, semicolons or "và/hay/hoặc" to list `count` items at all."""
     return len(_SEPARATOR.findall(sentence.lower())) >= count - 1
