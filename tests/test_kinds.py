@@ -2,7 +2,16 @@
 
 import pytest
 
-from qa.question.kinds import asked_kind, counted_noun, counts_noun, kind_fit, missing_fact, names_new, sentence_kinds
+from qa.question.kinds import (
+    asked_kind,
+    counted_noun,
+    counts_noun,
+    kind_fit,
+    missing_fact,
+    names_country,
+    names_new,
+    sentence_kinds,
+)
 from qa.question.measures import asked_measure, gives_measure, measure_figures
 
 
@@ -148,6 +157,20 @@ def test_the_figures_of_a_measure_a_sentence_writes():
 )
 def test_a_name_or_a_day_asked_that_the_sentence_does_not_give(question, sentence, missing):
     assert missing_fact(question, sentence) == missing
+
+
+@pytest.mark.parametrize(
+    "sentence, names",
+    [  # written for this test; the question names Indonesia
+        ("Indonesia cũng đề nghị Singapore và Australia hỗ trợ tìm kiếm.", True),
+        ("Bộ Quốc phòng Indonesia cho biết đã mở rộng vùng tìm kiếm.", False),  # the question's own
+        ("Đoàn cứu hộ của Mỹ đã tới nơi.", True),  # "Mỹ": the CLDR writes "Hoa Kỳ"
+        ("Ông Nguyễn Minh Đức đã tới hiện trường.", False),  # part of a name
+        ("Úc đã gửi một máy bay tuần tra.", False),  # first in the sentence: may be any capitalised word
+    ],
+)
+def test_a_sentence_names_a_country_the_question_does_not(sentence, names):
+    assert names_country("Indonesia đã đề nghị những quốc gia nào hỗ trợ tìm kiếm?", sentence) == names
 
 
 def test_a_sentence_names_what_the_question_does_not():

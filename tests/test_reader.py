@@ -172,6 +172,18 @@ def test_a_counted_list_leads_with_the_sentence_that_lists_it(embedder, reader):
     assert answer.found and "Velizar Popov" in _first(answer), answer.answer
 
 
+def test_a_question_asking_which_countries_leads_with_the_sentence_that_names_them(embedder, reader):
+    """The sentence that repeats the question's words names no country but the question's own; the one
+    naming two others answers "which countries" (`qa.question.kinds.names_country`)."""
+    passage = [
+        "Bộ Quốc phòng Indonesia cho biết nỗ lực tìm kiếm tàu ngầm mất tích đang được mở rộng với sự hỗ trợ quốc tế.",
+        "Ngoài ra, Indonesia cũng đề nghị Singapore và Australia hỗ trợ vì hai nước có tàu cứu hộ tàu ngầm.",
+    ]
+    question = "Indonesia đã đề nghị những quốc gia nào hỗ trợ tìm kiếm tàu ngầm mất tích?"
+    answer = _ask(embedder, reader, question, [passage])
+    assert answer.found and "Singapore" in _first(answer), answer.answer
+
+
 def test_a_name_the_first_sentence_does_not_give_is_refused(embedder, reader):
     """Asked the seller's name, a passage telling of the sale without naming the seller is refused;
     with the seller named it is answered."""

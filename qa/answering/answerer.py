@@ -22,7 +22,7 @@ from ingest.store import Key
 from qa.answering.answer import Answer, assemble, refused
 from qa.question.clauses import asked_clause, opens_with_result
 from qa.question.conversation import focus_matcher
-from qa.question.kinds import FIGURE, asked_kind, counted_noun, counts_noun, kind_fit, sentence_kinds
+from qa.question.kinds import FIGURE, asked_kind, counted_noun, counts_noun, kind_fit, names_country, sentence_kinds
 from qa.question.language import EN_FUNCTION_WORDS, is_english
 from qa.question.measures import asked_measure, gives_measure
 from qa.question.query import analyse
@@ -168,7 +168,10 @@ def rank_sentences(
                 not_leading.add((h_i, s_i))
             cos = sentence_cosine(hit, s_i, q)
             score = cos + 0.05 * coverage(wanted, text) + 0.02 * hit.dense
-            fits[(h_i, s_i)] = kind_fit(asked, sentence_kinds(text))
+            kinds = sentence_kinds(text)
+            if asked == "place" and names_country(question, text):  # "… đề nghị Singapore và Australia hỗ trợ"
+                kinds.add("place")
+            fits[(h_i, s_i)] = kind_fit(asked, kinds)
             score += kind_weight * fits[(h_i, s_i)]
             if shape.kind == "list" and shape.count and lists_inline(text, shape.count):  # it lists the counted items
                 score += kind_weight

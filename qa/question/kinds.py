@@ -14,6 +14,7 @@ These are rules of the two languages, not of any article.
 from __future__ import annotations
 
 import re
+from functools import cache
 
 from ingest.normalize import fold, fold_aligned, has_diacritics, normalize, words
 from qa.question.measures import FIG, MULT
@@ -253,6 +254,37 @@ def kind_fit(asked: str | None, kinds: set[str]) -> float:
 
 
 FACTOID_KINDS = ("number", "date", "person", "place", "organization", "name")
+
+
+# ---- countries a sentence names -----------------------------------------------------------------
+@cache
+def _countries() -> re.Pattern:
+    """The Vietnamese names of countries and territories in the Unicode CLDR ("Singapore", "Úc", "Hàn
+    Quốc"), longest first (`babel`, as `qa.question.translation.place_names` reads them)."""
+    from babel import Locale
+
+    names = {n for n in Locale("vi").territories.values() if n[:1].isupper() and "(" not in n}
+    names.add("Mỹ")  # the CLDR writes "Hoa Kỳ"; news writes "Mỹ" as often
+    alternatives = "|".join(map(re.escape, sorted(names, key=len, reverse=True)))
+    return re.compile(r"(?<!\w)(?:" + alternatives + r")(?!\w)")
+
+
+_CAPITALISED_WORD = re.compile(r"^[^\W\d_]")
+
+
+def names_country(question: str, sentence: str) -> bool:
+    """Whether `sentence` names a country or territory that `question` does not ("Indonesia cũng đề nghị
+    Singapore và Australia hỗ trợ" for "Indonesia đã đề nghị những quốc gia nào …?"): its Vietnamese
+    name, not first in the sentence and standing alone, not part of a longer name ("Tuấn Anh", "Minh
+    Đức")."""
+    asked = " " + " ".join(words(question)) + " "
+    for m in _countries().finditer(sentence):
+        before, after = sentence[: m.start()].split()[-1:], sentence[m.end() :].split()[:1]
+        if not before or any(w[:1].isupper() and _CAPITALISED_WORD.match(w) for w in before + after):
+            continue
+        if " " + " ".join(words(m.group(0))) + " " not in asked:
+            return True
+    return False
 
 
 # ---- a question asking for a name or a day -----------------------------------------------------
