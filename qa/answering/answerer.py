@@ -121,7 +121,8 @@ def rank_sentences(
     """The lead sentence and every sentence of the retrieved passages as (score, cosine, hit index,
     sentence index), best first, the lead first. A sentence scores its stored contextual vector's
     cosine with the question, plus the share of the question's content syllables it holds, its
-    passage's cosine, whether it gives the kind of fact asked, for a list question that counts its
+    passage's cosine, whether it gives the kind of fact asked (a country the question does not name
+    gives a place: `qa.question.kinds.names_country`), for a list question that counts its
     items whether it lists that many itself (`qa.question.shape.lists_inline`) and, for a request
     question, whether it is another party's request of the one the question names (`kind_weight` each;
     `qa.question.roles`), whether it holds a follow-up's own words, and
