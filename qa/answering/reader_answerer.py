@@ -290,7 +290,7 @@ def answer_phrases(
         sentence = hits[key[0]].text[start:end]
         if speaker and (key[0], key[1] + 1) in keys and opens_quote(sentence):
             continue
-        listed = (inline_items(sentence, count) or (count and items_after_intro(sentence, count))) if several else None
+        listed = (inline_items(sentence, count) or items_after_intro(sentence, count)) if several else None
         span = listed or find_phrase(question, sentence, _reader_span(reads.get(key)), other_questions, several)
         if span is not None:
             out[key] = (start + span[0], start + span[1])

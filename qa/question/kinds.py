@@ -269,9 +269,6 @@ def _countries() -> re.Pattern:
     return re.compile(r"(?<!\w)(?:" + alternatives + r")(?!\w)")
 
 
-_CAPITALISED_WORD = re.compile(r"^[^\W\d_]")
-
-
 def names_country(question: str, sentence: str) -> bool:
     """Whether `sentence` names a country or territory that `question` does not ("Indonesia cũng đề nghị
     Singapore và Australia hỗ trợ" for "Indonesia đã đề nghị những quốc gia nào …?"): its Vietnamese
@@ -280,7 +277,7 @@ def names_country(question: str, sentence: str) -> bool:
     asked = " " + " ".join(words(question)) + " "
     for m in _countries().finditer(sentence):
         before, after = sentence[: m.start()].split()[-1:], sentence[m.end() :].split()[:1]
-        if not before or any(w[:1].isupper() and _CAPITALISED_WORD.match(w) for w in before + after):
+        if not before or any(w[:1].isupper() for w in before + after):
             continue
         if " " + " ".join(words(m.group(0))) + " " not in asked:
             return True

@@ -195,8 +195,7 @@ def lists_items(sentence: str, count: int) -> bool:
         return False
     body = sentence.strip().rstrip(".!…")
     if ";" in body:
-        parts = [p for p in body.split(";") if p.strip()]
-        return len(parts) == count or (len(parts) == count - 1 and bool(_LIST_JOIN.search(parts[-1])))
+        return _as_many([p for p in body.split(";") if p.strip()], count)
     joins = list(_LIST_JOIN.finditer(body))
     if not joins:
         return False
@@ -215,20 +214,25 @@ _LIST_INTRO = re.compile(r"\b(?:như(?! vậy| thế)|gồm|bao gồm|là)\s+|:\
 LONG_ITEM = 12  # words: an item after "như" ("Chương trình uống cà phê đặc sản miễn phí")
 
 
-def items_after_intro(sentence: str, count: int) -> tuple[int, int] | None:
+def items_after_intro(sentence: str, count: int | None) -> tuple[int, int] | None:
     """Where `sentence` lists `count` items (three or more) after "như", "gồm", "là" or a colon, to its
     end: parted by commas, the last one or two joined by "và/hay/hoặc" ("… các hoạt động chính như Lễ
     hội Đêm trắng Ban Mê, Hội chợ Du lịch - Ẩm thực và Thương mại, Chương trình uống cà phê …"; an item
-    may hold "và"). Offsets into `sentence`; None when it does not."""
+    may hold "và"). Offsets into `sentence`; None when it does not, or when `count` is none or under three."""
+    if not count or count < COUNTED_RUN_MIN:
+        return None
     end = len(sentence.rstrip(" .!…"))
     for intro in _LIST_INTRO.finditer(sentence, 0, end):
         parts = sentence[intro.end() : end].split(", ")
-        n = len(parts)
-        if n == count - 1 and _LIST_JOIN.search(parts[-1]):
-            n += 1
-        if count >= COUNTED_RUN_MIN and n == count and all(0 < len(p.split()) <= LONG_ITEM for p in parts):
+        if _as_many(parts, count) and all(0 < len(p.split()) <= LONG_ITEM for p in parts):
             return intro.end(), end
     return None
+
+
+def _as_many(parts: list[str], count: int) -> bool:
+    """Whether `parts` of a sentence are `count` items: as many parts, or one fewer whose last joins two
+    with "và", "hay" or "hoặc"."""
+    return len(parts) == count or (len(parts) == count - 1 and bool(_LIST_JOIN.search(parts[-1])))
 
 
 def may_list(sentence: str, count: int) -> bool:
