@@ -172,6 +172,22 @@ def test_a_counted_list_leads_with_the_sentence_that_lists_it(embedder, reader):
     assert answer.found and "Velizar Popov" in _first(answer), answer.answer
 
 
+def test_a_request_question_leads_with_a_sentence_that_tells_the_request(embedder, reader):
+    """The best-ranked passage tells of the expert, not of his advice; the lead is the sentence of the
+    same article that gives it ("Đừng …, hãy …"), not the story's first sentence (`qa.question.roles`)."""
+    story = [
+        "Chuyên gia bắt rắn Mark Pelley đã được một gia đình ở Brisbane gọi đến khi họ thấy một con rắn nâu trong bếp.",
+        "Ông Pelley cho biết con rắn dài khoảng 1 m và đã được thả về rừng.",
+    ]
+    advice = [
+        "Con rắn nâu là một trong những loài rắn độc nhất nước Úc.",
+        '"Đừng bao giờ tự bắt rắn bằng tay hay bằng gậy, hãy gọi cho những người có chuyên môn".',
+    ]
+    question = "Chuyên gia bắt rắn Mark Pelley khuyên người dân làm gì khi thấy rắn trong nhà?"
+    answer = _ask(embedder, reader, question, [story, advice])
+    assert answer.found and "hãy gọi" in _first(answer), answer.answer
+
+
 def test_a_question_asking_which_countries_leads_with_the_sentence_that_names_them(embedder, reader):
     """The sentence that repeats the question's words names no country but the question's own; the one
     naming two others answers "which countries" (`qa.question.kinds.names_country`)."""

@@ -3,7 +3,16 @@ a sentence has that party make the request or another party ask it of them. Made
 
 import pytest
 
-from qa.question.roles import OTHER, OWN, asks_request, request_matcher, requester
+from qa.question.roles import (
+    OTHER,
+    OWN,
+    asks_request,
+    makes_request,
+    opens_with_verb,
+    request_matcher,
+    request_teller,
+    requester,
+)
 
 
 @pytest.mark.parametrize(
@@ -30,6 +39,9 @@ def test_what_is_not_a_request_question():
     assert not asks_request("Ai là Bí thư Tỉnh ủy Quảng Ngãi?")
     # "wants" here describes the industries asked about; no one is asked for anything
     assert not asks_request("What are the two main industries Quang Ngai wants to be known for by 2030?")
+    # a finding "suggests" what it shows
+    assert not asks_request("What does a 2013 report on Nigeria suggest its growth has done?")
+    assert asks_request("What did the minister suggest the province do?")
     fit = request_matcher("Ai là Bí thư Tỉnh ủy Quảng Ngãi?")
     assert fit("Bộ trưởng đề nghị tỉnh Quảng Ngãi báo cáo.") is None
 
@@ -52,3 +64,26 @@ def test_a_long_name_is_found_by_its_last_two_words():
     fit = request_matcher("HLV Akira Nishino đề nghị Liên đoàn điều gì?")
     assert fit("Ông Akira Nishino đề nghị cần có phương án dự phòng.") == OWN
     assert request_matcher("Các tác giả mong muốn làm gì tiếp theo?")("Các tác giả mong muốn làm thêm.") is None
+
+
+def test_a_sentence_asks_advises_or_obliges():
+    assert makes_request("Bộ trưởng đề nghị địa phương chủ động hơn.")
+    assert makes_request('"Đừng bao giờ tự bắt rắn, hãy gọi cho người có chuyên môn".')
+    assert makes_request("Ông cho biết cần phải có phương án dự phòng.")
+    assert not makes_request("Con rắn dài khoảng 1 m và đã được thả về rừng.")
+
+
+def test_an_item_of_a_directive_opens_with_a_verb():
+    assert opens_with_verb("Lấy mẫu xét nghiệm đối với nhân viên các cơ sở lưu trú.")
+    assert not opens_with_verb("Ông Imanov cho biết nước này sẵn sàng dừng các hoạt động vũ trang.")
+
+
+def test_a_sentence_tells_the_named_requester_s_request():
+    tells = request_teller("Đại sứ Imanov muốn Armenia làm gì?")
+    assert tells("Ông Imanov mong muốn Armenia rút quân.")  # the requester's own
+    assert tells("Ông cho biết Armenia cần phải rút quân ngay.")  # an obligation, no one else asking
+    assert not tells("Các nghị quyết yêu cầu Armenia rút quân.")  # another party's request
+    assert not tells("Armenia đề nghị Imanov ngừng bắn.")  # the requester is asked
+    unnamed = request_teller("Các tác giả mong muốn làm gì tiếp theo?")
+    assert unnamed("Nhóm nghiên cứu mong muốn mở rộng thử nghiệm.")
+    assert not unnamed("Nhóm nghiên cứu đã công bố kết quả.")

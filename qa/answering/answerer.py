@@ -26,7 +26,7 @@ from qa.question.kinds import FIGURE, asked_kind, counted_noun, counts_noun, kin
 from qa.question.language import EN_FUNCTION_WORDS, is_english
 from qa.question.measures import asked_measure, gives_measure
 from qa.question.query import analyse
-from qa.question.roles import OTHER, OWN, request_matcher
+from qa.question.roles import OTHER, OWN, asks_request, makes_request, opens_with_verb, request_matcher, request_teller
 from qa.question.shape import COUNTED_RUN_MIN, arrange, lists_inline, lists_items, may_list, question_shape
 from qa.question.translation import vietnamese_words
 from qa.retrieval.retriever import Hit, Retrieval
@@ -146,7 +146,11 @@ def rank_sentences(
     loa"); for a list question counting three items or more ("4 biện pháp nào", "which three
     coaches") whose lead has too few commas, semicolons or "và" to list them (`may_list`), the
     best-ranked sentence of the same article that lists that many (`qa.question.shape.lists_items`:
-    "… là Julian Nagelsmann, Max Allegri hay Brendan Rodgers")."""
+    "… là Julian Nagelsmann, Max Allegri hay Brendan Rodgers"); for a request question asking no other
+    kind of fact ("… khuyên mọi người nên làm gì", "đề nghị … điều gì") whose lead asks, advises or
+    obliges no one (`qa.question.roles.makes_request`) and is no item of a directive (it opens with a
+    verb: `opens_with_verb`), the best-ranked sentence of the same article that tells the requester's
+    request (`request_teller`: "hãy gọi điện …", "… là cần phải có phương án dự phòng")."""
     query = retrieval.query or analyse(question, searched)
     q = retrieval.query_vector
     wanted = content_words(query.searched)
@@ -215,6 +219,14 @@ def rank_sentences(
 
     if lead is not None and many and not may_list(sentence_text(retrieval.hits, lead), many):
         lead = _in_its_article(retrieval, candidates, lead, not_leading, lists)
+
+    if lead is not None and asked is None and asks_request(question):
+        text = sentence_text(retrieval.hits, lead)
+        if not (makes_request(text) and role(text) != OTHER) and not opens_with_verb(text):
+            tells = request_teller(question)
+            lead = _in_its_article(
+                retrieval, candidates, lead, not_leading, lambda c: tells(sentence_text(retrieval.hits, c))
+            )
     if lead is not None:
         candidates.remove(lead)
         candidates.insert(0, lead)

@@ -47,12 +47,38 @@ REQUEST_VERBS = (
     "called for", "demanded", "requested", "wants",
 )  # fmt: skip
 _VERB = re.compile(r"(?<!\w)(?:" + "|".join(map(re.escape, sorted(REQUEST_VERBS, key=len, reverse=True))) + r")(?!\w)")
+# What else says what someone should do: an imperative or an obligation ("hãy gọi điện", "đừng …",
+# "cần phải có phương án dự phòng", "should", "must").
+_OBLIGATION = re.compile(r"(?<!\w)(?:hãy|đừng|cần|phải|nên|should|must|need to)(?!\w)")
+
+
+# A finding "suggests" what it shows, it asks nothing: "What does a 2013 report on Nigeria suggest …?"
+_FINDING_SUGGESTS = re.compile(
+    r"\b(?:reports?|stud(?:y|ies)|evidence|data|research|surveys?|polls?|analys[ie]s|findings?|results?|"
+    r"figures|statistics)\b.*\bsuggest(?:s|ed)?\b"
+)
 
 
 def asks_request(question: str) -> bool:
     """Whether the question asks what someone asked for, wanted or advised."""
     text = fold(question).lower()
-    return bool(_REQUEST_Q_VI.search(text) or _REQUEST_Q_EN.search(text))
+    return bool(_REQUEST_Q_VI.search(text) or (_REQUEST_Q_EN.search(text) and not _FINDING_SUGGESTS.search(text)))
+
+
+def makes_request(sentence: str) -> bool:
+    """Whether a sentence asks, advises or obliges someone to do something: a request verb, an
+    imperative or an obligation."""
+    text = sentence.lower()
+    return bool(_VERB.search(text) or _OBLIGATION.search(text))
+
+
+def opens_with_verb(sentence: str) -> bool:
+    """Whether a sentence begins with a verb (pyvi's tag): in Vietnamese, with no subject, an item of
+    a directive ("Lấy mẫu xét nghiệm … đối với nhân viên …") or an imperative."""
+    from qa.question.noun_phrase import tagged  # pyvi loads on first use
+
+    words = tagged(sentence)
+    return bool(words) and words[0][2] == "V"
 
 
 def requester(question: str) -> list[str]:
@@ -107,3 +133,24 @@ def request_matcher(question: str) -> Callable[[str], str | None]:
         return OTHER if any(_mentions(after, n) for n in names) else None
 
     return role
+
+
+def request_teller(question: str) -> Callable[[str], bool]:
+    """Tells of a sentence whether it says what the request question asks for: the named requester's
+    own request (`OWN`), or an imperative or an obligation ("hãy gọi điện", "cần phải có phương án dự
+    phòng") in a sentence with no request verb of another party; when the question names no
+    requester, any request verb or obligation that is not a request of the one it names."""
+    role = request_matcher(question)
+    named = bool(requester(question))
+
+    def tells(sentence: str) -> bool:
+        said = role(sentence)
+        if said is not None:
+            return said == OWN
+        text = sentence.lower()
+        verb = _VERB.search(text) is not None
+        if verb and not named:
+            return True
+        return not verb and _OBLIGATION.search(text) is not None
+
+    return tells
