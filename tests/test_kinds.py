@@ -11,6 +11,7 @@ from qa.question.kinds import (
     names_country,
     names_new,
     sentence_kinds,
+    without_birth_dates,
 )
 from qa.question.measures import asked_measure, gives_measure, measure_figures
 
@@ -201,3 +202,17 @@ def test_a_sentence_counts_the_noun_with_a_figure_the_question_does_not_give():
     assert counts_noun("Có 25 em đoạt huy chương/3 môn.", "em", "Có bao nhiêu em đoạt huy chương?")
     assert counts_noun("Không có hiệp ước nào nhắc tới quyền cơ bản.", "hiep", "Có bao nhiêu hiệp ước?")
     assert not counts_noun("Cả đoàn đoạt 3 huy chương vàng.", "em", "Có bao nhiêu em đoạt huy chương?")
+
+
+def test_a_birth_date_dates_no_event():
+    """A birth date identifies a person ("sinh năm 1996", "SN 1990"); only a question about a birth asks it."""
+    question = "Tiệc cưới được hẹn tổ chức khi nào?"
+    blanked = without_birth_dates(question, "Cà Thị Út (sinh năm 1996, trú tại bản Co Hói)")
+    assert "1996" not in blanked and blanked.endswith(", trú tại bản Co Hói)")  # offsets kept
+    assert "1990" not in without_birth_dates(question, "Anh N.V.K (SN 1990, ở Hà Nam) đi ăn liên hoan.")
+    assert "30/9/2020" in without_birth_dates(question, "Tiệc hẹn tổ chức vào trưa ngày 30/9/2020.")
+    assert "12" in without_birth_dates(question, "Có 12 học sinh 12 tuổi.")
+    assert "1856" in without_birth_dates("Tesla sinh năm nào?", "Tesla sinh năm 1856 tại Smiljan.")
+    founded = "Công ty Hòa Bình được thành lập năm nào?"
+    assert missing_fact(founded, "Ông Lê Văn Kiểm (sinh năm 1956) là chủ tịch công ty Hòa Bình.") == "date"
+    assert missing_fact(founded, "Công ty Hòa Bình được thành lập năm 1987.") is None

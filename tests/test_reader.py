@@ -188,6 +188,18 @@ def test_a_request_question_leads_with_a_sentence_that_tells_the_request(embedde
     assert answer.found and "hãy gọi" in _first(answer), answer.answer
 
 
+def test_a_birth_year_does_not_answer_when_an_event_happens(embedder, reader):
+    """The sentence that names the guest and her birth year ("sinh năm 1996") dates no event; the one
+    saying when the party was booked for answers "khi nào" (`qa.question.kinds.without_birth_dates`)."""
+    passage = [
+        "Người đặt 80 mâm cỗ cưới ở nhà hàng Hoa Sen là Lò Thị Mai (sinh năm 1996, trú tại bản Noong Bua).",
+        "Theo đó, bữa tiệc được hẹn tổ chức vào trưa ngày 12/10/2020.",
+    ]
+    question = "Tiệc cưới 80 mâm mà Lò Thị Mai đặt ở nhà hàng Hoa Sen được hẹn tổ chức khi nào?"
+    answer = _ask(embedder, reader, question, [passage])
+    assert answer.found and "12/10/2020" in _first(answer), answer.answer
+
+
 def test_a_question_asking_which_countries_leads_with_the_sentence_that_names_them(embedder, reader):
     """The sentence that repeats the question's words names no country but the question's own; the one
     naming two others answers "which countries" (`qa.question.kinds.names_country`)."""

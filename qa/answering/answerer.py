@@ -22,7 +22,16 @@ from ingest.store import Key
 from qa.answering.answer import Answer, assemble, refused
 from qa.question.clauses import asked_clause, opens_with_result
 from qa.question.conversation import focus_matcher
-from qa.question.kinds import FIGURE, asked_kind, counted_noun, counts_noun, kind_fit, names_country, sentence_kinds
+from qa.question.kinds import (
+    FIGURE,
+    asked_kind,
+    counted_noun,
+    counts_noun,
+    kind_fit,
+    names_country,
+    sentence_kinds,
+    without_birth_dates,
+)
 from qa.question.language import EN_FUNCTION_WORDS, is_english
 from qa.question.measures import asked_measure, gives_measure
 from qa.question.query import analyse
@@ -137,7 +146,9 @@ def rank_sentences(
     the best-ranked passage in which the requester makes one; for a "how many/how much" question
     whose lead gives no quantity (`qa.question.kinds.sentence_kinds`: "sẽ diễn ra ngày 24/4 và xong
     trước ngày 5/5"), a sentence that gives one and ranks higher, from another retrieved passage of
-    the same article; for a question asking a quantity of a measure ("giá bao nhiêu", "dài bao
+    the same article; for a question asking when, whose lead's only date is a birth date ("Cà Thị Út
+    (sinh năm 1996, …)": no date of an event unless a birth is asked, `without_birth_dates`), the
+    best-ranked sentence of the same article that gives a date; for a question asking a quantity of a measure ("giá bao nhiêu", "dài bao
     nhiêu": `qa.question.measures.asked_measure`) whose lead writes no figure of it, the best-ranked
     sentence of the same article that writes one ("được neo ở mức giá 9,49 triệu đồng"); for a
     question counting a noun ("bao nhiêu em", "có mấy loa": `qa.question.kinds.counted_noun`) whose
@@ -173,7 +184,7 @@ def rank_sentences(
                 not_leading.add((h_i, s_i))
             cos = sentence_cosine(hit, s_i, q)
             score = cos + 0.05 * coverage(wanted, text) + 0.02 * hit.dense
-            kinds = sentence_kinds(text)
+            kinds = sentence_kinds(without_birth_dates(question, text) if asked == "date" else text)
             if asked == "place" and names_country(question, text):  # "… đề nghị Singapore và Australia hỗ trợ"
                 kinds.add("place")
             fits[(h_i, s_i)] = kind_fit(asked, kinds)
@@ -198,6 +209,10 @@ def rank_sentences(
     if lead is not None and asked == "number" and fits[lead[2:]] < 0:  # it gives no quantity
         best = lead[0]
         lead = _in_its_article(retrieval, candidates, lead, not_leading, lambda c: c[0] > best and fits[c[2:]] > 0)
+    if lead is not None and asked == "date" and fits[lead[2:]] < 0:  # its only date is a birth date
+        text = sentence_text(retrieval.hits, lead)
+        if without_birth_dates(question, text) != text:
+            lead = _in_its_article(retrieval, candidates, lead, not_leading, lambda c: fits[c[2:]] > 0)
     measure = asked_measure(question)
 
     def writes_measure(c: tuple) -> bool:

@@ -311,6 +311,23 @@ _ASKS_PLAN = re.compile(
 )
 
 
+# A birth date identifies a person, it dates no event: "Cà Thị Út (sinh năm 1996, …)", "anh N.V.K (SN
+# 1990)", "born in 1856", unless the question asks about a birth ("sinh năm nào", "ra đời", "born").
+_BIRTH = re.compile(
+    r"(?<!\w)(?:(?:sinh|born)\s+(?:năm|ngày|tháng|in|on)\s+(?:\d{1,2}[/.-]){0,2}\d{2,4}|(?:sinh|SN)\s*(?:19|20)\d{2}|SN\s*\d{2})"
+    r"(?!\w)",
+    re.IGNORECASE,
+)
+_ASKS_BIRTH = re.compile(r"\b(?:sinh|ra doi|chao doi|born|birth)\b")
+
+
+def without_birth_dates(question: str, sentence: str) -> str:
+    """`sentence` with its birth dates blanked out, unless `question` asks about a birth."""
+    if _ASKS_BIRTH.search(fold(question).lower()):
+        return sentence
+    return _BIRTH.sub(lambda m: " " * len(m.group(0)), sentence)
+
+
 # A period a figure is counted over: "9 tháng đầu năm", "6 tháng", "quý I", "quý 3"; "the first 9 months",
 # "the third quarter", "cả năm" (folded); not a date ("ngày 30 tháng 4", "30 tháng 4").
 _QUARTERS = {"i": 1, "ii": 2, "iii": 3, "iv": 4, "first": 1, "second": 2, "third": 3, "fourth": 4}
@@ -352,7 +369,7 @@ def missing_fact(question: str, sentence: str) -> str | None:
     if _ASKS_NAME.search(asked) and not names_new(question, sentence):
         return "name"
     if _ASKS_CALENDAR.search(asked):
-        given = fold(sentence).lower()
+        given = fold(without_birth_dates(question, sentence)).lower()
         if _PLAN.search(given) and not _ASKS_PLAN.search(asked):
             given = _HORIZON.sub(" ", given)
         if not _GIVES_CALENDAR.search(given):
