@@ -216,3 +216,23 @@ def test_a_birth_date_dates_no_event():
     founded = "Công ty Hòa Bình được thành lập năm nào?"
     assert missing_fact(founded, "Ông Lê Văn Kiểm (sinh năm 1956) là chủ tịch công ty Hòa Bình.") == "date"
     assert missing_fact(founded, "Công ty Hòa Bình được thành lập năm 1987.") is None
+
+
+@pytest.mark.parametrize(
+    ("question", "kind"),
+    [
+        ("When did the war end?", "date"),
+        ("And when did it end?", "date"),
+        ("Since when has he lived there?", "date"),
+        ("In what year did it happen, when the king died?", "date"),
+        # "when" joining a clause asks no date: the question word before it does, or none
+        ("How old was Ariel Lin when she had to enter show business?", "number"),
+        ("Who was president when the war ended?", "person"),
+        ("Where did she live when she was a child?", "place"),
+        ("What happens when the immune system is less active than normal?", None),
+        ("Lâm Y Thần bao nhiêu tuổi khi bước chân vào làng giải trí?", "number"),
+        ("Tiệc cưới được hẹn tổ chức khi nào?", "date"),
+    ],
+)
+def test_when_asks_a_date_only_as_the_question_word(question, kind):
+    assert asked_kind(question) == kind

@@ -198,13 +198,20 @@ _REASON_WORDS = re.compile(r"\b(?:vi|do|boi|nho|nham|de|because|due to|since|ly 
 _ACRONYM = re.compile(r"\b[A-ZĐ]{2,}[A-Z0-9Đ&]*\b")
 
 
+_ASKS_WHEN = re.compile(r"\W*(?:(?:and|but|so|then|since|until|till)\W+)?$")  # "When …", "And when …", "Since when …"
+
+
 def asked_kind(question: str) -> str | None:
     """The kind of fact a question asks for, or None (a description, a list, a yes/no question…)."""
     text = fold(question).lower()
-    for kind, pattern in _ASKS:
-        if pattern.search(text):
-            return kind
-    return "number" if counted_noun(question) else None  # "có mấy loa"
+    found = [(kind, m) for kind, pattern in _ASKS if (m := pattern.search(text))]
+    if not found:
+        return "number" if counted_noun(question) else None  # "có mấy loa"
+    kind, m = found[0]
+    if kind == "date" and m.group(0) == "when" and not _ASKS_WHEN.match(text[: m.start()]):
+        # "How old was she when …?", "What happens when …?": "when" joins a clause
+        return next((k for k, other in found[1:] if other.start() < m.start()), None)
+    return kind
 
 
 # A figure after these words labels a thing ("đợt 1", "Chỉ thị 16", "quận 7"): not a quantity. Ordinals
