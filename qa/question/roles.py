@@ -139,7 +139,7 @@ def request_teller(question: str) -> Callable[[str], bool]:
     """Tells of a sentence whether it says what the request question asks for: the named requester's
     own request (`OWN`), or an imperative or an obligation ("hãy gọi điện", "cần phải có phương án dự
     phòng") in a sentence with no request verb of another party; when the question names no
-    requester, any request verb or obligation that is not a request of the one it names."""
+    requester, any request verb, imperative or obligation."""
     role = request_matcher(question)
     named = bool(requester(question))
 
