@@ -148,9 +148,10 @@ def rank_sentences(
     trước ngày 5/5"), a sentence that gives one and ranks higher, from another retrieved passage of
     the same article; for a question asking when, whose lead's only date is a birth date ("Cà Thị Út
     (sinh năm 1996, …)": no date of an event unless a birth is asked, `without_birth_dates`), the
-    best-ranked sentence of the same article that gives a date; for a question asking a quantity of a measure ("giá bao nhiêu", "dài bao
-    nhiêu": `qa.question.measures.asked_measure`) whose lead writes no figure of it, the best-ranked
-    sentence of the same article that writes one ("được neo ở mức giá 9,49 triệu đồng"); for a
+    best-ranked sentence of the same article that gives a date; for a question asking a quantity of a
+    measure ("giá bao nhiêu", "dài bao nhiêu": `qa.question.measures.asked_measure`) whose lead writes
+    no figure of it, the best-ranked sentence of the same article that writes one ("được neo ở mức
+    giá 9,49 triệu đồng"); for a
     question counting a noun ("bao nhiêu em", "có mấy loa": `qa.question.kinds.counted_noun`) whose
     lead writes no count of it the question does not give ("4 khe loa" for "có 4 khe loa nhưng
     thực tế có mấy loa"), the best-ranked sentence of the same article that writes one ("chỉ có 2
