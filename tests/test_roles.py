@@ -6,6 +6,7 @@ import pytest
 from qa.question.roles import (
     OTHER,
     OWN,
+    addressee,
     asks_request,
     makes_request,
     opens_with_verb,
@@ -87,3 +88,27 @@ def test_a_sentence_tells_the_named_requester_s_request():
     unnamed = request_teller("Các tác giả mong muốn làm gì tiếp theo?")
     assert unnamed("Nhóm nghiên cứu mong muốn mở rộng thử nghiệm.")
     assert not unnamed("Nhóm nghiên cứu đã công bố kết quả.")
+
+
+@pytest.mark.parametrize(
+    ("question", "names"),
+    [
+        ("What did the minister ask Quảng Ngãi to do?", ["quang ngai"]),
+        ("Bộ trưởng Bùi Thanh Sơn đề nghị Quảng Ngãi làm gì?", ["quang ngai"]),
+        ("Quảng Ngãi đề nghị Bộ Ngoại giao những gì?", ["bo ngoai"]),  # its capitalised words find it
+        ("What did the agency ask TikTok to do?", ["tiktok"]),  # one word is a name in English
+        ("Các nước phương Tây kêu gọi Nga làm gì?", []),  # … not in Vietnamese ("Liên đoàn")
+        ("what did Quảng Ngãi request?", []),
+    ],
+)
+def test_the_party_asked_is_the_name_after_the_request_verb(question, names):
+    assert addressee(question) == names
+
+
+def test_the_party_asked_making_its_own_request_is_another_party_s():
+    question = "What did the minister ask Quảng Ngãi to do?"
+    fit = request_matcher(question)
+    assert fit("Đặc biệt, Quảng Ngãi mong muốn Bộ hỗ trợ tỉnh mở rộng hợp tác quốc tế.") == OTHER
+    assert fit("Bộ trưởng cũng đề nghị tỉnh cung cấp thông tin quảng bá.") is None
+    assert request_teller(question)("Bộ trưởng cũng đề nghị tỉnh cung cấp thông tin quảng bá.")
+    assert not request_teller(question)("Đặc biệt, Quảng Ngãi mong muốn Bộ hỗ trợ tỉnh.")

@@ -114,12 +114,32 @@ def _mentions(text: str, name: str) -> bool:
     return f" {name} " in text or (len(parts) >= 3 and f" {' '.join(parts[-2:])} " in text)
 
 
+def addressee(question: str) -> list[str]:
+    """The name (folded) a request question gives right after its request verb, the party asked:
+    "Quảng Ngãi" in "What did the minister ask Quảng Ngãi to do?" and in "Bộ trưởng đề nghị Quảng Ngãi
+    làm gì?" (two capitalised words or more; in English one is enough); [] when it names none."""
+    text = fold(question).lower()
+    m = _REQUEST_Q_VI.search(text) or _REQUEST_Q_EN.search(text)
+    if m is None:
+        return []
+    after = len(words(text[: m.end(1)]))  # the index of the word after the verb
+    run = []
+    for token in re.findall(r"\w+", question)[after:]:
+        if not token[:1].isupper():
+            break
+        run.append(token)
+    if len(run) >= 2 or (run and _REQUEST_Q_EN.search(text) and not _REQUEST_Q_VI.search(text)):
+        return [" ".join(words(" ".join(run)))]
+    return []
+
+
 def request_matcher(question: str) -> Callable[[str], str | None]:
     """Tells of a sentence whether the requester `question` names makes its request (`OWN`), is
-    asked by someone else (`OTHER`), or neither (None; always None when the question asks for no
-    request or names no requester)."""
-    names = requester(question)
-    if not names:
+    asked by someone else or the party the question names as asked makes a request of its own
+    (`OTHER`: "Quảng Ngãi mong muốn Bộ …" for "What did the minister ask Quảng Ngãi to do?"), or
+    neither (None; always None when the question asks for no request or names neither party)."""
+    names, asked = requester(question), addressee(question)
+    if not names and not asked:
         return lambda sentence: None
 
     def role(sentence: str) -> str | None:
@@ -130,7 +150,9 @@ def request_matcher(question: str) -> Callable[[str], str | None]:
         after = " " + " ".join(words(sentence[m.end() :])) + " "
         if any(_mentions(before, n) for n in names):
             return OWN
-        return OTHER if any(_mentions(after, n) for n in names) else None
+        if any(_mentions(after, n) for n in names) or any(_mentions(before, n) for n in asked):
+            return OTHER  # someone else asks it of the requester, or the party asked makes its own request
+        return None
 
     return role
 
