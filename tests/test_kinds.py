@@ -207,12 +207,12 @@ def test_a_sentence_counts_the_noun_with_a_figure_the_question_does_not_give():
 def test_a_birth_date_dates_no_event():
     """A birth date identifies a person ("sinh năm 1996", "SN 1990"); only a question about a birth asks it."""
     question = "Tiệc cưới được hẹn tổ chức khi nào?"
-    blanked = without_birth_dates(question, "Cà Thị Út (sinh năm 1996, trú tại bản Co Hói)")
+    blanked = without_birth_dates(question)("Cà Thị Út (sinh năm 1996, trú tại bản Co Hói)")
     assert "1996" not in blanked and blanked.endswith(", trú tại bản Co Hói)")  # offsets kept
-    assert "1990" not in without_birth_dates(question, "Anh N.V.K (SN 1990, ở Hà Nam) đi ăn liên hoan.")
-    assert "30/9/2020" in without_birth_dates(question, "Tiệc hẹn tổ chức vào trưa ngày 30/9/2020.")
-    assert "12" in without_birth_dates(question, "Có 12 học sinh 12 tuổi.")
-    assert "1856" in without_birth_dates("Tesla sinh năm nào?", "Tesla sinh năm 1856 tại Smiljan.")
+    assert "1990" not in without_birth_dates(question)("Anh N.V.K (SN 1990, ở Hà Nam) đi ăn liên hoan.")
+    assert "30/9/2020" in without_birth_dates(question)("Tiệc hẹn tổ chức vào trưa ngày 30/9/2020.")
+    assert "12" in without_birth_dates(question)("Có 12 học sinh 12 tuổi.")
+    assert "1856" in without_birth_dates("Tesla sinh năm nào?")("Tesla sinh năm 1856 tại Smiljan.")
     founded = "Công ty Hòa Bình được thành lập năm nào?"
     assert missing_fact(founded, "Ông Lê Văn Kiểm (sinh năm 1956) là chủ tịch công ty Hòa Bình.") == "date"
     assert missing_fact(founded, "Công ty Hòa Bình được thành lập năm 1987.") is None

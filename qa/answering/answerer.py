@@ -169,6 +169,7 @@ def rank_sentences(
     asked = asked_kind(question)
     follow_up = focus_matcher(question, query.searched)  # issue 17: what a follow-up asks itself
     role = request_matcher(question)
+    event_dates = without_birth_dates(question)  # a birth date dates no event
     shape = question_shape(question)
     own_words = set(words(question))
     candidates, own_request, not_leading, fits = [], set(), set(), {}
@@ -185,7 +186,7 @@ def rank_sentences(
                 not_leading.add((h_i, s_i))
             cos = sentence_cosine(hit, s_i, q)
             score = cos + 0.05 * coverage(wanted, text) + 0.02 * hit.dense
-            kinds = sentence_kinds(without_birth_dates(question, text) if asked == "date" else text)
+            kinds = sentence_kinds(event_dates(text) if asked == "date" else text)
             if asked == "place" and names_country(question, text):  # "… đề nghị Singapore và Australia hỗ trợ"
                 kinds.add("place")
             fits[(h_i, s_i)] = kind_fit(asked, kinds)
@@ -212,7 +213,7 @@ def rank_sentences(
         lead = _in_its_article(retrieval, candidates, lead, not_leading, lambda c: c[0] > best and fits[c[2:]] > 0)
     if lead is not None and asked == "date" and fits[lead[2:]] < 0:  # its only date is a birth date
         text = sentence_text(retrieval.hits, lead)
-        if without_birth_dates(question, text) != text:
+        if event_dates(text) != text:
             lead = _in_its_article(retrieval, candidates, lead, not_leading, lambda c: fits[c[2:]] > 0)
     measure = asked_measure(question)
 

@@ -14,6 +14,7 @@ These are rules of the two languages, not of any article.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from functools import cache
 
 from ingest.normalize import fold, fold_aligned, has_diacritics, normalize, words
@@ -328,11 +329,12 @@ _BIRTH = re.compile(
 _ASKS_BIRTH = re.compile(r"\b(?:sinh|ra doi|chao doi|born|birth)\b")
 
 
-def without_birth_dates(question: str, sentence: str) -> str:
-    """`sentence` with its birth dates blanked out, unless `question` asks about a birth."""
+def without_birth_dates(question: str) -> Callable[[str], str]:
+    """Reads `question` once; gives a sentence with its birth dates blanked out (offsets kept), or as it
+    is when `question` asks about a birth."""
     if _ASKS_BIRTH.search(fold(question).lower()):
-        return sentence
-    return _BIRTH.sub(lambda m: " " * len(m.group(0)), sentence)
+        return lambda sentence: sentence
+    return lambda sentence: _BIRTH.sub(lambda m: " " * len(m.group(0)), sentence)
 
 
 # A period a figure is counted over: "9 tháng đầu năm", "6 tháng", "quý I", "quý 3"; "the first 9 months",
@@ -376,7 +378,7 @@ def missing_fact(question: str, sentence: str) -> str | None:
     if _ASKS_NAME.search(asked) and not names_new(question, sentence):
         return "name"
     if _ASKS_CALENDAR.search(asked):
-        given = fold(without_birth_dates(question, sentence)).lower()
+        given = fold(without_birth_dates(question)(sentence)).lower()
         if _PLAN.search(given) and not _ASKS_PLAN.search(asked):
             given = _HORIZON.sub(" ", given)
         if not _GIVES_CALENDAR.search(given):

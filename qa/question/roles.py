@@ -81,16 +81,28 @@ def opens_with_verb(sentence: str) -> bool:
     return bool(words) and words[0][2] == "V"
 
 
+def _around_verb(question: str) -> tuple[list[str], list[str], bool] | None:
+    """A request question's words (as typed) before its request verb and after it, and whether it asks
+    in English; None when it asks for no request."""
+    text = fold(question).lower()
+    m = _REQUEST_Q_VI.search(text)
+    english = m is None
+    m = m or _REQUEST_Q_EN.search(text)
+    if m is None:
+        return None
+    tokens = re.findall(r"\w+", question)
+    # word indexes of the verb and of the word after it (fold keeps words apart)
+    return tokens[: len(words(text[: m.start(1)]))], tokens[len(words(text[: m.end(1)])) :], english
+
+
 def requester(question: str) -> list[str]:
     """The names (folded) a request question gives before its request verb: "Quảng Ngãi" in "what did
     Quảng Ngãi request?" and in "Quảng Ngãi đề nghị Bộ Ngoại giao những gì?"; [] when it names
     none or asks for no request."""
-    text = fold(question).lower()
-    m = _REQUEST_Q_VI.search(text) or _REQUEST_Q_EN.search(text)
-    if m is None:
+    split = _around_verb(question)
+    if split is None:
         return []
-    verb_at = len(words(text[: m.start(1)]))  # the verb's word index (fold keeps words apart)
-    tokens = re.findall(r"\w+", question)[:verb_at]
+    tokens = split[0]
     while tokens and fold(tokens[-1]) in _AUXILIARIES:  # "Indonesia đã đề nghị", "did X ask"
         tokens.pop()
     runs, run = [], []
@@ -118,17 +130,16 @@ def addressee(question: str) -> list[str]:
     """The name (folded) a request question gives right after its request verb, the party asked:
     "Quảng Ngãi" in "What did the minister ask Quảng Ngãi to do?" and in "Bộ trưởng đề nghị Quảng Ngãi
     làm gì?" (two capitalised words or more; in English one is enough); [] when it names none."""
-    text = fold(question).lower()
-    m = _REQUEST_Q_VI.search(text) or _REQUEST_Q_EN.search(text)
-    if m is None:
+    split = _around_verb(question)
+    if split is None:
         return []
-    after = len(words(text[: m.end(1)]))  # the index of the word after the verb
+    _, after, english = split
     run = []
-    for token in re.findall(r"\w+", question)[after:]:
+    for token in after:
         if not token[:1].isupper():
             break
         run.append(token)
-    if len(run) >= 2 or (run and _REQUEST_Q_EN.search(text) and not _REQUEST_Q_VI.search(text)):
+    if len(run) >= 2 or (run and english):
         return [" ".join(words(" ".join(run)))]
     return []
 
