@@ -20,6 +20,17 @@ def test_an_english_question_s_words_get_vietnamese_ones():
     assert vietnamese_words("What is it?") == []
 
 
+def test_the_hand_written_list_comes_before_the_model_s():
+    """The model's list reads "minister" as "nhân viên" and has no "vaccine": the hand-written one
+    gives the words Vietnamese news writes, and its terms of several words in any case."""
+    assert translation._lexicon()["minister"] == "nhân viên"  # the model's, left as built
+    assert vietnamese_words("What did the minister ask the province to do?")[:2] == ["bộ trưởng", "hỏi"]
+    assert vietnamese_words("How many vaccine doses arrived?") == ["nhiều", "vắc xin", "liều", "đến"]
+    assert vietnamese_words("Who is the Foreign Minister?") == ["bộ trưởng ngoại giao"]  # not "bộ trưởng" again
+    assert vietnamese_words("What did the prime minister say?") == ["thủ tướng", "nói"]
+    assert "công viên" not in vietnamese_words("What did Park Hang-seo say?")  # a capitalised word: a name
+
+
 def test_an_english_question_s_content_words_hold_the_vietnamese_syllables():
     assert {"luat", "su"} <= set(content_words("Which lawyer is helping the family?"))
     assert content_words("Luật sư nào giúp gia đình?") == ["luat", "su", "giup", "gia", "dinh"]

@@ -4,6 +4,10 @@ Vietnamese word) gives its lower-case words Vietnamese ones ("lawyer" -> "luật
 án") for the lexical search and the word overlap that ranks sentences. The list is built by
 `newsqa build-lexicon` (`qa.training.lexicon`) from training text alone: the embedding model's
 nearest pairs, and (as shipped) a local instruct model's translations (`--translator`).
+The list is a model's: it gets some common words wrong ("minister" -> "nhân viên", "river" -> "rào")
+and lacks much of the news's vocabulary ("vaccine", "lockdown", "typhoon"). A short list written by hand
+(`en_vi_reviewed.json`) comes first: single words, and terms of several words read in any case
+("Foreign Minister" -> "bộ trưởng ngoại giao", "Prime Minister" -> "thủ tướng").
 Countries, regions and the languages named after them are names the list leaves alone (capitalised) but
 Vietnamese news writes in Vietnamese ("Denmark" -> "Đan Mạch", "Japanese" -> "Nhật"): their names come
 from the Unicode CLDR (`babel`), `place_names`.
@@ -18,6 +22,7 @@ from pathlib import Path
 from qa.question.language import EN_FUNCTION_WORDS
 
 LEXICON = Path(__file__).with_name("en_vi.json")
+REVIEWED = Path(__file__).with_name("en_vi_reviewed.json")
 _LOWER_WORD = re.compile(r"\b[a-z]+\b")  # a capitalised word is a name (or a sentence's first word)
 
 
@@ -28,15 +33,33 @@ def _lexicon(path: Path = LEXICON) -> dict[str, str]:
     return json.loads(path.read_text(encoding="utf-8"))["words"]
 
 
+@cache
+def _reviewed(path: Path = REVIEWED) -> tuple[dict[str, str], dict[str, str], re.Pattern | None]:
+    """The hand-written list: its single words, its terms of several words, and the pattern that finds
+    those terms in any case, longest first."""
+    if not path.exists():
+        return {}, {}, None
+    terms = json.loads(path.read_text(encoding="utf-8"))["terms"]
+    single = {k: v for k, v in terms.items() if " " not in k}
+    several = {k: v for k, v in terms.items() if " " in k}
+    longest_first = sorted(several, key=len, reverse=True)
+    pattern = re.compile(r"\b(?:" + "|".join(map(re.escape, longest_first)) + r")\b", re.IGNORECASE)
+    return single, several, pattern if several else None
+
+
 def vietnamese_words(question: str) -> list[str]:
     """The Vietnamese names of the places an English question names (`place_names`), then the
-    Vietnamese words of its lower-case content words that the word list holds, in question order
-    ("Which Danish lawyer is helping…" -> ["Đan Mạch", "luật sư"])."""
+    Vietnamese words of the hand-written list's terms it holds, in any case ("Foreign Minister"), then
+    those of its other lower-case content words (the hand-written list first, then the word list), in
+    question order ("Which Danish lawyer is helping…" -> ["Đan Mạch", "luật sư"])."""
     names, pattern = _places()
     places = [names[m.group(0).lower()] for m in pattern.finditer(question)] if names else []
+    single, several, terms = _reviewed()
+    found_terms = [several[m.group(0).lower()] for m in terms.finditer(question)] if terms else []
+    rest = terms.sub(" ", question) if terms else question  # a term's words are not read again alone
     lexicon = _lexicon()
-    found = (lexicon.get(w) for w in _LOWER_WORD.findall(question) if w not in EN_FUNCTION_WORDS)
-    return list(dict.fromkeys(w for w in [*places, *found] if w))
+    found = (single.get(w) or lexicon.get(w) for w in _LOWER_WORD.findall(rest) if w not in EN_FUNCTION_WORDS)
+    return list(dict.fromkeys(w for w in [*places, *found_terms, *found] if w))
 
 
 @cache
