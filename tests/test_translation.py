@@ -28,6 +28,7 @@ def test_the_hand_written_list_comes_before_the_model_s():
     assert vietnamese_words("How many vaccine doses arrived?") == ["nhiều", "vắc xin", "liều", "đến"]
     assert vietnamese_words("Who is the Foreign Minister?") == ["bộ trưởng ngoại giao"]  # not "bộ trưởng" again
     assert vietnamese_words("What did the prime minister say?") == ["thủ tướng", "nói"]
+    assert vietnamese_words("What did the People’s Committee decide?")[0] == "ủy ban nhân dân"
     assert "công viên" not in vietnamese_words("What did Park Hang-seo say?")  # a capitalised word: a name
 
 

@@ -43,7 +43,8 @@ def _reviewed(path: Path = REVIEWED) -> tuple[dict[str, str], dict[str, str], re
     single = {k: v for k, v in terms.items() if " " not in k}
     several = {k: v for k, v in terms.items() if " " in k}
     longest_first = sorted(several, key=len, reverse=True)
-    pattern = re.compile(r"\b(?:" + "|".join(map(re.escape, longest_first)) + r")\b", re.IGNORECASE)
+    alternatives = "|".join(re.escape(term).replace("'", "['’]") for term in longest_first)  # "People’s Committee"
+    pattern = re.compile(r"\b(?:" + alternatives + r")\b", re.IGNORECASE)
     return single, several, pattern if several else None
 
 
@@ -55,7 +56,7 @@ def vietnamese_words(question: str) -> list[str]:
     names, pattern = _places()
     places = [names[m.group(0).lower()] for m in pattern.finditer(question)] if names else []
     single, several, terms = _reviewed()
-    found_terms = [several[m.group(0).lower()] for m in terms.finditer(question)] if terms else []
+    found_terms = [several[m.group(0).lower().replace("’", "'")] for m in terms.finditer(question)] if terms else []
     rest = terms.sub(" ", question) if terms else question  # a term's words are not read again alone
     lexicon = _lexicon()
     found = (single.get(w) or lexicon.get(w) for w in _LOWER_WORD.findall(rest) if w not in EN_FUNCTION_WORDS)
