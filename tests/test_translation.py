@@ -10,6 +10,7 @@ from ingest.readers import Article
 from qa.answering.answerer import content_words
 from qa.question import translation
 from qa.question.translation import figures_as_digits, vietnamese_words
+from qa.retrieval.retriever import with_diacritics
 from qa.training.lexicon import TRANSLATE_PROMPT, build, pair_words, parse_translations, translate_words
 
 
@@ -48,6 +49,31 @@ def test_an_english_question_s_places_get_their_vietnamese_names():
     assert {"dan", "mach"} <= set(content_words("When did Denmark join?"))
 
 
+def test_an_english_question_s_names_get_the_diacritics_the_articles_write():
+    """The model reads "Quang Ngai" as other words than "Quảng Ngãi": an English question's names of two
+    capitalised words or more are written as the best passages write them, the longest that match."""
+    texts = ["Bộ trưởng đề nghị tỉnh Quảng Ngãi cung cấp thông tin.", "Trường THPT Hồ Nghinh, ông Bùi Thanh Sơn"]
+    assert with_diacritics("What did the minister ask Quang Ngai to do?", texts) == (
+        "What did the minister ask Quảng Ngãi to do?"
+    )
+    assert with_diacritics("Did Bui Thanh Son visit Ho Nghinh High School?", texts) == (
+        "Did Bùi Thanh Sơn visit Hồ Nghinh High School?"
+    )
+    assert with_diacritics("Where is Gia Lai?", ["Tỉnh Gia Lai"]) == "Where is Gia Lai?"  # written the same
+    assert with_diacritics("Who is Nguyen Van A?", texts) == "Who is Nguyen Van A?"  # no passage writes it
+
+
+def test_an_english_question_is_encoded_with_its_names_diacritics(fresh, monkeypatch):
+    fresh.ingest([article("a", "Ngoại giao", "Bộ trưởng đề nghị tỉnh Quảng Ngãi cung cấp thông tin về các đối tác.")])
+    search = fresh.search
+    encoded = []
+    encode = search.embedder.encode_queries
+    monkeypatch.setattr(search.embedder, "encode_queries", lambda texts: encoded.extend(texts) or encode(texts))
+    search.search("What did the minister ask Quang Ngai to do?")
+    search.search("Bộ trưởng đề nghị Quang Ngai làm gì?")  # a Vietnamese question is read as typed
+    assert encoded == ["What did the minister ask Quảng Ngãi to do?", "Bộ trưởng đề nghị Quang Ngai làm gì?"]
+
+
 def test_an_english_period_is_read_in_figures():
     """Vietnamese news writes periods and shares in figures ("9 tháng đầu năm"): so is an English
     question's, for the reader; a count of things stays in words, as the articles often write it."""
@@ -61,10 +87,11 @@ def test_an_english_period_is_read_in_figures():
     )
 
 
-def test_the_lexical_search_finds_a_passage_by_a_translated_word(fresh, monkeypatch):
-    def article(id_, title, text):
-        return Article(id=id_, title=title, text=text, source=f"/tmp/{id_}.txt", date="2024-05-01")
+def article(id_: str, title: str, text: str) -> Article:
+    return Article(id=id_, title=title, text=text, source=f"/tmp/{id_}.txt", date="2024-05-01")
 
+
+def test_the_lexical_search_finds_a_passage_by_a_translated_word(fresh, monkeypatch):
     fresh.ingest(
         [
             article("a", "Vụ kiện", "Luật sư Simon Laurent đang giúp gia đình giải quyết hồ sơ. Phiên xử kéo dài."),

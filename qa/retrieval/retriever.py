@@ -14,12 +14,15 @@ Each candidate passage (the union of the dense and the lexical top lists) is sco
   function words dropped, so that what it shares with Vietnamese text (names, numbers, English
   terms in parentheses) still counts but its stray syllables ("can", "do", "an") do not, and with the
   Vietnamese words of its own lower-case words (`qa.question.translation`: "lawyer" -> "luật sư");
+- an English question's Vietnamese names typed without diacritics ("Quang Ngai") are given them as
+  the best BM25 passages write them ("Quảng Ngãi", `with_diacritics`) before the model encodes it;
 - passages whose text is the same as, or inside, a better one (re-ingested copies) are dropped.
 
 Measured with `newsqa eval xquad-vi xquad-en --compare` (see qa/evaluation/eval.py).
 """
 
 import logging
+import re
 from collections import OrderedDict
 from dataclasses import dataclass, field, replace
 
@@ -33,7 +36,7 @@ from pydantic import ConfigDict
 from ingest.embedder import Embedder
 from ingest.index import Index
 from ingest.lexical import tokens
-from ingest.normalize import words
+from ingest.normalize import fold_aligned, has_diacritics, words
 from ingest.records import ChunkRecord
 from ingest.store import CHUNKS, Key
 from qa.question.language import EN_FUNCTION_WORDS
@@ -133,16 +136,20 @@ class HybridSearch:
         self.refresh()
         filters, english = query.filters, query.english
         weight = self.lexical_weight(query.searched)
-        # The passages were normalised at ingest (NFC, one tone-mark placement): so is the question,
-        # or "hoà" and "hòa" would be different strings to the model.
-        query_vector = self.embedder.encode_queries([query.text])[0]
-
-        # Dense candidates: ids and cosines from Chroma; text and vectors from the cache when there.
-        dense_score = self.index.nearest(query_vector, self.fetch, filters.where())
-
         # Lexical candidates: the `fetch` best BM25 scores the filters allow, read from the store a
         # `fetch` at a time (best first) until there are enough: usually one read.
         lexical_score = self.lexical_top(query.searched, english, self.fetch * 3)
+        # The passages were normalised at ingest (NFC, one tone-mark placement): so is the question,
+        # or "hoà" and "hòa" would be different strings to the model.
+        # An English question's Vietnamese names typed without diacritics ("Quang Ngai") are written as
+        # the best BM25 passages write them (BM25 matches folded syllables) before the model reads it.
+        text = query.text
+        if english:
+            text = with_diacritics(text, [c.text for c in self._chunks(list(lexical_score)[:NAMES_FROM]).values()])
+        query_vector = self.embedder.encode_queries([text])[0]
+
+        # Dense candidates: ids and cosines from Chroma; text and vectors from the cache when there.
+        dense_score = self.index.nearest(query_vector, self.fetch, filters.where())
         ranked = list(lexical_score)  # best first
         visible: dict[str, ChunkRecord] = {}
         lexical_top: list[str] = []
@@ -242,6 +249,43 @@ class HybridSearch:
 
     def _visible(self, meta: dict) -> bool:
         return self._current.get(meta.get(Key.ARTICLE_ID)) == meta.get(Key.ARTICLE_HASH)
+
+
+NAMES_FROM = 10  # an English question's names get their diacritics from the best BM25 passages
+_NAME_RUN = re.compile(r"\b[A-Z][a-z]*(?:[ -][A-Z][a-z]*)+\b")  # two capitalised words or more, no diacritics
+
+
+def with_diacritics(question: str, texts: list[str]) -> str:
+    """An English question with the Vietnamese names it types without diacritics written as `texts`
+    write them ("What did Quang Ngai request?" -> "What did Quảng Ngãi request?", "Ho Nghinh High
+    School" -> "Hồ Nghinh High School"): the multilingual model reads "Quang Ngai" as other words
+    than the articles' "Quảng Ngãi". Two capitalised words or more, the longest that `texts` write."""
+    folded = [(fold_aligned(t), t) for t in texts]
+
+    def written(name: str) -> str | None:
+        pattern = re.compile(r"(?<!\w)" + re.escape(name.lower()) + r"(?!\w)")
+        for f, t in folded:
+            found = pattern.search(f)
+            if found and has_diacritics(t[found.start() : found.end()]):
+                return t[found.start() : found.end()]
+        return None
+
+    out, shift = question, 0
+    for m in _NAME_RUN.finditer(question):
+        parts = list(re.finditer(r"[A-Za-z]+", m.group(0)))
+        i = 0
+        while i < len(parts) - 1:
+            for j in range(len(parts), i + 1, -1):  # the longest run of two words or more from word i
+                a, b = m.start() + parts[i].start(), m.start() + parts[j - 1].end()
+                vietnamese = written(question[a:b])
+                if vietnamese:
+                    out = out[: a + shift] + vietnamese + out[b + shift :]
+                    shift += len(vietnamese) - (b - a)
+                    i = j
+                    break
+            else:
+                i += 1
+    return out
 
 
 class NewsRetriever(BaseRetriever):
