@@ -36,7 +36,7 @@ from pydantic import ConfigDict
 from ingest.embedder import Embedder
 from ingest.index import Index
 from ingest.lexical import tokens
-from ingest.normalize import fold_aligned, has_diacritics, words
+from ingest.normalize import fold, fold_aligned, has_diacritics, words
 from ingest.records import ChunkRecord
 from ingest.store import CHUNKS, Key
 from qa.question.language import EN_FUNCTION_WORDS
@@ -260,18 +260,27 @@ def with_diacritics(question: str, texts: list[str]) -> str:
     write them ("What did Quang Ngai request?" -> "What did Quảng Ngãi request?", "Ho Nghinh High
     School" -> "Hồ Nghinh High School"): the multilingual model reads "Quang Ngai" as other words
     than the articles' "Quảng Ngãi". Two capitalised words or more, the longest that `texts` write."""
-    folded = [(fold_aligned(t), t) for t in texts]
+    runs = list(_NAME_RUN.finditer(question))
+    if not runs:
+        return question
+    quick = [fold(t) for t in texts]  # to skip the texts that cannot hold a name
+    folded: dict[int, str] = {}  # a text folded with its offsets kept, when first needed
 
     def written(name: str) -> str | None:
-        pattern = re.compile(r"(?<!\w)" + re.escape(name.lower()) + r"(?!\w)")
-        for f, t in folded:
-            found = pattern.search(f)
+        key = name.lower()
+        pattern = re.compile(r"(?<!\w)" + re.escape(key) + r"(?!\w)")
+        for i, t in enumerate(texts):
+            if key not in quick[i]:
+                continue
+            if i not in folded:
+                folded[i] = fold_aligned(t)
+            found = pattern.search(folded[i])
             if found and has_diacritics(t[found.start() : found.end()]):
                 return t[found.start() : found.end()]
         return None
 
     out, shift = question, 0
-    for m in _NAME_RUN.finditer(question):
+    for m in runs:
         parts = list(re.finditer(r"[A-Za-z]+", m.group(0)))
         i = 0
         while i < len(parts) - 1:
