@@ -136,21 +136,23 @@ class HybridSearch:
         self.refresh()
         filters, english = query.filters, query.english
         weight = self.lexical_weight(query.searched)
-        # Lexical candidates: the `fetch` best BM25 scores the filters allow, read from the store a
-        # `fetch` at a time (best first) until there are enough: usually one read.
         lexical_score = self.lexical_top(query.searched, english, self.fetch * 3)
+        ranked = list(lexical_score)  # best first
         # The passages were normalised at ingest (NFC, one tone-mark placement): so is the question,
         # or "hoà" and "hòa" would be different strings to the model.
         # An English question's Vietnamese names typed without diacritics ("Quang Ngai") are written as
-        # the best BM25 passages write them (BM25 matches folded syllables) before the model reads it.
+        # the best BM25 passages write them (BM25 matches folded syllables) before the model reads it;
+        # those passages are read again below, from the cache.
         text = query.text
         if english:
-            text = with_diacritics(text, [c.text for c in self._chunks(list(lexical_score)[:NAMES_FROM]).values()])
+            text = with_diacritics(text, [c.text for c in self._chunks(ranked[:NAMES_FROM]).values()])
         query_vector = self.embedder.encode_queries([text])[0]
 
         # Dense candidates: ids and cosines from Chroma; text and vectors from the cache when there.
         dense_score = self.index.nearest(query_vector, self.fetch, filters.where())
-        ranked = list(lexical_score)  # best first
+
+        # Lexical candidates: the `fetch` best BM25 scores the filters allow, read from the store a
+        # `fetch` at a time (best first) until there are enough: usually one read.
         visible: dict[str, ChunkRecord] = {}
         lexical_top: list[str] = []
         for start in range(0, max(len(ranked), 1), self.fetch):
