@@ -78,13 +78,18 @@ def test_a_request_question_leads_with_the_requester_s_own_request(seeded, quest
     assert not answer.claims[0].text.startswith("Bộ trưởng")
 
 
-def test_what_the_party_asked_wants_itself_does_not_answer_what_it_was_asked(seeded):
+@pytest.mark.parametrize(
+    "question", ["What did the minister ask Quảng Ngãi to do?", "What did the minister ask Quang Ngai to do?"]
+)
+def test_what_the_party_asked_wants_itself_does_not_answer_what_it_was_asked(seeded, question):
     # The province is the party asked: its own wishes ("Quảng Ngãi mong muốn …") do not say what the
-    # minister asked of it (`qa.question.roles.addressee`).
-    answer = seeded.ask("What did the minister ask Quảng Ngãi to do?")
+    # minister asked of it (`qa.question.roles.addressee`); typed without diacritics, the name is
+    # encoded as the articles write it (`qa.retrieval.retriever.with_diacritics`).
+    answer = seeded.ask(question)
     assert answer.found
     assert "Quảng Ngãi mong muốn" not in answer.claims[0].text
     assert "Bộ trưởng" in answer.claims[0].text
+    assert "đề nghị tỉnh cung cấp" in answer.claims[0].text  # his request
 
 
 @pytest.mark.parametrize(
