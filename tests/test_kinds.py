@@ -23,6 +23,10 @@ from qa.question.measures import asked_measure, gives_measure, measure_figures
         ("Giá vàng tăng 1,5% so với hôm qua.", True),
         ("Có 3 người chết trong vụ tai nạn.", True),
         ("Đội tuyển xếp thứ 3 ở bảng B.", True),  # an ordinal answers "đứng thứ mấy"
+        # a unit written against its figure
+        ("UBND thành phố thu hồi khu đất 29ha thuộc dự án khu đô thị mới.", True),
+        ("Con rắn dài 3m, nặng 500g.", True),
+        ("Mẫu điện thoại mới hỗ trợ mạng 5G.", False),  # "5G" names a network
         # dates, a name with a figure ("Covid-19") and a label ("đợt 1") are not quantities
         ("Đợt tiêm vắc xin Covid-19 đợt 1 tại Hòa Bình sẽ bắt đầu ngày 24/4 và xong trước ngày 5/5.", False),
         ("Thành phố thực hiện giãn cách theo Chỉ thị 16 từ tháng 4/2021.", False),

@@ -8,7 +8,15 @@ import numpy as np
 import pytest
 
 from ingest.store import Key
-from qa.answering.answerer import ExtractiveAnswerer, closes_quote, opens_quote, with_cause_before, with_speaker_after
+from qa.answering.answerer import (
+    ExtractiveAnswerer,
+    closes_quote,
+    missing_names,
+    opens_quote,
+    question_names,
+    with_cause_before,
+    with_speaker_after,
+)
 from qa.answering.reader_answerer import AnswerSettings, ReaderAnswerer, phrase_fits_read
 from qa.retrieval.retriever import Hit, Retrieval
 
@@ -115,6 +123,34 @@ def test_a_measure_asked_leads_with_the_article_s_sentence_that_gives_it(embedde
     # and with no price in the first sentence's article, the question is refused: the other
     # article's price is another phone's
     assert not answer.found and answer.signals["missing_measure"] == "money", answer.signals
+
+
+@pytest.mark.parametrize(
+    "question, names",
+    [
+        ("Ai là chủ tịch của TUMAS?", ["TUMAS"]),  # a question word opens it: no name
+        ("Khi nào Quảng Ngãi đề nghị hỗ trợ?", ["Quảng Ngãi"]),
+        # a first word no Vietnamese syllable spells is a name
+        ("Turabi bố trí các sinh viên ở đâu?", ["Turabi"]),
+        ("Keepmoat Homes thuê chuyên gia của tổ chức nào?", ["Keepmoat Homes"]),
+    ],
+)
+def test_the_names_a_question_gives(question, names):
+    assert question_names(question) == names
+
+
+def test_a_name_opening_the_question_is_missing_from_a_passage_without_it():
+    question = "Tesla kiếm tiền cho công việc của mình như thế nào?"
+    assert missing_names(question, "Công ty kiếm tiền nhờ bán bằng sáng chế.") == ["Tesla"]
+    assert missing_names(question, "Tesla kiếm tiền nhờ bán bằng sáng chế.") == []
+
+
+def test_a_foreign_name_spelt_a_letter_apart_is_not_missing():
+    """A translation or a user may spell a foreign name a letter apart from the article; a Vietnamese
+    name a letter apart is another name."""
+    assert missing_names("ARPNET bắt đầu hoạt động khi nào?", "ARPANET bắt đầu hoạt động năm 1969.") == []
+    assert missing_names("Chủ tịch Sông Lam là ai?", "Chủ tịch Sông Lâm là ông Minh.") == []  # folded alike
+    assert missing_names("Chủ tịch Sông Hàn là ai?", "Chủ tịch Sông Lam là ông Minh.") == ["Sông Hàn"]
 
 
 def test_a_name_missing_from_the_first_sentence_s_article_is_refused(embedder, reader):

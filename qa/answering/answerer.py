@@ -32,7 +32,7 @@ from qa.question.kinds import (
     sentence_kinds,
     without_birth_dates,
 )
-from qa.question.language import EN_FUNCTION_WORDS, is_english
+from qa.question.language import EN_FUNCTION_WORDS, is_english, spelt_vietnamese
 from qa.question.measures import asked_measure, gives_measure
 from qa.question.query import analyse
 from qa.question.roles import OTHER, OWN, asks_request, makes_request, opens_with_verb, request_matcher, request_teller
@@ -98,12 +98,13 @@ FOCUS_WEIGHT = 0.1  # issue 17: a follow-up's answer leads with the sentence hol
 
 
 def question_names(question: str) -> list[str]:
-    """Runs of capitalised words in a question, its first word excepted ("New Zealand", "Quảng Ngãi");
-    an abbreviation before a name is a title, not part of it ("Shanna Swan" of "TS Shanna Swan",
+    """Runs of capitalised words in a question ("New Zealand", "Quảng Ngãi"), its first word excepted
+    unless no Vietnamese syllable is spelt so ("Turabi …?" names Turabi; "Ai …?" names no one); an
+    abbreviation before a name is a title, not part of it ("Shanna Swan" of "TS Shanna Swan",
     "Đà Nẵng" of "Sở TN&MT Đà Nẵng": a passage may write "Tiến sĩ" or the name alone)."""
     names, run = [], []
     for i, token in enumerate(re.findall(r"\w+|[^\w\s]", question) + [" "]):
-        if i > 0 and token[0].isalpha() and token[0].isupper():
+        if (i > 0 or not spelt_vietnamese(token)) and token[0].isalpha() and token[0].isupper():
             run.append(token)
             continue
         while len(run) > 1 and run[0].isupper() and not run[1].isupper():
@@ -117,11 +118,37 @@ def question_names(question: str) -> list[str]:
 def missing_names(question: str, passage: str) -> list[str]:
     """Names and numbers of the question that the passage lacks; not the number of items a list question
     asks for ("4 biện pháp nào": an article may list four without writing the figure)."""
-    have = " " + " ".join(words(passage)) + " "
-    missing = [n for n in question_names(question) if " " + " ".join(words(n)) + " " not in have]
+    syllables = words(passage)
+    have = " " + " ".join(syllables) + " "
+    missing = [n for n in question_names(question) if not _named(n, have, set(syllables))]
     shape = question_shape(question)
     items = str(shape.count) if shape.kind == "list" and shape.count else None
     return missing + [n for n in FIGURE.findall(question) if n not in passage and n != items]
+
+
+def _named(name: str, have: str, syllables: set[str]) -> bool:
+    """Whether a passage (`have`: its folded words joined by spaces, each side too) names `name`; a
+    foreign word of five letters or more also when spelt one letter apart (two from nine letters:
+    "ARPNET" / "ARPANET", "Cloroplastidan" / "Chloroplastidan"), as a translation or a typing may."""
+    folded = words(name)
+    if " " + " ".join(folded) + " " in have:
+        return True
+    if len(folded) != 1 or len(folded[0]) < 5 or spelt_vietnamese(folded[0]):
+        return False
+    word = folded[0]
+    most = 1 if len(word) < 9 else 2
+    return any(abs(len(w) - len(word)) <= most and _edits(w, word) <= most for w in syllables)
+
+
+def _edits(a: str, b: str) -> int:
+    """Levenshtein distance: the fewest letters inserted, deleted or replaced to turn `a` into `b`."""
+    previous = list(range(len(b) + 1))
+    for i, x in enumerate(a, 1):
+        current = [i]
+        for j, y in enumerate(b, 1):
+            current.append(min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (x != y)))
+        previous = current
+    return previous[-1]
 
 
 def rank_sentences(

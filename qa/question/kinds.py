@@ -58,11 +58,13 @@ _NOT_AMOUNT = (
     "số", "năm", "lớp", "khóa", "kỳ", "đợt", "quận", "phường", "bn", "tuyến", "phiên", "ngõ", "chỉ thị", "nghị định",
     "quyết định", "thông tư", "điều", "khoản", "phòng", "vòng", "covid", "top", "hạng", "thứ", "lần thứ", "nghị quyết",
 )  # fmt: skip
+# A unit written against its figure ("29ha", "5,2km", "12GB", "500g"; not the "G" of "5G", a label).
+_GLUED_UNIT = r"(?:km2|km|m2|m3|cm|mm|m|ha|kg|mg|(?-i:g)|gb|tb|mb|mah|kw|mw|ml)(?!\w)"
 _AMOUNT = r"(?:khoảng|gần|hơn|trên|dưới|tới|chỉ|tổng cộng|hàng|thêm|ít nhất|tối đa|lên tới)"
 _NUMBER = re.compile(
     r"(?<![\w/.,-])(?:" + _AMOUNT + r"\s+)?"
     r"\d+(?:[.,]\d+)*(?:\s*-\s*\d+(?:[.,]\d+)*)?"
-    r"(?:\s*%|\s+(?:tỷ|triệu|nghìn|ngàn|trăm)(?:\s+(?:tỷ|triệu|nghìn|ngàn))?)?"
+    r"(?:\s*%|" + _GLUED_UNIT + r"|\s+(?:tỷ|triệu|nghìn|ngàn|trăm)(?:\s+(?:tỷ|triệu|nghìn|ngàn))?)?"
     r"(?:\s+(?:đồng|usd|euro|yên|tệ|bảng)\b|\s+(?:" + "|".join(COUNTED) + r")\b)?"
     r"(?![\w/-])(?![.,]\d)",
     re.IGNORECASE,

@@ -39,6 +39,11 @@ def is_english(question: str) -> bool:
     return len(letters) >= 2 and foreign / len(tokens) >= FOREIGN_SHARE
 
 
+def spelt_vietnamese(word: str) -> bool:
+    """Whether a word could be a Vietnamese syllable ("Ai", "Khi", "Tại"; not "Turabi", "Tesla")."""
+    return has_diacritics(word) or bool(_SYLLABLE.fullmatch(fold(word).lower()))
+
+
 def question_language(question: str) -> str:
     """ "en" or "vi": the language to answer (and refuse) in."""
     return "en" if is_english(question) else "vi"
