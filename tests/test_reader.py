@@ -149,6 +149,10 @@ def test_a_foreign_name_spelt_a_letter_apart_is_not_missing():
     """A translation or a user may spell a foreign name a letter apart from the article; a Vietnamese
     name a letter apart is another name."""
     assert missing_names("ARPNET bắt đầu hoạt động khi nào?", "ARPANET bắt đầu hoạt động năm 1969.") == []
+    assert missing_names("Carslbad nằm ở đâu?", "Thành phố Carlsbad nằm ở California.") == []  # a swap
+    question = "John Sheeshanks đã tặng bao nhiêu bức tranh?"
+    assert missing_names(question, "Năm 1857, John Sheepshanks đã tặng 233 bức tranh.") == []
+    assert missing_names(question, "Năm 1857, Mary Sheepshanks đã tặng 233 bức tranh.") == ["John Sheeshanks"]
     assert missing_names("Chủ tịch Sông Lam là ai?", "Chủ tịch Sông Lâm là ông Minh.") == []  # folded alike
     assert missing_names("Chủ tịch Sông Hàn là ai?", "Chủ tịch Sông Lam là ông Minh.") == ["Sông Hàn"]
 

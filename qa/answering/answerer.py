@@ -120,35 +120,48 @@ def missing_names(question: str, passage: str) -> list[str]:
     asks for ("4 biện pháp nào": an article may list four without writing the figure)."""
     syllables = words(passage)
     have = " " + " ".join(syllables) + " "
-    missing = [n for n in question_names(question) if not _named(n, have, set(syllables))]
+    missing = [n for n in question_names(question) if not _named(n, have, syllables)]
     shape = question_shape(question)
     items = str(shape.count) if shape.kind == "list" and shape.count else None
     return missing + [n for n in FIGURE.findall(question) if n not in passage and n != items]
 
 
-def _named(name: str, have: str, syllables: set[str]) -> bool:
-    """Whether a passage (`have`: its folded words joined by spaces, each side too) names `name`; a
-    foreign word of five letters or more also when spelt one letter apart (two from nine letters:
-    "ARPNET" / "ARPANET", "Cloroplastidan" / "Chloroplastidan"), as a translation or a typing may."""
+def _named(name: str, have: str, syllables: list[str]) -> bool:
+    """Whether a passage (`have`: its folded words joined by spaces, each side too; `syllables`: the
+    same as a list) names `name`; a name's foreign words of five letters or more also when spelt a
+    letter apart, two from nine letters, a swap of two letters being one ("ARPNET" / "ARPANET",
+    "Carslbad" / "Carlsbad", "John Sheeshanks" / "John Sheepshanks"), as a translation or a user may."""
     folded = words(name)
     if " " + " ".join(folded) + " " in have:
         return True
-    if len(folded) != 1 or len(folded[0]) < 5 or spelt_vietnamese(folded[0]):
+    loose = [len(w) >= 5 and not spelt_vietnamese(w) for w in folded]
+    if not folded or not any(loose):
         return False
-    word = folded[0]
-    most = 1 if len(word) < 9 else 2
-    return any(abs(len(w) - len(word)) <= most and _edits(w, word) <= most for w in syllables)
+    unique = set(syllables)
+    spellings = [{w, *(v for v in unique if _near(w, v))} if free else {w} for w, free in zip(folded, loose)]
+    n = len(folded)
+    return any(all(v in ok for v, ok in zip(syllables[i : i + n], spellings)) for i in range(len(syllables) - n + 1))
+
+
+def _near(a: str, b: str) -> bool:
+    """Whether two words are a letter apart (two from nine letters), a swap of two letters being one."""
+    most = 1 if len(a) < 9 else 2
+    return abs(len(a) - len(b)) <= most and _edits(a, b) <= most
 
 
 def _edits(a: str, b: str) -> int:
-    """Levenshtein distance: the fewest letters inserted, deleted or replaced to turn `a` into `b`."""
-    previous = list(range(len(b) + 1))
+    """The fewest letters inserted, deleted, replaced or swapped with the next to turn `a` into `b`
+    (optimal string alignment distance)."""
+    rows = [list(range(len(b) + 1))]
     for i, x in enumerate(a, 1):
-        current = [i]
+        row = [i]
         for j, y in enumerate(b, 1):
-            current.append(min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (x != y)))
-        previous = current
-    return previous[-1]
+            cost = min(rows[-1][j] + 1, row[j - 1] + 1, rows[-1][j - 1] + (x != y))
+            if i > 1 and j > 1 and x == b[j - 2] and a[i - 2] == y:
+                cost = min(cost, rows[-2][j - 2] + 1)
+            row.append(cost)
+        rows.append(row)
+    return rows[-1][-1]
 
 
 def rank_sentences(
