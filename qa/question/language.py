@@ -35,7 +35,7 @@ def is_english(question: str) -> bool:
     if sum(t in EN_FUNCTION_WORDS for t in tokens) / len(tokens) >= ENGLISH_SHARE:
         return True
     letters = [fold(t) for t in tokens if t.isalpha() and not has_diacritics(t)]
-    foreign = sum(not _SYLLABLE.fullmatch(t) for t in letters)
+    foreign = sum(not spelt_vietnamese(t) for t in letters)
     return len(letters) >= 2 and foreign / len(tokens) >= FOREIGN_SHARE
 
 
